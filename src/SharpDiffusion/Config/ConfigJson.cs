@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace SharpDiffusion.Config;
+
+/// <summary>JSON form of <see cref="RunConfig"/>: snake_case keys, kebab-case enum values, unknown keys rejected.</summary>
+public static class ConfigJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+    };
+
+    public static string Serialize(RunConfig config) => JsonSerializer.Serialize(config, Options);
+
+    public static JsonObject ToNode(RunConfig config) => JsonSerializer.SerializeToNode(config, Options)!.AsObject();
+
+    /// <summary>Reads a config from JSON text (no <c>extends</c>); <paramref name="origin"/> names it in errors.</summary>
+    public static RunConfig Deserialize(string json, string origin = "config")
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{origin} is not valid JSON (line {e.LineNumber + 1}): fix the syntax error there.");
+        }
+        if (node is not JsonObject obj) throw new ConfigException($"{origin} must hold a JSON object.");
+        return FromNode(obj, origin);
+    }
+
+    /// <summary>Binds a merged JSON object to the records, turning every binding problem into one sentence naming the key.</summary>
+    public static RunConfig FromNode(JsonObject node, string origin)
+    {
+        try
+        {
+            return node.Deserialize<RunConfig>(Options) ?? throw new ConfigException($"{origin} is empty.");
+        }
+        catch (JsonException e)
+        {
+            string key = KeyOf(e.Path);
+            string message = e.Message;
+            if (message.Contains("could not be mapped", StringComparison.Ordinal))
+            {
+                string unknown = e.Message.Split('\'').ElementAtOrDefault(1) ?? key;
+                string where = key.Length == 0 ? unknown : $"{key}.{unknown}";
+                throw new ConfigException($"{origin}: unknown key '{where}'; check its spelling against configs/demo.json or docs/configuration.md.");
+            }
+            throw new ConfigException($"{origin}: '{key}' has a value of the wrong type; {ExpectedFor(key)}.");
+        }
+    }
+
+    private static string KeyOf(string? path) =>
+        (path ?? "$").TrimStart('$').TrimStart('.').Replace("['", ".", StringComparison.Ordinal).Replace("']", "", StringComparison.Ordinal);
+
+    private static string ExpectedFor(string key)
+    {
+        string leaf = key.Split('.').Last();
+        if (leaf.Contains('[', StringComparison.Ordinal)) leaf = leaf[..leaf.IndexOf('[', StringComparison.Ordinal)];
+        return leaf switch
+        {
+            "source" => "use synthetic, folder or fashion-mnist",
+            "resize" => "use squash, center-crop or pad",
+            "schedule" => "use linear, cosine or sigmoid",
+            "objective" => "use eps, x0 or v",
+            "precision" => "use fp32 or bf16",
+            "dim_mults" or "attention_resolutions" => "give a list of integers such as [1, 2, 4, 8]",
+            _ => "give a value like the one in configs/demo.json",
+        };
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SharpDiffusion.Config;
+
+/// <summary>
+/// Loads a config file, resolving <c>"extends": "other.json"</c> (a path relative to the file; the child's keys win,
+/// objects merge key by key, lists are replaced), then applies <c>--set key=value</c> overrides and validates.
+/// </summary>
+public static class ConfigLoader
+{
+    private const string ExtendsKey = "extends";
+    private const int MaxDepth = 16;
+
+    public static RunConfig Load(string? path, IEnumerable<string>? overrides = null)
+    {
+        JsonObject node = path is null ? ConfigJson.ToNode(new RunConfig()) : ReadResolved(Path.GetFullPath(path), 0);
+        string origin = path ?? "default config";
+        foreach (string assignment in overrides ?? [])
+        {
+            ApplySet(node, assignment);
+            origin = path is null ? "--set" : $"{path} with --set";
+        }
+        var config = ConfigJson.FromNode(node, origin);
+        ConfigValidator.ThrowIfInvalid(config, origin);
+        return config;
+    }
+
+    /// <summary>Applies one <c>key.path=value</c>; the value is JSON when it parses as JSON, else a string.</summary>
+    public static void ApplySet(JsonObject root, string assignment)
+    {
+        int eq = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0) throw new ConfigException($"--set '{assignment}' must look like key=value, e.g. training.lr=2e-5.");
+        string key = assignment[..eq].Trim();
+        string text = assignment[(eq + 1)..].Trim();
+        string[] parts = key.Split('.');
+        JsonObject target = root;
+        foreach (string part in parts[..^1])
+        {
+            if (target[part] is not JsonObject child)
+                throw new ConfigException($"--set: unknown key '{key}'; sections are data, model, diffusion and training.");
+            target = child;
+        }
+        if (!target.ContainsKey(parts[^1]) && !(parts.Length == 1 && parts[0] is "name" or "seed"))
+            throw new ConfigException($"--set: unknown key '{key}'; check its spelling against configs/demo.json or docs/configuration.md.");
+        target[parts[^1]] = ParseValue(text);
+    }
+
+    private static JsonNode? ParseValue(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text);
+        }
+    }
+
+    private static JsonObject ReadResolved(string path, int depth)
+    {
+        if (depth > MaxDepth) throw new ConfigException($"{path}: 'extends' chain is deeper than {MaxDepth} files; is there a cycle?");
+        if (!File.Exists(path)) throw new ConfigException($"config file {path} does not exist; pass an existing file to --config.");
+        JsonObject node;
+        try
+        {
+            node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                   ?? throw new ConfigException($"{path} must hold a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{path} is not valid JSON (line {e.LineNumber + 1}): fix the syntax error there.");
+        }
+
+        if (!node.Remove(ExtendsKey, out JsonNode? parentRef)) return MergeOnto(ConfigJson.ToNode(new RunConfig()), node);
+        string parentPath = parentRef?.GetValueKind() == JsonValueKind.String
+            ? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, parentRef.GetValue<string>()))
+            : throw new ConfigException($"{path}: 'extends' must be a file name string.");
+        return MergeOnto(ReadResolved(parentPath, depth + 1), node);
+    }
+
+    /// <summary>Deep merge: objects merge recursively, anything else (values, lists) replaces.</summary>
+    private static JsonObject MergeOnto(JsonObject target, JsonObject overrides)
+    {
+        foreach (var (key, value) in overrides.ToList())
+        {
+            if (value is JsonObject obj && target[key] is JsonObject existing) MergeOnto(existing, obj);
+            else target[key] = value?.DeepClone();
+        }
+        return target;
+    }
+
+}

@@ -1,0 +1,60 @@
+namespace SharpDiffusion.Config;
+
+/// <summary>Range checks that JSON binding cannot express; each failure names the key and the allowed range.</summary>
+public static class ConfigValidator
+{
+    public static IReadOnlyList<string> Validate(RunConfig c)
+    {
+        var errors = new List<string>();
+        void Require(bool ok, string key, string rule)
+        {
+            if (!ok) errors.Add($"'{key}' {rule}");
+        }
+
+        Require(c.Data.ImageSize is >= 8 and <= 1024, "data.image_size", "must be between 8 and 1024");
+        Require(c.Data.Channels is 1 or 3, "data.channels", "must be 1 or 3");
+        Require(c.Data.Source == DataSource.Synthetic || !string.IsNullOrWhiteSpace(c.Data.Path), "data.path", "must name a folder for this data source (or pass --data DIR)");
+        Require(c.Data.SyntheticCount is >= 1 and <= 1_000_000, "data.synthetic_count", "must be between 1 and 1000000");
+        Require(c.Data.Limit >= 0, "data.limit", "must be 0 (all) or positive");
+
+        Require(c.Model.Dim is >= 8 and <= 1024, "model.dim", "must be between 8 and 1024");
+        Require(c.Model.DimMults.Count is >= 1 and <= 8 && c.Model.DimMults.All(m => m is >= 1 and <= 64), "model.dim_mults", "must be 1 to 8 factors between 1 and 64");
+        Require(c.Model.ResBlocks is >= 1 and <= 8, "model.res_blocks", "must be between 1 and 8");
+        Require(c.Model.Heads >= 1 && c.Model.HeadDim >= 1, "model.heads", "and model.head_dim must be positive");
+        Require(c.Model.Groups >= 1 && c.Model.DimMults.All(m => c.Model.Dim * m % c.Model.Groups == 0), "model.groups", "must divide every level's channel count (dim × each of dim_mults)");
+        Require(c.Model.Dropout is >= 0 and < 1, "model.dropout", "must be in [0, 1)");
+        Require(c.Model.ClassDropout is >= 0 and <= 1, "model.class_dropout", "must be in [0, 1]");
+        Require(c.Model.NumClasses >= 0, "model.num_classes", "must not be negative");
+        int downsamplings = c.Model.DimMults.Count - 1;
+        Require(c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
+
+        Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
+        Require(c.Diffusion.BetaStart > 0 && c.Diffusion.BetaEnd < 1 && c.Diffusion.BetaStart < c.Diffusion.BetaEnd, "diffusion.beta_start", "and beta_end must satisfy 0 < beta_start < beta_end < 1");
+
+        var t = c.Training;
+        Require(t.Steps >= 1, "training.steps", "must be at least 1");
+        Require(t.BatchSize is >= 1 and <= 65536, "training.batch_size", "must be between 1 and 65536");
+        Require(t.Lr is > 0 and < 1, "training.lr", "must be in (0, 1)");
+        Require(t.WarmupSteps >= 0, "training.warmup_steps", "must not be negative");
+        Require(t.AdamBeta1 is >= 0 and < 1 && t.AdamBeta2 is >= 0 and < 1, "training.adam_beta1", "and adam_beta2 must be in [0, 1)");
+        Require(t.WeightDecay >= 0, "training.weight_decay", "must not be negative");
+        Require(t.GradClip >= 0, "training.grad_clip", "must be 0 (off) or positive");
+        Require(t.EmaDecay is >= 0 and < 1, "training.ema_decay", "must be in [0, 1)");
+        Require(t.EmaEvery >= 1, "training.ema_every", "must be at least 1");
+        Require(t.EmaStart >= 0, "training.ema_start", "must not be negative");
+        Require(t.LogEvery >= 1, "training.log_every", "must be at least 1");
+        Require(t.CheckpointEvery >= 1, "training.checkpoint_every", "must be at least 1");
+        Require(t.KeepLast >= 0, "training.keep_last", "must be 0 (keep all) or positive");
+        Require(t.SampleEvery >= 0, "training.sample_every", "must be 0 (end only) or positive");
+        Require(t.SampleCount is >= 1 and <= 1024, "training.sample_count", "must be between 1 and 1024");
+        Require(t.SampleSteps >= 1 && t.SampleSteps <= c.Diffusion.Timesteps, "training.sample_steps", "must be between 1 and diffusion.timesteps");
+        Require(t.Device is "cpu" or "cuda" or "auto", "training.device", "must be cpu, cuda or auto");
+        return errors;
+    }
+
+    public static void ThrowIfInvalid(RunConfig config, string origin)
+    {
+        var errors = Validate(config);
+        if (errors.Count > 0) throw new ConfigException($"{origin}: {errors[0]}" + (errors.Count > 1 ? $" (and {errors.Count - 1} more problem(s))" : "") + ".");
+    }
+}

@@ -1,0 +1,16 @@
+namespace SharpDiffusion.Config;
+
+public sealed record DiffusionConfig
+{
+    /// <summary>Number of forward-process steps T.</summary>
+    public int Timesteps { get; init; } = 1000;
+
+    public BetaSchedule Schedule { get; init; } = BetaSchedule.Linear;
+
+    /// <summary>Linear schedule: β₁ and β_T (Ho et al. 2020 use 1e-4 and 0.02 for T = 1000).</summary>
+    public double BetaStart { get; init; } = 1e-4;
+
+    public double BetaEnd { get; init; } = 0.02;
+
+    public Objective Objective { get; init; } = Objective.Eps;
+}

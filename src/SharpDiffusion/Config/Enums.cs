@@ -1,0 +1,42 @@
+namespace SharpDiffusion.Config;
+
+// Enum members are written to JSON in kebab case ("center-crop", "fashion-mnist"); see ConfigJson.
+
+/// <summary>Where training images come from.</summary>
+public enum DataSource { Synthetic, Folder, FashionMnist }
+
+/// <summary>How an image of another aspect ratio is brought to the square training size.</summary>
+public enum ResizePolicy
+{
+    /// <summary>Stretch to the square (what the reference project did).</summary>
+    Squash,
+    /// <summary>Scale the short side to the size and cut the centre.</summary>
+    CenterCrop,
+    /// <summary>Scale the long side to the size and pad with the border colour.</summary>
+    Pad,
+}
+
+/// <summary>β schedule of the forward process.</summary>
+public enum BetaSchedule
+{
+    /// <summary>Ho et al. 2020: β linear from beta_start to beta_end.</summary>
+    Linear,
+    /// <summary>Nichol &amp; Dhariwal 2021, eq. 17: ᾱ(t) = cos²((t/T + s)/(1 + s) · π/2).</summary>
+    Cosine,
+    /// <summary>Jabri et al. 2022 (denoising-diffusion-pytorch's default): ᾱ from a scaled sigmoid.</summary>
+    Sigmoid,
+}
+
+/// <summary>What the network predicts.</summary>
+public enum Objective
+{
+    /// <summary>The added noise ε (Ho et al. 2020).</summary>
+    Eps,
+    /// <summary>The clean image x₀.</summary>
+    X0,
+    /// <summary>v = √ᾱ·ε − √(1−ᾱ)·x₀ (Salimans &amp; Ho 2022).</summary>
+    V,
+}
+
+/// <summary>Numeric precision of the forward/backward pass (master weights stay fp32).</summary>
+public enum Precision { Fp32, Bf16 }

@@ -1,0 +1,52 @@
+namespace SharpDiffusion.Config;
+
+public sealed record TrainingConfig
+{
+    /// <summary>Optimizer steps in the whole run.</summary>
+    public int Steps { get; init; } = 100_000;
+
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Adam learning rate after warm-up.</summary>
+    public double Lr { get; init; } = 1e-4;
+
+    /// <summary>Steps of linear learning-rate warm-up from 0 (0 = none).</summary>
+    public int WarmupSteps { get; init; }
+
+    public double AdamBeta1 { get; init; } = 0.9;
+    public double AdamBeta2 { get; init; } = 0.99;
+    public double WeightDecay { get; init; }
+
+    /// <summary>Clip the global gradient L2 norm to this (0 = no clipping).</summary>
+    public double GradClip { get; init; } = 1.0;
+
+    /// <summary>EMA decay (0.995 in the reference).</summary>
+    public double EmaDecay { get; init; } = 0.995;
+
+    /// <summary>Update the EMA every this many steps.</summary>
+    public int EmaEvery { get; init; } = 10;
+
+    /// <summary>Before this step the EMA simply copies the weights.</summary>
+    public int EmaStart { get; init; } = 100;
+
+    /// <summary>Write a log.csv row every this many steps.</summary>
+    public int LogEvery { get; init; } = 50;
+
+    public int CheckpointEvery { get; init; } = 1000;
+
+    /// <summary>Keep this many newest checkpoints (0 = keep all).</summary>
+    public int KeepLast { get; init; } = 5;
+
+    /// <summary>Save an EMA sample grid every this many steps (0 = only at the end).</summary>
+    public int SampleEvery { get; init; } = 1000;
+
+    public int SampleCount { get; init; } = 16;
+
+    /// <summary>DDIM steps for the periodic sample grids.</summary>
+    public int SampleSteps { get; init; } = 50;
+
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>cpu, cuda or auto.</summary>
+    public string Device { get; init; } = "auto";
+}
