@@ -19,22 +19,6 @@ public static class ConfigJson
 
     public static JsonObject ToNode(RunConfig config) => JsonSerializer.SerializeToNode(config, Options)!.AsObject();
 
-    /// <summary>Reads a config from JSON text (no <c>extends</c>); <paramref name="origin"/> names it in errors.</summary>
-    public static RunConfig Deserialize(string json, string origin = "config")
-    {
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new ConfigException($"{origin} is not valid JSON (line {e.LineNumber + 1}): fix the syntax error there.");
-        }
-        if (node is not JsonObject obj) throw new ConfigException($"{origin} must hold a JSON object.");
-        return FromNode(obj, origin);
-    }
-
     /// <summary>Binds a merged JSON object to the records, turning every binding problem into one sentence naming the key.</summary>
     public static RunConfig FromNode(JsonObject node, string origin)
     {

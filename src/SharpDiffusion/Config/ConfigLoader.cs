@@ -15,12 +15,18 @@ public static class ConfigLoader
     public static RunConfig Load(string? path, IEnumerable<string>? overrides = null)
     {
         JsonObject node = path is null ? ConfigJson.ToNode(new RunConfig()) : ReadResolved(Path.GetFullPath(path), 0);
-        string origin = path ?? "default config";
-        foreach (string assignment in overrides ?? [])
-        {
-            ApplySet(node, assignment);
-            origin = path is null ? "--set" : $"{path} with --set";
-        }
+        return Finish(node, path ?? "default config", overrides);
+    }
+
+    /// <summary>Like <see cref="Load"/> for JSON text (e.g. a config compiled into the tool); <c>extends</c> is relative to the working folder.</summary>
+    public static RunConfig LoadJson(string json, string origin, IEnumerable<string>? overrides = null) =>
+        Finish(Resolve(ParseObject(json, origin), Path.GetFullPath("."), origin, 0), origin, overrides);
+
+    private static RunConfig Finish(JsonObject node, string origin, IEnumerable<string>? overrides)
+    {
+        var sets = (overrides ?? []).ToList();
+        foreach (string assignment in sets) ApplySet(node, assignment);
+        if (sets.Count > 0) origin += " with --set";
         var config = ConfigJson.FromNode(node, origin);
         ConfigValidator.ThrowIfInvalid(config, origin);
         return config;
@@ -41,7 +47,7 @@ public static class ConfigLoader
                 throw new ConfigException($"--set: unknown key '{key}'; sections are data, model, diffusion and training.");
             target = child;
         }
-        if (!target.ContainsKey(parts[^1]) && !(parts.Length == 1 && parts[0] is "name" or "seed"))
+        if (!target.ContainsKey(parts[^1]))
             throw new ConfigException($"--set: unknown key '{key}'; check its spelling against configs/demo.json or docs/configuration.md.");
         target[parts[^1]] = ParseValue(text);
     }
@@ -62,21 +68,29 @@ public static class ConfigLoader
     {
         if (depth > MaxDepth) throw new ConfigException($"{path}: 'extends' chain is deeper than {MaxDepth} files; is there a cycle?");
         if (!File.Exists(path)) throw new ConfigException($"config file {path} does not exist; pass an existing file to --config.");
-        JsonObject node;
+        return Resolve(ParseObject(File.ReadAllText(path), path), Path.GetDirectoryName(path)!, path, depth);
+    }
+
+    private static JsonObject ParseObject(string json, string origin)
+    {
         try
         {
-            node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
-                   ?? throw new ConfigException($"{path} must hold a JSON object.");
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                   ?? throw new ConfigException($"{origin} must hold a JSON object.");
         }
         catch (JsonException e)
         {
-            throw new ConfigException($"{path} is not valid JSON (line {e.LineNumber + 1}): fix the syntax error there.");
+            throw new ConfigException($"{origin} is not valid JSON (line {e.LineNumber + 1}): fix the syntax error there.");
         }
+    }
 
+    /// <summary>Merges <paramref name="node"/> onto its <c>extends</c> parent (recursively) or onto the defaults.</summary>
+    private static JsonObject Resolve(JsonObject node, string baseDir, string origin, int depth)
+    {
         if (!node.Remove(ExtendsKey, out JsonNode? parentRef)) return MergeOnto(ConfigJson.ToNode(new RunConfig()), node);
         string parentPath = parentRef?.GetValueKind() == JsonValueKind.String
-            ? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, parentRef.GetValue<string>()))
-            : throw new ConfigException($"{path}: 'extends' must be a file name string.");
+            ? Path.GetFullPath(Path.Combine(baseDir, parentRef.GetValue<string>()))
+            : throw new ConfigException($"{origin}: 'extends' must be a file name string.");
         return MergeOnto(ReadResolved(parentPath, depth + 1), node);
     }
 

@@ -1,0 +1,31 @@
+using System.Globalization;
+using SharpDiffusion.Config;
+using SharpDiffusion.Models;
+using SharpDiffusion.Runtime;
+using Spectre.Console;
+
+namespace SharpDiffusion.Cli.Commands;
+
+/// <summary><c>ddpm train --dry-run</c>: the resolved config and what the model would cost, without touching data or disk.</summary>
+internal static class DryRun
+{
+    private static readonly int[] ReferenceDims = [64, 96, 128];
+    private const int ReferenceImageSize = 64;
+
+    public static void Print(RunConfig config)
+    {
+        NativeRuntime.Initialize(DeviceKind.Cpu);
+        AnsiConsole.WriteLine(ConfigJson.Serialize(config));
+        var table = new Table().AddColumns("model", "image", "parameters");
+        table.AddRow("this config", $"{config.Data.ImageSize}×{config.Data.ImageSize}×{config.Data.Channels}", Count(config.Model, config.Data.Channels, config.Data.ImageSize));
+        foreach (int dim in ReferenceDims)
+            table.AddRow($"dim {dim} (other model settings as above)", $"{ReferenceImageSize}×{ReferenceImageSize}×3", Count(config.Model with { Dim = dim }, 3, ReferenceImageSize));
+        AnsiConsole.Write(table);
+    }
+
+    private static string Count(ModelConfig model, int channels, int size)
+    {
+        using var unet = new UNet(model, channels, size);
+        return ParameterCount.Of(unet).ToString("N0", CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,38 @@
+using SharpDiffusion.Diffusion;
+using SharpDiffusion.Models;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Sampling;
+
+/// <summary>What to generate: how many, how, and from which seed. Sample i depends only on (Seed, i).</summary>
+public sealed record GenerationRequest(int Count, ISampler Sampler, IReadOnlyList<int> Timesteps, long Seed, int BatchSize = 64, long? ClassLabel = null, double Guidance = 0);
+
+/// <summary>Runs a sampler over a trained network in batches and returns images in [-1, 1] on the CPU.</summary>
+public static class ImageGenerator
+{
+    /// <param name="progress">Called with (images done, images total) after each batch.</param>
+    public static Tensor Generate(UNet model, GaussianDiffusion diffusion, GenerationRequest request, Device device, Action<int, int>? progress = null)
+    {
+        if (request.ClassLabel is not null && !model.Config.ClassConditional)
+            throw new ArgumentException("this model was trained without classes, so --class and --guidance cannot be used; train with model.class_conditional=true");
+        long nullLabel = model.Config.NumClasses;
+        var batches = new List<Tensor>();
+        using var _ = no_grad();
+        for (int first = 0; first < request.Count; first += request.BatchSize)
+        {
+            int count = Math.Min(request.BatchSize, request.Count - first);
+            using var scope = NewDisposeScope();
+            var noise = new SampleNoise(request.Seed, first, count, device);
+            var xT = noise.Next([model.Channels, model.ImageSize, model.ImageSize]);
+            Denoiser denoiser = request.ClassLabel is long label
+                ? Denoisers.Guided((x, t, y) => model.forward(x, t, y), diffusion, full(count, label, ScalarType.Int64, device), nullLabel, request.Guidance)
+                : Denoisers.FromModel((x, t) => model.forward(x, t, model.Config.ClassConditional ? full(x.shape[0], nullLabel, ScalarType.Int64, device) : null), diffusion);
+            var images = request.Sampler.Sample(denoiser, xT, request.Timesteps, diffusion.Schedule, noise);
+            batches.Add(images.clamp(-1, 1).cpu().MoveToOuterDisposeScope());
+            progress?.Invoke(first + count, request.Count);
+        }
+        var all = cat(batches, 0);
+        foreach (var b in batches) b.Dispose();
+        return all;
+    }
+}

@@ -1,0 +1,27 @@
+using SharpDiffusion.Config;
+
+namespace SharpDiffusion.Training;
+
+/// <summary>The readable header of a checkpoint: enough to rebuild the model and know where training stood.</summary>
+public sealed record CheckpointMetadata
+{
+    public int FormatVersion { get; init; } = CheckpointFile.FormatVersion;
+
+    /// <summary>Optimizer steps completed.</summary>
+    public int Step { get; init; }
+
+    /// <summary>The resolved config (with model.num_classes filled from the data).</summary>
+    public required RunConfig Config { get; init; }
+
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
+
+    public string DatasetHash { get; init; } = "";
+
+    public int Channels { get; init; }
+    public int ImageSize { get; init; }
+
+    public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Training seconds up to this step (carried across resumes).</summary>
+    public double ElapsedSeconds { get; init; }
+}

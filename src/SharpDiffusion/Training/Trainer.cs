@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using SharpDiffusion.Config;
+using SharpDiffusion.Data;
+using SharpDiffusion.Diffusion;
+using SharpDiffusion.Models;
+using SharpDiffusion.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Training;
+
+/// <summary>
+/// The training loop: Adam on the diffusion loss, EMA, periodic log rows, checkpoints and EMA sample grids.
+/// Everything random comes from one generator seeded by the config and saved in every checkpoint, so
+/// "N steps, stop, resume, M steps" equals "N+M steps" exactly.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly RunConfig _config;
+    private readonly ImageDataset _data;
+    private readonly RunDirectory _run;
+    private readonly Device _device;
+
+    /// <param name="config">The run's config; model.num_classes is filled from the data when class-conditional.</param>
+    public Trainer(RunConfig config, ImageDataset data, RunDirectory run, Device device)
+    {
+        _config = config.Model.ClassConditional ? config with { Model = config.Model with { NumClasses = data.ClassNames.Count } } : config;
+        _data = data;
+        _run = run;
+        _device = device;
+    }
+
+    /// <summary>The config as trained (resolved), also written to the run folder.</summary>
+    public RunConfig Config => _config;
+
+    public event Action<TrainingProgress>? Progress;
+    public event Action<string>? Message;
+
+    /// <summary>Trains until <c>training.steps</c> or until <paramref name="cancel"/> fires; either way the last step is checkpointed.</summary>
+    public TrainingResult Run(bool resume, CancellationToken cancel = default)
+    {
+        var t = _config.Training;
+        using var model = ModelFactory.Create(_config, _data.Channels, _data.ImageSize, _device);
+        using var ema = ModelFactory.CreateEma(model, _config, _device);
+        using var optimizer = optim.Adam(model.parameters(), t.Lr, t.AdamBeta1, t.AdamBeta2, eps: 1e-8, weight_decay: t.WeightDecay);
+        using var generator = new Generator((ulong)_config.Seed, _device);
+        var diffusion = new GaussianDiffusion(_config.Diffusion);
+        var averager = new ExponentialMovingAverage(model, ema, t.EmaDecay, t.EmaEvery, t.EmaStart);
+        var log = new TrainingLog(_run.LogPath);
+        var state = new CheckpointFile.State(model, ema, optimizer, generator);
+
+        int startStep = 0;
+        double previousSeconds = 0;
+        if (resume && _run.LatestCheckpoint() is string latest)
+        {
+            var meta = CheckpointFile.ReadMetadata(latest);
+            if (meta.Config.Model != _config.Model || meta.Channels != _data.Channels || meta.ImageSize != _data.ImageSize)
+                throw new CheckpointException($"the run in {_run.Root} was trained with another model shape or image size; resume it with its own config ({_run.ConfigPath}) or train into a new --out folder.");
+            CheckpointFile.Load(latest, state);
+            startStep = meta.Step;
+            previousSeconds = meta.ElapsedSeconds;
+            log.TruncateAfter(startStep);
+            Message?.Invoke($"resumed from {Path.GetFileName(latest)} at step {startStep}");
+        }
+        _run.WriteConfig(_config);
+        if (startStep >= t.Steps) return new TrainingResult(startStep, startStep, false, _run.LatestCheckpoint(), null);
+
+        using var batches = new BatchSampler(_data, _device, _config.Data.Hflip);
+        var clock = Stopwatch.StartNew();
+        var intervalClock = Stopwatch.StartNew();
+        using var lossSum = zeros(1, device: _device);
+        int intervalSteps = 0;
+        double? lastLoss = null;
+        string? lastCheckpoint = null;
+        int step = startStep;
+        model.train();
+
+        while (step < t.Steps)
+        {
+            step++;
+            double lr = LearningRateSchedule.At(step, t.Lr, t.WarmupSteps);
+            using (var scope = NewDisposeScope())
+            {
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                var (images, labels) = batches.Next(t.BatchSize, generator);
+                Tensor? conditioning = _config.Model.ClassConditional ? DropLabels(labels, generator) : null;
+                var loss = diffusion.TrainingLoss((xt, ts) => model.forward(xt, ts, conditioning), images, generator);
+                optimizer.zero_grad();
+                loss.backward();
+                if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
+                optimizer.step();
+                averager.Update(step);
+                // Summed on the device and read once per log interval: no host sync per step.
+                lossSum.add_(loss.detach());
+            }
+            intervalSteps++;
+
+            bool last = step == t.Steps;
+            bool stopping = cancel.IsCancellationRequested;
+            double elapsed = previousSeconds + clock.Elapsed.TotalSeconds;
+            if (step % t.LogEvery == 0 || last || stopping)
+            {
+                lastLoss = lossSum.item<float>() / intervalSteps;
+                double imagesPerSecond = intervalSteps * t.BatchSize / intervalClock.Elapsed.TotalSeconds;
+                log.Append(new TrainingLogRow(step, lastLoss.Value, lr, imagesPerSecond, elapsed));
+                lossSum.zero_();
+                intervalSteps = 0;
+                intervalClock.Restart();
+            }
+            Progress?.Invoke(new TrainingProgress(step, t.Steps, lastLoss, ImagesPerSecond(step - startStep, clock), TimeSpan.FromSeconds(elapsed)));
+
+            if (step % t.CheckpointEvery == 0 || last || stopping)
+            {
+                lastCheckpoint = SaveCheckpoint(step, elapsed, state);
+            }
+            if ((t.SampleEvery > 0 && step % t.SampleEvery == 0) || last)
+            {
+                WriteSampleGrid(ema, diffusion, step);
+                model.train();
+            }
+            if (stopping)
+            {
+                Message?.Invoke($"interrupted: saved {Path.GetFileName(lastCheckpoint)}; continue with --resume");
+                return new TrainingResult(startStep, step, true, lastCheckpoint, lastLoss);
+            }
+        }
+        return new TrainingResult(startStep, step, false, lastCheckpoint, lastLoss);
+    }
+
+    /// <summary>Classifier-free guidance training: each label becomes the null class with probability class_dropout.</summary>
+    private Tensor DropLabels(Tensor labels, Generator generator)
+    {
+        var drop = rand([labels.shape[0]], generator: generator, device: _device) < _config.Model.ClassDropout;
+        return where(drop, full_like(labels, _config.Model.NumClasses), labels);
+    }
+
+    private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state)
+    {
+        string path = _run.CheckpointPath(step);
+        var metadata = new CheckpointMetadata
+        {
+            Step = step,
+            Config = _config,
+            ClassNames = _data.ClassNames,
+            DatasetHash = _data.ContentHash,
+            Channels = _data.Channels,
+            ImageSize = _data.ImageSize,
+            ElapsedSeconds = elapsedSeconds,
+        };
+        CheckpointFile.Save(path, metadata, state);
+        _run.PublishCheckpoint(path, _config.Training.KeepLast);
+        Message?.Invoke($"checkpoint {Path.GetFileName(path)}");
+        return path;
+    }
+
+    private void WriteSampleGrid(UNet ema, GaussianDiffusion diffusion, int step)
+    {
+        var t = _config.Training;
+        var request = new GenerationRequest(
+            t.SampleCount, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed, BatchSize: t.SampleCount);
+        using var images = ImageGenerator.Generate(ema, diffusion, request, _device);
+        using var unit = images.add(1).div(2);
+        string path = _run.SampleGridPath(step);
+        Directory.CreateDirectory(_run.SamplesDir);
+        ImageCodec.SaveGrid(unit, path);
+        Message?.Invoke($"samples {Path.GetFileName(path)}");
+    }
+
+    private double ImagesPerSecond(int steps, Stopwatch clock) =>
+        steps * _config.Training.BatchSize / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+}
