@@ -1,0 +1,120 @@
+using SharpDiffusion.Config;
+using SharpDiffusion.Data;
+using SharpDiffusion.Diffusion;
+using SharpDiffusion.Sampling;
+using SharpDiffusion.Training;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Tests.Training;
+
+public sealed class TrainerTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sd-train-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static RunConfig Tiny(int steps) => new()
+    {
+        Seed = 11,
+        Data = new DataConfig { ImageSize = 8, Channels = 3 },
+        Model = new ModelConfig { Dim = 8, DimMults = [1, 2], ResBlocks = 1, AttentionResolutions = [4], Heads = 1, HeadDim = 8, Groups = 4 },
+        Diffusion = new DiffusionConfig { Timesteps = 100 },
+        Training = new TrainingConfig
+        {
+            Steps = steps, BatchSize = 4, Lr = 1e-3, EmaEvery = 1, EmaStart = 1, LogEvery = 1, CheckpointEvery = 2, KeepLast = 0,
+            SampleEvery = 0, SampleCount = 2, SampleSteps = 2, Device = "cpu",
+        },
+    };
+
+    /// <summary>Eight 8×8 images with a known pattern: image i is a vertical gradient scaled by i, in two classes.</summary>
+    private static ImageDataset Patterns(int count = 8)
+    {
+        var ramp = arange(8, dtype: ScalarType.Float32).view(1, 1, 8, 1).expand(count, 3, 8, 8);
+        var scale = arange(1, count + 1, dtype: ScalarType.Float32).view(count, 1, 1, 1);
+        var images = (ramp * scale * (255f / 8 / count)).to(ScalarType.Byte).contiguous();
+        var labels = arange(count, dtype: ScalarType.Int64) % 2;
+        return new ImageDataset(images, labels, ["even", "odd"], $"patterns-{count}");
+    }
+
+    private static Dictionary<string, Tensor> Weights(string checkpoint, bool ema)
+    {
+        var loaded = LoadedModel.Load(checkpoint, CPU, useEma: ema);
+        return loaded.Model.state_dict();
+    }
+
+    [Fact]
+    public void Resume_TwoStepsThenTwo_EqualsFourStepsBitwise()
+    {
+        using var data = Patterns();
+        var straight = new RunDirectory(Path.Combine(_dir, "straight"));
+        new Trainer(Tiny(4), data, straight, CPU).Run(resume: false);
+
+        var split = new RunDirectory(Path.Combine(_dir, "split"));
+        var first = new Trainer(Tiny(2), data, split, CPU).Run(resume: false);
+        var second = new Trainer(Tiny(4), data, split, CPU).Run(resume: true);
+
+        Assert.Equal((0, 2, 2, 4), (first.StartStep, first.FinalStep, second.StartStep, second.FinalStep));
+        foreach (bool ema in new[] { false, true })
+        {
+            var a = Weights(straight.CheckpointPath(4), ema);
+            var b = Weights(split.CheckpointPath(4), ema);
+            Assert.All(a, kv => Assert.True(kv.Value.equal(b[kv.Key]).item<bool>(), $"{kv.Key} (ema: {ema})"));
+        }
+        Assert.Equal([1, 2, 3, 4], new TrainingLog(split.LogPath).Read().Select(r => r.Step));
+    }
+
+    [Fact]
+    public void Cancel_SavesACheckpointAtTheCurrentStep()
+    {
+        using var data = Patterns();
+        var run = new RunDirectory(Path.Combine(_dir, "cancel"));
+        using var stop = new CancellationTokenSource();
+        var trainer = new Trainer(Tiny(50), data, run, CPU);
+        trainer.Progress += p =>
+        {
+            if (p.Step == 3) stop.Cancel();
+        };
+
+        var result = trainer.Run(resume: false, stop.Token);
+
+        Assert.True(result.Interrupted);
+        Assert.Equal(3, result.FinalStep);
+        Assert.Equal(run.CheckpointPath(3), run.LatestCheckpoint());
+        Assert.Equal(3, CheckpointFile.ReadMetadata(run.CheckpointPath(3)).Step);
+    }
+
+    [Fact]
+    public void Train_OneBatchRepeatedly_LossFallsByALargeFactor()
+    {
+        using var data = Patterns(4);
+        var config = Tiny(300) with { Training = Tiny(300).Training with { CheckpointEvery = 1000, LogEvery = 25 } };
+        var run = new RunDirectory(Path.Combine(_dir, "overfit"));
+        new Trainer(config, data, run, CPU).Run(resume: false);
+
+        var rows = new TrainingLog(run.LogPath).Read();
+        double first = rows[0].Loss;
+        double last = rows.TakeLast(2).Average(r => r.Loss);
+        Assert.True(last < first / 5, $"loss went from {first} to {last}");
+    }
+
+    [Fact]
+    public void Train_OneImageDataset_SamplesLandCloseToIt()
+    {
+        using var data = Patterns(1);
+        var config = Tiny(400) with
+        {
+            Training = Tiny(400).Training with { CheckpointEvery = 1000, LogEvery = 100, EmaStart = 1000 },
+        };
+        var run = new RunDirectory(Path.Combine(_dir, "one"));
+        new Trainer(config, data, run, CPU).Run(resume: false);
+
+        var loaded = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false);
+        var request = new GenerationRequest(8, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, 20, 100), Seed: 5);
+        using var samples = ImageGenerator.Generate(loaded.Model, new GaussianDiffusion(config.Diffusion), request, CPU);
+        using var target = data.Images.to(ScalarType.Float32).div(127.5).sub(1);
+
+        double error = samples.sub(target).pow(2).mean().item<float>();
+        double baseline = target.pow(2).mean().item<float>() + 1; // what unit-variance noise around zero would score
+        Assert.True(error < 0.05, $"mean squared error {error} (baseline {baseline})");
+    }
+}
