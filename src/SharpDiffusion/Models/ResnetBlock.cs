@@ -1,0 +1,48 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SharpDiffusion.Models;
+
+/// <summary>
+/// Pre-activation residual block (Ho et al. 2020, App. B) with the timestep/class embedding applied as a GroupNorm
+/// scale and shift (Nichol &amp; Dhariwal 2021, "AdaGN"): h = conv1(SiLU(norm1(x))); h = norm2(h)·(1+s)+b;
+/// out = conv2(dropout(SiLU(h))) + skip(x).
+/// </summary>
+internal sealed class ResnetBlock : Module<Tensor, Tensor, Tensor>
+{
+    private readonly GroupNorm norm1;
+    private readonly Conv2d conv1;
+    private readonly Linear time_proj;
+    private readonly GroupNorm norm2;
+    private readonly Dropout dropout;
+    private readonly Conv2d conv2;
+    private readonly Conv2d? skip;
+
+    public ResnetBlock(long inChannels, long outChannels, long embeddingDim, int groups, double dropoutRate)
+        : base(nameof(ResnetBlock))
+    {
+        norm1 = Norms.GroupNorm(groups, inChannels);
+        conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
+        time_proj = Linear(embeddingDim, 2 * outChannels);
+        norm2 = Norms.GroupNorm(groups, outChannels);
+        dropout = Dropout(dropoutRate);
+        conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
+        skip = inChannels == outChannels ? null : Conv2d(inChannels, outChannels, 1);
+        RegisterComponents();
+    }
+
+    /// <param name="x">[B, in, H, W]</param>
+    /// <param name="embedding">[B, embeddingDim]: the time (plus class) embedding after the time MLP.</param>
+    public override Tensor forward(Tensor x, Tensor embedding)
+    {
+        using var scope = NewDisposeScope();
+        var h = conv1.forward(functional.silu(norm1.forward(x)));
+        var scaleShift = time_proj.forward(functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
+        var parts = scaleShift.chunk(2, dim: 1);
+        h = norm2.forward(h) * (parts[0] + 1) + parts[1];
+        h = conv2.forward(dropout.forward(functional.silu(h)));
+        var residual = skip is null ? x : skip.forward(x);
+        return (h + residual).MoveToOuterDisposeScope();
+    }
+}
