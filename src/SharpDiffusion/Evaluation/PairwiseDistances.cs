@@ -1,0 +1,85 @@
+using TorchSharp;
+
+namespace SharpDiffusion.Evaluation;
+
+/// <summary>
+/// Euclidean distances between rows of float64 [N, D] matrices, computed in row chunks so that no more than
+/// about <see cref="ChunkBytes"/> of distances are alive at once (N·M can reach 2,500 × 60,000 here).
+/// </summary>
+internal static class PairwiseDistances
+{
+    internal const long ChunkBytes = 64L * 1024 * 1024;
+
+    /// <summary>‖a_i − b_j‖ for all i, j via ‖a‖² + ‖b‖² − 2a·b (the matmul form; float64 keeps the cancellation harmless).</summary>
+    internal static torch.Tensor Euclidean(torch.Tensor a, torch.Tensor b)
+    {
+        using var scope = torch.NewDisposeScope();
+        var aa = a.pow(2).sum(1, keepdim: true);
+        var bb = b.pow(2).sum(1).unsqueeze(0);
+        var squared = (aa + bb - 2.0 * a.matmul(b.t())).clamp_min(0.0);
+        return squared.sqrt().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>For each query row, the distance to and index of its nearest reference row.</summary>
+    internal static (double[] Distance, long[] Index) Nearest(torch.Tensor queries, torch.Tensor references)
+    {
+        var n = queries.shape[0];
+        var distance = new double[n];
+        var index = new long[n];
+        foreach (var (start, length) in Chunks(n, references.shape[0]))
+        {
+            using var scope = torch.NewDisposeScope();
+            var d = Euclidean(queries.narrow(0, start, length), references);
+            var (values, indices) = d.min(1);
+            values.data<double>().CopyTo(distance, (int)start);
+            indices.data<long>().CopyTo(index, (int)start);
+        }
+
+        return (distance, index);
+    }
+
+    /// <summary>
+    /// Distance from each row to its k-th nearest other row of the same set. As in Kynkäänniemi et al.'s code,
+    /// the row itself counts as the first neighbour (distance 0), so this is the (k+1)-th smallest distance.
+    /// </summary>
+    internal static double[] KthNearestWithinSet(torch.Tensor rows, int k)
+    {
+        var n = rows.shape[0];
+        var radius = new double[n];
+        foreach (var (start, length) in Chunks(n, n))
+        {
+            using var scope = torch.NewDisposeScope();
+            var d = Euclidean(rows.narrow(0, start, length), rows);
+            var (values, _) = d.topk(k + 1, dim: 1, largest: false, sorted: true);
+            values.select(1, k).contiguous().data<double>().CopyTo(radius, (int)start);
+        }
+
+        return radius;
+    }
+
+    /// <summary>For each query row, whether it lies within distance radius_j of at least one centre row j (boundary included).</summary>
+    internal static bool[] WithinAnyBall(torch.Tensor queries, torch.Tensor centres, double[] radius)
+    {
+        var n = queries.shape[0];
+        var inside = new bool[n];
+        using var radiusRow = torch.tensor(radius, torch.float64).unsqueeze(0);
+        foreach (var (start, length) in Chunks(n, centres.shape[0]))
+        {
+            using var scope = torch.NewDisposeScope();
+            var d = Euclidean(queries.narrow(0, start, length), centres);
+            var hit = d.le(radiusRow).any(1);
+            hit.data<bool>().CopyTo(inside, (int)start);
+        }
+
+        return inside;
+    }
+
+    private static IEnumerable<(long Start, long Length)> Chunks(long rows, long columns)
+    {
+        var perChunk = Math.Max(1, ChunkBytes / (sizeof(double) * Math.Max(1, columns)));
+        for (long start = 0; start < rows; start += perChunk)
+        {
+            yield return (start, Math.Min(perChunk, rows - start));
+        }
+    }
+}
