@@ -25,7 +25,7 @@ internal static class CliErrors
         return InternalError;
     }
 
-    private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException
+    private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException
         or NativeRuntimeException or UsageException or CommandAppException or IOException
         or UnauthorizedAccessException or ArgumentException;
 }

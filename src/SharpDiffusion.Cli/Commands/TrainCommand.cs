@@ -22,6 +22,7 @@ internal sealed class TrainCommand : Command<TrainSettings>
             DryRun.Print(config);
             return 0;
         }
+        using var runLock = RunLock.Acquire(run);
         if (settings.Resume && !run.HasRunContent)
             throw new UsageException($"--resume: {run.Root} holds no run to continue; leave out --resume to start one there.");
         if (!settings.Resume && run.HasRunContent)

@@ -42,12 +42,13 @@ public sealed class Trainer
         var t = _config.Training;
         using var model = ModelFactory.Create(_config, _data.Channels, _data.ImageSize, _device);
         using var ema = ModelFactory.CreateEma(model, _config, _device);
-        using var optimizer = optim.Adam(model.parameters(), t.Lr, t.AdamBeta1, t.AdamBeta2, eps: 1e-8, weight_decay: t.WeightDecay);
+        using var optimizer = TrainingStep.CreateOptimizer(model, t);
         using var generator = new Generator((ulong)_config.Seed, _device);
         var diffusion = new GaussianDiffusion(_config.Diffusion);
         var averager = new ExponentialMovingAverage(model, ema, t.EmaDecay, t.EmaEvery, t.EmaStart);
         var log = new TrainingLog(_run.LogPath);
         var state = new CheckpointFile.State(model, ema, optimizer, generator);
+        var trainingStep = new TrainingStep(_config, model, optimizer, diffusion, averager);
 
         int startStep = 0;
         double previousSeconds = 0;
@@ -78,20 +79,11 @@ public sealed class Trainer
         while (step < t.Steps)
         {
             step++;
-            double lr = LearningRateSchedule.At(step, t.Lr, t.WarmupSteps);
             using (var scope = NewDisposeScope())
             {
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
                 var (images, labels) = batches.Next(t.BatchSize, generator);
-                Tensor? conditioning = _config.Model.ClassConditional ? DropLabels(labels, generator) : null;
-                var loss = diffusion.TrainingLoss((xt, ts) => model.forward(xt, ts, conditioning), images, generator);
-                optimizer.zero_grad();
-                loss.backward();
-                if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
-                optimizer.step();
-                averager.Update(step);
                 // Summed on the device and read once per log interval: no host sync per step.
-                lossSum.add_(loss.detach());
+                lossSum.add_(trainingStep.Run(step, images, labels, generator));
             }
             intervalSteps++;
 
@@ -102,6 +94,7 @@ public sealed class Trainer
             {
                 lastLoss = lossSum.item<float>() / intervalSteps;
                 double imagesPerSecond = intervalSteps * t.BatchSize / intervalClock.Elapsed.TotalSeconds;
+                double lr = LearningRateSchedule.At(step, t.Lr, t.WarmupSteps);
                 log.Append(new TrainingLogRow(step, lastLoss.Value, lr, imagesPerSecond, elapsed));
                 lossSum.zero_();
                 intervalSteps = 0;
@@ -125,13 +118,6 @@ public sealed class Trainer
             }
         }
         return new TrainingResult(startStep, step, false, lastCheckpoint, lastLoss);
-    }
-
-    /// <summary>Classifier-free guidance training: each label becomes the null class with probability class_dropout.</summary>
-    private Tensor DropLabels(Tensor labels, Generator generator)
-    {
-        var drop = rand([labels.shape[0]], generator: generator, device: _device) < _config.Model.ClassDropout;
-        return where(drop, full_like(labels, _config.Model.NumClasses), labels);
     }
 
     private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state)
