@@ -22,7 +22,8 @@ internal static class ImageFolderScanner
     /// <summary>Nested folders deeper than this are not searched (a guard on pathological trees).</summary>
     private const int MaxDepth = 16;
 
-    private static readonly EnumerationOptions Options = new()
+    /// <summary>A new instance each time: EnumerationOptions is mutable, and the library keeps no shared mutable state.</summary>
+    private static EnumerationOptions Options => new()
     {
         IgnoreInaccessible = true,
         AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
