@@ -1,0 +1,65 @@
+using TorchSharp;
+
+namespace SharpDiffusion.Data;
+
+/// <summary>
+/// Draws training batches on the training device: the dataset's images and labels are copied there once, and each
+/// batch is an index draw, a gather, a conversion to [-1, 1] and an optional per-sample horizontal flip.
+/// </summary>
+public sealed class BatchSampler : IDisposable
+{
+    private readonly torch.Tensor _images;
+    private readonly torch.Tensor _labels;
+    private readonly torch.Device _device;
+    private readonly bool _hflip;
+
+    public BatchSampler(ImageDataset data, torch.Device device, bool hflip)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(device);
+        if (data.Count == 0)
+            throw new ArgumentException("The dataset has no images to sample from.", nameof(data));
+        _device = device;
+        _hflip = hflip;
+        _images = OwnCopyOn(data.Images, device);
+        _labels = OwnCopyOn(data.Labels, device);
+    }
+
+    public int Count => (int)_images.shape[0];
+
+    /// <summary>
+    /// <paramref name="batchSize"/> indices uniform with replacement, then (when hflip) one uniform number per sample,
+    /// flipping where it is below ½; both drawn from <paramref name="generator"/> on its own device, so a batch depends
+    /// only on the generator's state. Returns float32 images in [-1, 1] [B, C, H, W] and int64 labels [B].
+    /// </summary>
+    public (torch.Tensor Images, torch.Tensor Labels) Next(int batchSize, torch.Generator generator)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentNullException.ThrowIfNull(generator);
+        using var scope = torch.NewDisposeScope();
+        var drawDevice = generator.device;
+        var indices = torch.randint(0, Count, [batchSize], torch.int64, drawDevice, generator: generator).to(_device);
+        var images = _images.index_select(0, indices).to(torch.float32).div(127.5).sub(1.0);
+        if (_hflip)
+        {
+            var flip = torch.rand([batchSize], torch.float32, drawDevice, generator: generator).lt(0.5).to(_device).view(batchSize, 1, 1, 1);
+            images = torch.where(flip, images.flip(3), images);
+        }
+
+        var labels = _labels.index_select(0, indices);
+        return (images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
+    }
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _labels.Dispose();
+    }
+
+    /// <summary>A tensor this sampler may dispose: a device copy, or on the same device an alias sharing the storage.</summary>
+    private static torch.Tensor OwnCopyOn(torch.Tensor source, torch.Device device)
+    {
+        var moved = source.to(device);
+        return ReferenceEquals(moved, source) ? source.alias() : moved;
+    }
+}

@@ -1,0 +1,140 @@
+using SharpDiffusion.Config;
+using SkiaSharp;
+using TorchSharp;
+
+namespace SharpDiffusion.Data;
+
+/// <summary>Reading single images into tensors and writing tensors (one image or a grid) as PNG.</summary>
+public static class ImageCodec
+{
+    /// <summary>Writes <paramref name="image"/> (uint8, or float in [0, 1]; [C, H, W] with C = 1 or 3) as PNG, through a temporary file and a rename.</summary>
+    public static void SavePng(torch.Tensor image, string path)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (image.dim() != 3 || image.shape[0] is not (1 or 3))
+            throw new ArgumentException($"Expected an image [C, H, W] with C = 1 or 3, got shape [{string.Join(", ", image.shape)}].", nameof(image));
+
+        using var scope = torch.NewDisposeScope();
+        var channels = (int)image.shape[0];
+        var height = (int)image.shape[1];
+        var width = (int)image.shape[2];
+        // Interleave to [H, W, C] so the bytes are Skia's pixel layout.
+        var pixels = AsUint8(image).cpu().permute(1, 2, 0).contiguous().data<byte>().ToArray();
+        if (channels == 3)
+            pixels = AddOpaqueAlpha(pixels);
+
+        var colorType = channels == 1 ? SKColorType.Gray8 : SKColorType.Rgba8888;
+        var info = new SKImageInfo(width, height, colorType, SKAlphaType.Opaque);
+        using var skImage = SKImage.FromPixelCopy(info, pixels);
+        using var encoded = skImage.Encode(SKEncodedImageFormat.Png, 100);
+        WriteAtomically(path, encoded.ToArray());
+    }
+
+    /// <summary>Maps [-1, 1] floats to uint8 [0, 255]: round((x + 1) · 127.5), clamped.</summary>
+    public static torch.Tensor ToUint8(torch.Tensor imagesMinus1To1)
+    {
+        ArgumentNullException.ThrowIfNull(imagesMinus1To1);
+        using var scope = torch.NewDisposeScope();
+        return imagesMinus1To1.to(torch.float32).add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Writes a grid of images [B, C, H, W] (uint8, or float in [0, 1]) as one PNG: <paramref name="columns"/> per row
+    /// (default ⌈√B⌉), <paramref name="padding"/> black pixels around and between them; the last row may be partial.
+    /// </summary>
+    public static void SaveGrid(torch.Tensor images, string path, int? columns = null, int padding = 2)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4 || images.shape[0] == 0)
+            throw new ArgumentException($"Expected images [B, C, H, W] with B ≥ 1, got shape [{string.Join(", ", images.shape)}].", nameof(images));
+        ArgumentOutOfRangeException.ThrowIfNegative(padding);
+
+        using var scope = torch.NewDisposeScope();
+        var count = (int)images.shape[0];
+        var cols = Math.Clamp(columns ?? (int)Math.Ceiling(Math.Sqrt(count)), 1, count);
+        var rows = (count + cols - 1) / cols;
+        var channels = images.shape[1];
+        var height = (int)images.shape[2];
+        var width = (int)images.shape[3];
+        var source = AsUint8(images).cpu();
+        var grid = torch.zeros([channels, padding + (rows * (height + padding)), padding + (cols * (width + padding))], torch.uint8);
+        for (var i = 0; i < count; i++)
+        {
+            var top = padding + (i / cols * (height + padding));
+            var left = padding + (i % cols * (width + padding));
+            grid[.., top..(top + height), left..(left + width)] = source[i];
+        }
+
+        SavePng(grid, path);
+    }
+
+    /// <summary>Reads one image file and brings it to uint8 [channels, size, size]; throws <see cref="DataException"/> when it cannot be used.</summary>
+    public static torch.Tensor LoadImage(string path, int size, int channels, ResizePolicy policy)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        if (channels is not (1 or 3))
+            throw new ArgumentOutOfRangeException(nameof(channels), channels, "Channels must be 1 or 3.");
+
+        byte[] encoded;
+        try
+        {
+            encoded = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"Image '{path}' could not be read ({e.Message}); check the path and its permissions.");
+        }
+
+        var pixels = Preprocess(encoded, path, size, channels, policy);
+        return torch.tensor(pixels, [channels, size, size], torch.uint8);
+    }
+
+    /// <summary>Decode plus resize: planar uint8 [channels, size, size].</summary>
+    internal static byte[] Preprocess(byte[] encoded, string name, int size, int channels, ResizePolicy policy)
+    {
+        var decoded = ImageDecoder.Decode(encoded, name);
+        return ResizePipeline.Apply(decoded.Rgba, decoded.Width, decoded.Height, pixelStride: 4, sourceChannels: 3, size, channels, policy);
+    }
+
+    internal static void WriteAtomically(string path, byte[] bytes) => WriteAtomically(path, stream => stream.Write(bytes));
+
+    /// <summary>Writes beside the target and renames, so a reader never sees a half-written file.</summary>
+    internal static void WriteAtomically(string path, Action<Stream> write)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+                write(stream);
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
+        }
+    }
+
+    private static torch.Tensor AsUint8(torch.Tensor image) =>
+        image.dtype == torch.uint8
+            ? image
+            : image.to(torch.float32).mul(255).round().clamp(0, 255).to(torch.uint8);
+
+    private static byte[] AddOpaqueAlpha(byte[] rgb)
+    {
+        var rgba = new byte[rgb.Length / 3 * 4];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            rgba[j] = rgb[i];
+            rgba[j + 1] = rgb[i + 1];
+            rgba[j + 2] = rgb[i + 2];
+            rgba[j + 3] = 255;
+        }
+
+        return rgba;
+    }
+}

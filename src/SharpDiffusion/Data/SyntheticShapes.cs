@@ -1,0 +1,113 @@
+using SkiaSharp;
+
+namespace SharpDiffusion.Data;
+
+/// <summary>
+/// The built-in demo set: one filled shape per image (circle, square, triangle, plus, star) at a random position,
+/// size, rotation and colour on a plain light or dark background, drawn antialiased with SkiaSharp. Image i has class
+/// i mod 5 and depends only on (seed, i), so the first images are the same for any count.
+/// </summary>
+internal static class SyntheticShapes
+{
+    public static readonly IReadOnlyList<string> ClassNames = ["circle", "square", "triangle", "plus", "star"];
+
+    public static DecodedSet Generate(int count, int size, int channels, long seed)
+    {
+        var imageBytes = channels * size * size;
+        var pixels = new byte[count * imageBytes];
+        var labels = new long[count];
+        var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var bitmap = new SKBitmap(info);
+        using var canvas = new SKCanvas(bitmap);
+        using var paint = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Fill };
+        for (var i = 0; i < count; i++)
+        {
+            var label = i % ClassNames.Count;
+            var random = SplitMix64.ForItem(seed, i);
+            Draw(canvas, paint, label, size, ref random);
+            canvas.Flush();
+            ResizePipeline.Apply(bitmap.GetPixelSpan(), size, size, pixelStride: 4, sourceChannels: 3, size, channels, Config.ResizePolicy.Squash)
+                .CopyTo(pixels, i * imageBytes);
+            labels[i] = label;
+        }
+
+        return new DecodedSet(pixels, labels, channels, size, ClassNames, 0, []);
+    }
+
+    private static void Draw(SKCanvas canvas, SKPaint paint, int shape, int size, ref SplitMix64 random)
+    {
+        var dark = random.NextDouble() < 0.5;
+        var background = dark ? Grayish(ref random, 0, 70) : Grayish(ref random, 185, 255);
+        var hue = (float)random.Uniform(0, 360);
+        var saturation = (float)random.Uniform(60, 100);
+        var lightness = (float)(dark ? random.Uniform(58, 78) : random.Uniform(22, 42));
+        paint.Color = SKColor.FromHsl(hue, saturation, lightness);
+
+        var radius = (float)(size * random.Uniform(0.22, 0.38));
+        var cx = (float)random.Uniform(radius + 1, size - radius - 1);
+        var cy = (float)random.Uniform(radius + 1, size - radius - 1);
+        var turn = (float)random.Uniform(-1, 1);
+
+        canvas.Clear(background);
+        canvas.Save();
+        canvas.Translate(cx, cy);
+        switch (shape)
+        {
+            case 0:
+                canvas.DrawCircle(0, 0, radius, paint);
+                break;
+            case 1:
+                canvas.RotateDegrees(20 * turn);
+                var half = 0.7f * radius; // half-diagonal 0.99·r keeps the corners inside the radius
+                canvas.DrawRect(-half, -half, 2 * half, 2 * half, paint);
+                break;
+            case 2:
+                canvas.RotateDegrees(30 * turn);
+                DrawPolygon(canvas, paint, Star(3, radius, radius * 0.5f));
+                break;
+            case 3:
+                canvas.RotateDegrees(20 * turn);
+                var arm = 0.95f * radius;
+                var thickness = 0.3f * radius;
+                canvas.DrawRect(-arm, -thickness, 2 * arm, 2 * thickness, paint);
+                canvas.DrawRect(-thickness, -arm, 2 * thickness, 2 * arm, paint);
+                break;
+            default:
+                canvas.RotateDegrees(36 * turn);
+                DrawPolygon(canvas, paint, Star(5, radius, radius * 0.42f));
+                break;
+        }
+
+        canvas.Restore();
+    }
+
+    private static SKColor Grayish(ref SplitMix64 random, int low, int high)
+    {
+        byte Channel(ref SplitMix64 r) => (byte)r.Uniform(low, high + 1);
+        return new SKColor(Channel(ref random), Channel(ref random), Channel(ref random));
+    }
+
+    /// <summary>
+    /// Vertices alternating between the outer and inner radius, the first pointing up. With inner = outer·cos(π/points)
+    /// the inner vertices lie on the straight edges: for 3 points (inner = outer/2) that is the equilateral triangle.
+    /// </summary>
+    private static SKPoint[] Star(int points, float outer, float inner)
+    {
+        var vertices = new SKPoint[2 * points];
+        for (var k = 0; k < vertices.Length; k++)
+        {
+            var angle = (-MathF.PI / 2) + (k * MathF.PI / points);
+            var r = k % 2 == 0 ? outer : inner;
+            vertices[k] = new SKPoint(r * MathF.Cos(angle), r * MathF.Sin(angle));
+        }
+
+        return vertices;
+    }
+
+    private static void DrawPolygon(SKCanvas canvas, SKPaint paint, SKPoint[] vertices)
+    {
+        using var path = new SKPath();
+        path.AddPoly(vertices, close: true);
+        canvas.DrawPath(path, paint);
+    }
+}
