@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using SharpDiffusion.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Diffusion;
+
+/// <summary>
+/// The forward process q(x_t | x_0), its posterior and the training objective (Ho et al. 2020).
+/// Timesteps are int64 tensors [B] with values in 0 … T−1. The only state besides the immutable schedule is a
+/// cache of float32 coefficient tables per device, which never changes a result.
+/// </summary>
+public sealed class GaussianDiffusion
+{
+    private readonly ConcurrentDictionary<(DeviceType Type, int Index), ScheduleTables> tables = new();
+
+    public GaussianDiffusion(DiffusionConfig config)
+        : this(NoiseSchedule.Create(config), (config ?? throw new ArgumentNullException(nameof(config))).Objective)
+    {
+    }
+
+    public GaussianDiffusion(NoiseSchedule schedule, Objective objective)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (!Enum.IsDefined(objective))
+            throw new ArgumentOutOfRangeException(nameof(objective), objective, "Unknown diffusion.objective; use eps, x0 or v.");
+        Schedule = schedule;
+        Objective = objective;
+    }
+
+    public NoiseSchedule Schedule { get; }
+
+    public Objective Objective { get; }
+
+    /// <summary>x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε (Ho et al. 2020, eq. 4).</summary>
+    public Tensor QSample(Tensor x0, Tensor t, Tensor noise)
+    {
+        ArgumentNullException.ThrowIfNull(x0);
+        ArgumentNullException.ThrowIfNull(noise);
+        CheckTimesteps(t, x0);
+        using var scope = NewDisposeScope();
+        var tab = TablesFor(x0.device);
+        var xt = ScheduleTables.Gather(tab.SqrtAlphaBar, t, x0) * x0 + ScheduleTables.Gather(tab.SqrtOneMinusAlphaBar, t, x0) * noise;
+        return xt.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Mean and variance of q(x_{t−1} | x_t, x_0) (Ho et al. 2020, eqs. 6–7). The variance has shape [B, 1, …, 1]
+    /// so that it broadcasts against x; at t = 0 it is 0 and the mean is x_0.
+    /// </summary>
+    public (Tensor Mean, Tensor Variance) Posterior(Tensor x0, Tensor xt, Tensor t)
+    {
+        ArgumentNullException.ThrowIfNull(x0);
+        ArgumentNullException.ThrowIfNull(xt);
+        CheckTimesteps(t, xt);
+        using var scope = NewDisposeScope();
+        var tab = TablesFor(xt.device);
+        var mean = ScheduleTables.Gather(tab.PosteriorCoefX0, t, xt) * x0 + ScheduleTables.Gather(tab.PosteriorCoefXt, t, xt) * xt;
+        var variance = ScheduleTables.Gather(tab.PosteriorVariance, t, xt);
+        return (mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>What the network is trained to output: ε, x_0, or v = √ᾱ_t ε − √(1−ᾱ_t) x_0 (Salimans &amp; Ho 2022, §4).</summary>
+    public Tensor Target(Tensor x0, Tensor noise, Tensor t)
+    {
+        ArgumentNullException.ThrowIfNull(x0);
+        ArgumentNullException.ThrowIfNull(noise);
+        CheckTimesteps(t, x0);
+        switch (Objective)
+        {
+            case Objective.Eps: return noise.alias();
+            case Objective.X0: return x0.alias();
+            default:
+                using (var scope = NewDisposeScope())
+                {
+                    var tab = TablesFor(x0.device);
+                    var v = ScheduleTables.Gather(tab.SqrtAlphaBar, t, x0) * noise - ScheduleTables.Gather(tab.SqrtOneMinusAlphaBar, t, x0) * x0;
+                    return v.MoveToOuterDisposeScope();
+                }
+        }
+    }
+
+    /// <summary>
+    /// One Monte-Carlo estimate of the simple loss (Ho et al. 2020, eq. 14, with the target chosen by the objective):
+    /// draws t ~ U{0 … T−1} [B] and then ε ~ N(0, I) from <paramref name="generator"/> (on the generator's device,
+    /// then moved to x_0's), calls model(x_t, t) and returns the mean squared error in float32. No per-timestep weighting.
+    /// </summary>
+    public Tensor TrainingLoss(Func<Tensor, Tensor, Tensor> model, Tensor x0, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x0);
+        ArgumentNullException.ThrowIfNull(generator);
+        using var scope = NewDisposeScope();
+        long batch = x0.shape[0];
+        var t = randint(0, Schedule.Timesteps, [batch], dtype: ScalarType.Int64, device: generator.device, generator: generator).to(x0.device);
+        var noise = randn(x0.shape, dtype: ScalarType.Float32, device: generator.device, generator: generator).to(x0.dtype, x0.device);
+        var xt = QSample(x0, t, noise);
+        var prediction = model(xt, t);
+        var target = Target(x0, noise, t);
+        var loss = (prediction.to(ScalarType.Float32) - target.to(ScalarType.Float32)).square().mean();
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Converts a network output to (ε̂, x̂_0) for this objective, using x_t = √ᾱ x_0 + √(1−ᾱ) ε
+    /// (and for v: x̂_0 = √ᾱ x_t − √(1−ᾱ) v, ε̂ = √(1−ᾱ) x_t + √ᾱ v). Nothing is clipped.
+    /// </summary>
+    public (Tensor Eps, Tensor X0) Interpret(Tensor modelOutput, Tensor xt, Tensor t)
+    {
+        ArgumentNullException.ThrowIfNull(modelOutput);
+        ArgumentNullException.ThrowIfNull(xt);
+        CheckTimesteps(t, xt);
+        using var scope = NewDisposeScope();
+        var tab = TablesFor(xt.device);
+        var a = ScheduleTables.Gather(tab.SqrtAlphaBar, t, xt);
+        var s = ScheduleTables.Gather(tab.SqrtOneMinusAlphaBar, t, xt);
+        (Tensor eps, Tensor x0) = Objective switch
+        {
+            Objective.Eps => (modelOutput.alias(), (xt - s * modelOutput) / a),
+            Objective.X0 => ((xt - a * modelOutput) / s, modelOutput.alias()),
+            _ => (s * xt + a * modelOutput, a * xt - s * modelOutput),
+        };
+        return (eps.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
+    }
+
+    private ScheduleTables TablesFor(Device device) =>
+        tables.GetOrAdd((device.type, device.index), _ => new ScheduleTables(Schedule, device));
+
+    private static void CheckTimesteps(Tensor t, Tensor like)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        if (t.dim() != 1 || t.shape[0] != like.shape[0] || t.dtype != ScalarType.Int64)
+            throw new ArgumentException($"Timesteps must be an int64 tensor of shape [{like.shape[0]}] (one per sample); got {t.dtype} [{string.Join(", ", t.shape)}].", nameof(t));
+    }
+}

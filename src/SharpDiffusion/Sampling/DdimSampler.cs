@@ -1,0 +1,46 @@
+using SharpDiffusion.Diffusion;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Sampling;
+
+/// <summary>
+/// DDIM, Song et al. 2021 eq. 12 with σ_t(η) of eq. 16: η = 0 is the deterministic sampler, η = 1 equals DDPM
+/// ancestral sampling over the same timesteps.
+/// </summary>
+/// <param name="eta">η in [0, 1].</param>
+/// <param name="clipDenoised">Clip x̂_0 to [−1, 1] and re-derive ε̂ from it, as denoising-diffusion-pytorch does.</param>
+public sealed class DdimSampler : ISampler
+{
+    public DdimSampler(double eta = 0, bool clipDenoised = true)
+    {
+        if (!(eta >= 0 && eta <= 1))
+            throw new ArgumentOutOfRangeException(nameof(eta), eta, "DDIM's eta must lie in [0, 1] (0: deterministic, 1: DDPM-like).");
+        Eta = eta;
+        ClipDenoised = clipDenoised;
+    }
+
+    public string Name => "ddim";
+
+    public double Eta { get; }
+
+    public bool ClipDenoised { get; }
+
+    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<int> timesteps, NoiseSchedule schedule, SampleNoise noise, Action<int, int>? progress = null)
+    {
+        SamplerSteps.Validate(denoiser, xT, timesteps, schedule, noise);
+        return SamplerSteps.Loop(xT, timesteps.Count, progress, (i, x) =>
+        {
+            int t = timesteps[i], previous = SamplerSteps.Previous(timesteps, i);
+            double alphaBar = schedule.AlphaBar(t), alphaBarPrevious = schedule.AlphaBar(previous);
+            var eps = SamplerSteps.Evaluate(denoiser, x, t);
+            var x0 = SamplerSteps.PredictX0(x, eps, alphaBar, ClipDenoised);
+            if (previous < 0) return x0;
+            if (ClipDenoised) eps = SamplerSteps.EpsFromX0(x, x0, alphaBar);
+
+            double sigma = Eta * Math.Sqrt((1 - alphaBarPrevious) / (1 - alphaBar) * (1 - alphaBar / alphaBarPrevious));
+            double direction = Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - sigma * sigma));
+            var next = x0 * Math.Sqrt(alphaBarPrevious) + eps * direction;
+            return sigma > 0 ? next + SamplerSteps.Noise(noise, x) * sigma : next;
+        });
+    }
+}

@@ -1,0 +1,39 @@
+using SharpDiffusion.Diffusion;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Sampling;
+
+/// <summary>
+/// Ancestral sampling, Ho et al. 2020 Algorithm 2, on any timestep subsequence with the respaced
+/// β'_i = 1 − ᾱ_{t_i}/ᾱ_{t_{i+1}} (Nichol &amp; Dhariwal 2021, §4); the last step adds no noise.
+/// </summary>
+/// <param name="largeVariance">σ² = β' (Ho et al.'s "σ² = β" choice) instead of the posterior variance β̃'.</param>
+/// <param name="clipDenoised">Clip x̂_0 to [−1, 1] before forming the posterior mean, as denoising-diffusion-pytorch does.</param>
+public sealed class DdpmSampler(bool largeVariance = false, bool clipDenoised = true) : ISampler
+{
+    public string Name => "ddpm";
+
+    public bool LargeVariance { get; } = largeVariance;
+
+    public bool ClipDenoised { get; } = clipDenoised;
+
+    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<int> timesteps, NoiseSchedule schedule, SampleNoise noise, Action<int, int>? progress = null)
+    {
+        SamplerSteps.Validate(denoiser, xT, timesteps, schedule, noise);
+        return SamplerSteps.Loop(xT, timesteps.Count, progress, (i, x) =>
+        {
+            int t = timesteps[i], previous = SamplerSteps.Previous(timesteps, i);
+            double alphaBar = schedule.AlphaBar(t), alphaBarPrevious = schedule.AlphaBar(previous);
+            var eps = SamplerSteps.Evaluate(denoiser, x, t);
+            var x0 = SamplerSteps.PredictX0(x, eps, alphaBar, ClipDenoised);
+            if (previous < 0) return x0; // the posterior mean at ᾱ_prev = 1 is x̂_0, and Algorithm 2 adds no noise here
+
+            double beta = 1 - alphaBar / alphaBarPrevious;
+            // Ho et al. 2020, eq. 7 with the respaced β'.
+            double coefX0 = Math.Sqrt(alphaBarPrevious) * beta / (1 - alphaBar);
+            double coefXt = Math.Sqrt(1 - beta) * (1 - alphaBarPrevious) / (1 - alphaBar);
+            double variance = LargeVariance ? beta : beta * (1 - alphaBarPrevious) / (1 - alphaBar);
+            return x0 * coefX0 + x * coefXt + SamplerSteps.Noise(noise, x) * Math.Sqrt(variance);
+        });
+    }
+}

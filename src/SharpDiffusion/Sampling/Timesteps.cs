@@ -1,0 +1,91 @@
+using SharpDiffusion.Diffusion;
+
+namespace SharpDiffusion.Sampling;
+
+/// <summary>Timestep discretisations, separate from the solvers. Every result is strictly decreasing within [0, T−1] and has exactly <c>steps</c> entries.</summary>
+public static class Timesteps
+{
+    /// <summary>
+    /// Spacings that need only T. <see cref="TimestepSpacing.LogSnrUniform"/> depends on the noise schedule:
+    /// use <see cref="Create(TimestepSpacing, int, NoiseSchedule)"/> for it.
+    /// </summary>
+    public static IReadOnlyList<int> Create(TimestepSpacing spacing, int steps, int T)
+    {
+        if (T < 1) throw new ArgumentOutOfRangeException(nameof(T), T, "The number of training timesteps T must be at least 1.");
+        CheckSteps(steps, T);
+        return spacing switch
+        {
+            TimestepSpacing.Leading => Leading(steps, T),
+            TimestepSpacing.Trailing => Trailing(steps, T),
+            TimestepSpacing.Quadratic => Quadratic(steps, T),
+            TimestepSpacing.LogSnrUniform => throw new ArgumentException("Log-SNR-uniform spacing depends on the noise schedule; call Timesteps.Create(spacing, steps, schedule) instead.", nameof(spacing)),
+            _ => throw new ArgumentOutOfRangeException(nameof(spacing), spacing, "Unknown timestep spacing; use leading, trailing, quadratic or log-snr-uniform."),
+        };
+    }
+
+    /// <summary>Any spacing, for the given schedule (T = schedule.Timesteps).</summary>
+    public static IReadOnlyList<int> Create(TimestepSpacing spacing, int steps, NoiseSchedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (spacing != TimestepSpacing.LogSnrUniform) return Create(spacing, steps, schedule.Timesteps);
+        CheckSteps(steps, schedule.Timesteps);
+        return LogSnrUniform(steps, schedule);
+    }
+
+    private static void CheckSteps(int steps, int T)
+    {
+        if (steps < 1 || steps > T)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The number of sampling steps must be between 1 and T = {T}; got {steps}.");
+    }
+
+    private static int[] Leading(int steps, int T)
+    {
+        int stride = T / steps;
+        return Descending(Enumerable.Range(0, steps).Select(k => k * stride), T);
+    }
+
+    private static int[] Trailing(int steps, int T)
+    {
+        double stride = T / (double)steps;
+        return Descending(Enumerable.Range(0, steps).Select(k => (int)Math.Round(T - k * stride, MidpointRounding.AwayFromZero) - 1), T);
+    }
+
+    private static int[] Quadratic(int steps, int T)
+    {
+        if (steps == 1) return [T - 1];
+        return Descending(Enumerable.Range(0, steps).Select(k => (int)Math.Round(Math.Pow(k / (double)(steps - 1), 2) * (T - 1))), T);
+    }
+
+    private static int[] LogSnrUniform(int steps, NoiseSchedule schedule)
+    {
+        int T = schedule.Timesteps;
+        if (steps == 1) return [T - 1];
+        double high = schedule.LogSnr(0), low = schedule.LogSnr(T - 1);
+        return Descending(Enumerable.Range(0, steps).Select(k => NearestTimestep(schedule, high + (low - high) * k / (steps - 1))), T);
+    }
+
+    /// <summary>The t whose log-SNR is closest to <paramref name="logSnr"/>; log-SNR decreases with t.</summary>
+    private static int NearestTimestep(NoiseSchedule schedule, double logSnr)
+    {
+        int lo = 0, hi = schedule.Timesteps - 1;
+        while (hi - lo > 1)
+        {
+            int mid = (lo + hi) / 2;
+            if (schedule.LogSnr(mid) >= logSnr) lo = mid; else hi = mid;
+        }
+        return Math.Abs(schedule.LogSnr(lo) - logSnr) <= Math.Abs(schedule.LogSnr(hi) - logSnr) ? lo : hi;
+    }
+
+    /// <summary>
+    /// Sorts ascending, makes the list strictly increasing within [0, T−1] by moving colliding entries the least
+    /// possible (up from the bottom, then down from the top), and returns it in descending order.
+    /// </summary>
+    private static int[] Descending(IEnumerable<int> candidates, int T)
+    {
+        var t = candidates.Order().ToArray();
+        for (int k = 0; k < t.Length; k++) t[k] = Math.Max(t[k], k == 0 ? 0 : t[k - 1] + 1);
+        for (int k = t.Length - 1; k >= 0; k--) t[k] = Math.Min(t[k], k == t.Length - 1 ? T - 1 : t[k + 1] - 1);
+        Array.Reverse(t);
+        return t;
+    }
+}
