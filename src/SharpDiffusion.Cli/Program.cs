@@ -1,6 +1,6 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using SharpDiffusion.Cli.Commands;
-using Spectre.Console.Cli;
 
 // Ctrl-C and SIGTERM (what SLURM sends before its time limit) ask the running command to checkpoint and stop;
 // a second Ctrl-C ends the process at once (checkpoints are written atomically, so nothing half-written is left).
@@ -16,20 +16,17 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
     stop.Cancel();
 });
 
-var app = new CommandApp();
-app.Configure(config =>
+var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoising diffusion models.")
 {
-    config.SetApplicationName("ddpm");
-    config.SetExceptionHandler((exception, _) => CliErrors.Report(exception));
-    config.AddCommand<TrainCommand>("train")
-        .WithDescription("Train a DDPM (no arguments: the built-in synthetic-shapes demo into runs/demo).")
-        .WithExample("train")
-        .WithExample("train", "--config", "configs/sysu/exp4-dim128.json", "--data", "/data/SYSU-Shapes", "--device", "cuda");
-    config.AddCommand<SampleCommand>("sample")
-        .WithDescription("Generate images from a trained run (EMA weights, config read from the checkpoint).")
-        .WithExample("sample", "--run", "runs/demo", "--n", "16", "--sampler", "ddim", "--steps", "50");
-    config.AddCommand<BenchCommand>("bench")
-        .WithDescription("Time training steps of the reference U-Net (dims 64/96/128) on this machine.")
-        .WithExample("bench", "--device", "cpu", "--dims", "64", "--batch", "8");
-});
-return app.Run(args, stop.Token);
+    new TrainCommand(stop.Token),
+    new SampleCommand(),
+    new BenchCommand(stop.Token),
+};
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    return CliErrors.Report(e);
+}

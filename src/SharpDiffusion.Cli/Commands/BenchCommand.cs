@@ -3,15 +3,32 @@ using SharpDiffusion.Config;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
-using Spectre.Console.Cli;
+using System.CommandLine;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Cli.Commands;
 
 /// <summary><c>ddpm bench</c>: training-step speed of the reference U-Net at several widths (see docs/BENCHMARKS.md).</summary>
-internal sealed class BenchCommand : Command<BenchSettings>
+internal sealed class BenchCommand : Command
 {
-    protected override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    private readonly Option<string?> _config = new("--config") { HelpName = "FILE", Description = "Model/diffusion settings to time. Default: the reference U-Net (the model defaults, as in configs/sysu/base.json)." };
+    private readonly Option<string> _dims = new("--dims") { HelpName = "LIST", Description = "Comma-separated model widths.", DefaultValueFactory = _ => "64,96,128" };
+    private readonly Option<int?> _batch = new("--batch") { HelpName = "B", Description = "Batch size. Default: 8 on the CPU, 64 on CUDA." };
+    private readonly Option<int> _imageSize = new("--image-size") { HelpName = "PX", Description = "Image side.", DefaultValueFactory = _ => 64 };
+    private readonly Option<int> _warmup = new("--warmup") { HelpName = "N", Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _repeats = new("--repeats") { HelpName = "N", Description = "Timed steps; the median is reported.", DefaultValueFactory = _ => 5 };
+    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+
+    public BenchCommand(CancellationToken stop)
+        : base("bench", "Time training steps of the reference U-Net (dims 64/96/128) on this machine; see docs/BENCHMARKS.md.")
+    {
+        foreach (var option in new Option[] { _config, _dims, _batch, _imageSize, _warmup, _repeats, _device }) Add(option);
+        SetAction(parse => Execute(new BenchSettings(parse.GetValue(_config), parse.GetValue(_dims)!, parse.GetValue(_batch), parse.GetValue(_imageSize),
+            parse.GetValue(_warmup), parse.GetValue(_repeats), parse.GetValue(_device)!), stop));
+    }
+
+    private static int Execute(BenchSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Warmup < 0 || settings.Repeats < 1) throw new UsageException("--warmup must be ≥ 0 and --repeats ≥ 1.");
         int[] dims = ParseDims(settings.Dims);
@@ -47,3 +64,6 @@ internal sealed class BenchCommand : Command<BenchSettings>
         }
     }
 }
+
+/// <summary>The options of <c>ddpm bench</c> after parsing.</summary>
+internal sealed record BenchSettings(string? Config, string Dims, int? Batch, int ImageSize, int Warmup, int Repeats, string Device);

@@ -3,7 +3,6 @@ using SharpDiffusion.Data;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace SharpDiffusion.Cli.Commands;
 
@@ -26,8 +25,7 @@ internal static class CliErrors
     }
 
     private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException
-        or NativeRuntimeException or UsageException or CommandAppException or IOException
-        or UnauthorizedAccessException or ArgumentException;
+        or NativeRuntimeException or UsageException or IOException or UnauthorizedAccessException or ArgumentException;
 }
 
 /// <summary>A command-line argument is wrong; the message says which and how to fix it.</summary>

@@ -6,14 +6,40 @@ using SharpDiffusion.Runtime;
 using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
 using Spectre.Console;
-using Spectre.Console.Cli;
+using System.CommandLine;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Cli.Commands;
 
-internal sealed class SampleCommand : Command<SampleSettings>
+internal sealed class SampleCommand : Command
 {
-    protected override int Execute(CommandContext context, SampleSettings settings, CancellationToken cancellationToken)
+    private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
+    private readonly Option<string?> _checkpoint = new("--checkpoint") { HelpName = "FILE", Description = "Checkpoint to sample from. Default: the run's latest." };
+    private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
+    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim or dpm-solver++.", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Network evaluations (timesteps). Default: 50 (ddim, dpm-solver++: 20), or T for ddpm." };
+    private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
+    private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
+    private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate (class-conditional runs only)." };
+    private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Classifier-free guidance weight w (with --class)." };
+    private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
+    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Use the trained weights instead of the EMA weights." };
+    private readonly Option<string?> _out = new("--out") { HelpName = "FILE", Description = "Grid PNG to write. Default: <run>/samples/sample-<step>-<sampler><steps>.png." };
+    private readonly Option<string?> _outDir = new("--out-dir") { HelpName = "DIR", Description = "Write one PNG per image into DIR instead of a grid." };
+
+    public SampleCommand()
+        : base("sample", "Generate images from a trained run (EMA weights; the model is rebuilt from the checkpoint's own config).")
+    {
+        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir })
+            Add(option);
+        SetAction(parse => Execute(new SampleSettings(
+            parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_eta),
+            parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,
+            parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir))));
+    }
+
+    private static int Execute(SampleSettings settings)
     {
         if (settings.Run is null && settings.Checkpoint is null) throw new UsageException("sample needs --run DIR (or --checkpoint FILE).");
         if (settings.N < 1) throw new UsageException("--n must be at least 1.");
@@ -30,8 +56,8 @@ internal sealed class SampleCommand : Command<SampleSettings>
         using var model = loaded.Model;
         var meta = loaded.Metadata;
 
-        int steps = settings.Steps ?? (settings.Sampler == "ddpm" ? meta.Config.Diffusion.Timesteps : 50);
-        var sampler = Samplers.Create(settings.Sampler, settings.Eta);
+        int steps = settings.Steps ?? settings.Sampler switch { "ddpm" => meta.Config.Diffusion.Timesteps, "dpm-solver++" => 20, _ => 50 };
+        var sampler = settings.Eta == 0 ? Samplers.Create(settings.Sampler) : Samplers.Create(settings.Sampler, settings.Eta);
         var timesteps = Timesteps.Create(TimestepSpacing.Leading, steps, meta.Config.Diffusion.Timesteps);
         long? label = settings.Class is null ? null : ClassIndex(settings.Class, meta);
         if (settings.Guidance != 0 && label is null) throw new UsageException("--guidance needs --class NAME.");
@@ -78,3 +104,8 @@ internal sealed class SampleCommand : Command<SampleSettings>
         return index;
     }
 }
+
+/// <summary>The options of <c>ddpm sample</c> after parsing.</summary>
+internal sealed record SampleSettings(
+    string? Run, string? Checkpoint, int N, string Sampler, int? Steps, double Eta, long Seed, string? Class, double Guidance, int Batch,
+    string Device, bool RawWeights, string? Out, string? OutDir);

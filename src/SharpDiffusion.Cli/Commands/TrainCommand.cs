@@ -5,13 +5,35 @@ using SharpDiffusion.Models;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
-using Spectre.Console.Cli;
+using System.CommandLine;
 
 namespace SharpDiffusion.Cli.Commands;
 
-internal sealed class TrainCommand : Command<TrainSettings>
+internal sealed class TrainCommand : Command
 {
-    protected override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellationToken)
+    private readonly Option<string?> _config = new("--config") { HelpName = "FILE", Description = "Config JSON (may 'extends' another). Default: the built-in demo (configs/demo.json)." };
+    private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Image folder (class subfolders or SYSU-Shapes layout) or Fashion-MNIST folder; sets data.path." };
+    private readonly Option<string?> _out = new("--out") { HelpName = "DIR", Description = "Run folder. Default: runs/<name>." };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Total optimizer steps; sets training.steps." };
+    private readonly Option<string?> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Sets training.device." };
+    private readonly Option<bool> _resume = new("--resume") { Description = "Continue the run in --out from its latest checkpoint (its config.json is used unless --config is given)." };
+    private readonly Option<string[]> _set = new("--set") { HelpName = "KEY=VALUE", Description = "Override one config value, e.g. --set training.lr=2e-5 (repeatable)." };
+    private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where decoded datasets are cached. Default: $XDG_CACHE_HOME/sharpdiffusion or ~/.cache/sharpdiffusion." };
+    private readonly Option<bool> _dryRun = new("--dry-run") { Description = "Print the resolved config and parameter counts (dim 64/96/128 at 64×64), then stop." };
+
+    public TrainCommand(CancellationToken stop)
+        : base("train", "Train a DDPM (no options: the built-in synthetic-shapes demo into runs/demo).")
+    {
+        foreach (var option in new Option[] { _config, _data, _out, _steps, _device, _resume, _set, _cache, _dryRun }) Add(option);
+        SetAction(parse => Execute(new TrainSettings
+        {
+            Config = parse.GetValue(_config), Data = parse.GetValue(_data), Out = parse.GetValue(_out), Steps = parse.GetValue(_steps),
+            Device = parse.GetValue(_device), Resume = parse.GetValue(_resume), Set = parse.GetValue(_set) ?? [], Cache = parse.GetValue(_cache),
+            DryRun = parse.GetValue(_dryRun),
+        }, stop));
+    }
+
+    private static int Execute(TrainSettings settings, CancellationToken cancellationToken)
     {
         var resumeRun = settings.Resume && settings.Out is not null ? new RunDirectory(settings.Out) : null;
         var config = RunConfigResolver.Resolve(settings, resumeRun);

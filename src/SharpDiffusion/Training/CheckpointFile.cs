@@ -38,7 +38,7 @@ public static class CheckpointFile
                 state.Model.save(writer);
                 state.Ema.save(writer);
                 writer.Write(state.Optimizer is not null);
-                if (state.Optimizer is optim.Optimizer opt) ((Modules.OptimizerHelper)opt).save_state_dict(writer);
+                if (state.Optimizer is optim.Optimizer opt) ((TorchSharp.Modules.OptimizerHelper)opt).save_state_dict(writer);
                 WriteTensorBytes(writer, state.Generator?.get_state());
                 WriteTensorBytes(writer, random.get_rng_state());
                 writer.Flush();
@@ -66,7 +66,7 @@ public static class CheckpointFile
             state.Model.load(reader, strict: true);
             state.Ema.load(reader, strict: true);
             bool hasOptimizer = reader.ReadBoolean();
-            if (hasOptimizer && state.Optimizer is optim.Optimizer opt) ((Modules.OptimizerHelper)opt).load_state_dict(reader);
+            if (hasOptimizer && state.Optimizer is optim.Optimizer opt) ((TorchSharp.Modules.OptimizerHelper)opt).load_state_dict(reader);
             else if (hasOptimizer && state.Optimizer is null) return metadata; // sampling needs no optimizer or RNG state
             byte[]? generator = ReadBytes(reader);
             byte[]? global = ReadBytes(reader);

@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Training;

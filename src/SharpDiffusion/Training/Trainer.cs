@@ -55,7 +55,7 @@ public sealed class Trainer
         if (resume && _run.LatestCheckpoint() is string latest)
         {
             var meta = CheckpointFile.ReadMetadata(latest);
-            if (meta.Config.Model != _config.Model || meta.Channels != _data.Channels || meta.ImageSize != _data.ImageSize)
+            if (!SameModel(meta.Config.Model, _config.Model) || meta.Channels != _data.Channels || meta.ImageSize != _data.ImageSize)
                 throw new CheckpointException($"the run in {_run.Root} was trained with another model shape or image size; resume it with its own config ({_run.ConfigPath}) or train into a new --out folder.");
             CheckpointFile.Load(latest, state);
             startStep = meta.Step;
@@ -88,19 +88,11 @@ public sealed class Trainer
             intervalSteps++;
 
             bool last = step == t.Steps;
-            bool stopping = cancel.IsCancellationRequested;
             double elapsed = previousSeconds + clock.Elapsed.TotalSeconds;
-            if (step % t.LogEvery == 0 || last || stopping)
-            {
-                lastLoss = lossSum.item<float>() / intervalSteps;
-                double imagesPerSecond = intervalSteps * t.BatchSize / intervalClock.Elapsed.TotalSeconds;
-                double lr = LearningRateSchedule.At(step, t.Lr, t.WarmupSteps);
-                log.Append(new TrainingLogRow(step, lastLoss.Value, lr, imagesPerSecond, elapsed));
-                lossSum.zero_();
-                intervalSteps = 0;
-                intervalClock.Restart();
-            }
+            if (step % t.LogEvery == 0 || last) lastLoss = AppendLogRow(elapsed);
             Progress?.Invoke(new TrainingProgress(step, t.Steps, lastLoss, ImagesPerSecond(step - startStep, clock), TimeSpan.FromSeconds(elapsed)));
+            bool stopping = cancel.IsCancellationRequested;
+            if (stopping && intervalSteps > 0) lastLoss = AppendLogRow(elapsed); // the log ends where the checkpoint does
 
             if (step % t.CheckpointEvery == 0 || last || stopping)
             {
@@ -118,6 +110,18 @@ public sealed class Trainer
             }
         }
         return new TrainingResult(startStep, step, false, lastCheckpoint, lastLoss);
+
+        // Reads the device-side loss sum once per interval: the only host sync of the loop.
+        double AppendLogRow(double elapsed)
+        {
+            double loss = lossSum.item<float>() / intervalSteps;
+            double imagesPerSecond = intervalSteps * t.BatchSize / intervalClock.Elapsed.TotalSeconds;
+            log.Append(new TrainingLogRow(step, loss, LearningRateSchedule.At(step, t.Lr, t.WarmupSteps), imagesPerSecond, elapsed));
+            lossSum.zero_();
+            intervalSteps = 0;
+            intervalClock.Restart();
+            return loss;
+        }
     }
 
     private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state)
@@ -151,6 +155,10 @@ public sealed class Trainer
         ImageCodec.SaveGrid(unit, path);
         Message?.Invoke($"samples {Path.GetFileName(path)}");
     }
+
+    /// <summary>Structural equality (records compare lists by reference).</summary>
+    private static bool SameModel(ModelConfig a, ModelConfig b) =>
+        System.Text.Json.JsonSerializer.Serialize(a, ConfigJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, ConfigJson.Options);
 
     private double ImagesPerSecond(int steps, Stopwatch clock) =>
         steps * _config.Training.BatchSize / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);

@@ -1,6 +1,7 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Training;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Training;
@@ -17,7 +18,7 @@ public sealed class CheckpointFileTests : IDisposable
     };
 
     /// <summary>A tiny model trained two Adam steps, so the optimizer has non-trivial state.</summary>
-    private static (nn.Module Model, nn.Module Ema, optim.Optimizer Opt, Generator Gen) Trained(long seed)
+    private static (Linear Model, Linear Ema, optim.Optimizer Opt, Generator Gen) Trained(long seed)
     {
         random.manual_seed(seed);
         var model = nn.Linear(4, 3);
@@ -27,7 +28,7 @@ public sealed class CheckpointFileTests : IDisposable
         for (int i = 0; i < 2; i++)
         {
             opt.zero_grad();
-            model.call(randn([5, 4], generator: gen)).pow(2).sum().backward();
+            model.forward(randn([5, 4], generator: gen)).pow(2).sum().backward();
             opt.step();
         }
         return (model, ema, opt, gen);
@@ -49,7 +50,7 @@ public sealed class CheckpointFileTests : IDisposable
         Assert.Equal(["a", "b"], meta.ClassNames);
         Assert.Equal(3, meta.Config.Seed);
         foreach (var (name, p) in model.named_parameters())
-            Assert.True(p.equal(model2.get_parameter(name)).item<bool>(), name);
+            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
         Assert.Equal(expectedDraw, randn([1], generator: gen2).item<float>());
         Assert.Equal(expectedGlobal, randn(1).item<float>());
 
@@ -57,11 +58,11 @@ public sealed class CheckpointFileTests : IDisposable
         foreach (var (m, o) in new[] { (model, opt), (model2, opt2) })
         {
             o.zero_grad();
-            m.call(ones(1, 4)).sum().backward();
+            m.forward(ones(1, 4)).sum().backward();
             o.step();
         }
         foreach (var (name, p) in model.named_parameters())
-            Assert.True(p.equal(model2.get_parameter(name)).item<bool>(), name);
+            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
     }
 
     [Fact]
@@ -85,7 +86,7 @@ public sealed class CheckpointFileTests : IDisposable
             var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(bad, new CheckpointFile.State(other, otherEma, otherOpt, otherGen)));
             Assert.Contains(bad, e.Message, StringComparison.Ordinal);
         }
-        Assert.All(other.parameters().Zip(before), pair => Assert.True(pair.First.equal(pair.Second).item<bool>()));
+        Assert.All(other.parameters().Zip(before), pair => Assert.True(pair.First.equal(pair.Second).all().item<bool>()));
     }
 
     [Fact]

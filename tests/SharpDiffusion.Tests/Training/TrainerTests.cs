@@ -18,7 +18,8 @@ public sealed class TrainerTests : IDisposable
         Seed = 11,
         Data = new DataConfig { ImageSize = 8, Channels = 3 },
         Model = new ModelConfig { Dim = 8, DimMults = [1, 2], ResBlocks = 1, AttentionResolutions = [4], Heads = 1, HeadDim = 8, Groups = 4 },
-        Diffusion = new DiffusionConfig { Timesteps = 100 },
+        // Cosine: ᾱ_T ≈ 0 even for T = 100 (the linear schedule's defaults are meant for T = 1000).
+        Diffusion = new DiffusionConfig { Timesteps = 100, Schedule = BetaSchedule.Cosine },
         Training = new TrainingConfig
         {
             Steps = steps, BatchSize = 4, Lr = 1e-3, EmaEvery = 1, EmaStart = 1, LogEvery = 1, CheckpointEvery = 2, KeepLast = 0,
@@ -36,12 +37,6 @@ public sealed class TrainerTests : IDisposable
         return new ImageDataset(images, labels, ["even", "odd"], $"patterns-{count}");
     }
 
-    private static Dictionary<string, Tensor> Weights(string checkpoint, bool ema)
-    {
-        var loaded = LoadedModel.Load(checkpoint, CPU, useEma: ema);
-        return loaded.Model.state_dict();
-    }
-
     [Fact]
     public void Resume_TwoStepsThenTwo_EqualsFourStepsBitwise()
     {
@@ -56,9 +51,10 @@ public sealed class TrainerTests : IDisposable
         Assert.Equal((0, 2, 2, 4), (first.StartStep, first.FinalStep, second.StartStep, second.FinalStep));
         foreach (bool ema in new[] { false, true })
         {
-            var a = Weights(straight.CheckpointPath(4), ema);
-            var b = Weights(split.CheckpointPath(4), ema);
-            Assert.All(a, kv => Assert.True(kv.Value.equal(b[kv.Key]).item<bool>(), $"{kv.Key} (ema: {ema})"));
+            using var a = LoadedModel.Load(straight.CheckpointPath(4), CPU, useEma: ema).Model;
+            using var b = LoadedModel.Load(split.CheckpointPath(4), CPU, useEma: ema).Model;
+            var other = b.state_dict();
+            Assert.All(a.state_dict(), kv => Assert.True(kv.Value.equal(other[kv.Key]).all().item<bool>(), $"{kv.Key} (ema: {ema})"));
         }
         Assert.Equal([1, 2, 3, 4], new TrainingLog(split.LogPath).Read().Select(r => r.Step));
     }
@@ -87,7 +83,7 @@ public sealed class TrainerTests : IDisposable
     public void Train_OneBatchRepeatedly_LossFallsByALargeFactor()
     {
         using var data = Patterns(4);
-        var config = Tiny(300) with { Training = Tiny(300).Training with { CheckpointEvery = 1000, LogEvery = 25 } };
+        var config = Tiny(300) with { Training = Tiny(300).Training with { CheckpointEvery = 1000, LogEvery = 25, Lr = 3e-3 } };
         var run = new RunDirectory(Path.Combine(_dir, "overfit"));
         new Trainer(config, data, run, CPU).Run(resume: false);
 
@@ -100,21 +96,25 @@ public sealed class TrainerTests : IDisposable
     [Fact]
     public void Train_OneImageDataset_SamplesLandCloseToIt()
     {
+        // x₀-prediction: the optimal network for one image is a constant, so 300 steps of a tiny model suffice and the test
+        // exercises the whole path (trainer, checkpoint, reload from the stored config, DDIM, objective adapter) rather
+        // than model capacity. ε-prediction on the same budget leaves visible noise (its error is amplified by 1/√ᾱ).
         using var data = Patterns(1);
-        var config = Tiny(400) with
+        var config = Tiny(300) with
         {
-            Training = Tiny(400).Training with { CheckpointEvery = 1000, LogEvery = 100, EmaStart = 1000 },
+            Diffusion = Tiny(300).Diffusion with { Objective = Objective.X0 },
+            Training = Tiny(300).Training with { CheckpointEvery = 1000, LogEvery = 100, EmaStart = 1000, Lr = 3e-3 },
         };
         var run = new RunDirectory(Path.Combine(_dir, "one"));
         new Trainer(config, data, run, CPU).Run(resume: false);
 
-        var loaded = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false);
+        using var model = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false).Model;
         var request = new GenerationRequest(8, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, 20, 100), Seed: 5);
-        using var samples = ImageGenerator.Generate(loaded.Model, new GaussianDiffusion(config.Diffusion), request, CPU);
+        using var samples = ImageGenerator.Generate(model, new GaussianDiffusion(config.Diffusion), request, CPU);
         using var target = data.Images.to(ScalarType.Float32).div(127.5).sub(1);
 
         double error = samples.sub(target).pow(2).mean().item<float>();
-        double baseline = target.pow(2).mean().item<float>() + 1; // what unit-variance noise around zero would score
-        Assert.True(error < 0.05, $"mean squared error {error} (baseline {baseline})");
+        double spread = target.var().item<float>(); // what a flat image at the right mean would score
+        Assert.True(error < 0.01 && error < spread / 20, $"mean squared error {error} (image variance {spread})");
     }
 }
