@@ -14,14 +14,21 @@ internal static class CliErrors
 
     public static int Report(Exception exception)
     {
-        var error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (IsUserError(exception))
         {
-            error.MarkupLine($"[red]error:[/] {Markup.Escape(exception.Message)}");
+            // Plain text, never wrapped: one line that scripts and SLURM logs can grep.
+            Console.Error.WriteLine($"error: {OneLine(exception)}");
             return UserError;
         }
-        error.WriteException(exception);
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }).WriteException(exception);
         return InternalError;
+    }
+
+    /// <summary>ArgumentException appends "(Parameter 'x')" and "Actual value was …" lines meant for programmers; keep the sentence.</summary>
+    private static string OneLine(Exception e)
+    {
+        string first = e.Message.Split('\n', 2)[0].Trim();
+        return e is ArgumentException { ParamName: string name } ? first.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : first;
     }
 
     private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException

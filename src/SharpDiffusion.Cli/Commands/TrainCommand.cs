@@ -44,14 +44,12 @@ internal sealed class TrainCommand : Command
             DryRun.Print(config);
             return 0;
         }
-        using var runLock = RunLock.Acquire(run);
-        if (settings.Resume && !run.HasRunContent)
-            throw new UsageException($"--resume: {run.Root} holds no run to continue; leave out --resume to start one there.");
-        if (!settings.Resume && run.HasRunContent)
-            throw new UsageException($"{run.Root} already holds a run; pass --resume to continue it or --out DIR to start a new one.");
-
+        // Checked before anything is written, so a refused run leaves the folder as it was.
+        ThrowIfRunStateConflicts(run, settings.Resume);
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(config.Training.Device));
         using var data = LoadData(config, settings.Cache);
+        using var runLock = RunLock.Acquire(run);
+        ThrowIfRunStateConflicts(run, settings.Resume); // again under the lock: another process may have started meanwhile
         var trainer = new Trainer(config, data, run, device);
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
         AnsiConsole.MarkupLine($"model: {ParameterCountText(config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
@@ -62,6 +60,14 @@ internal sealed class TrainCommand : Command
             ? $"[yellow]stopped[/] at step {result.FinalStep}; continue with: ddpm train --out {Markup.Escape(run.Root)} --resume"
             : $"[green]done[/]: step {result.FinalStep}, loss {final}; samples in {Markup.Escape(run.SamplesDir)}");
         return 0;
+    }
+
+    private static void ThrowIfRunStateConflicts(RunDirectory run, bool resume)
+    {
+        if (resume && !run.HasRunContent)
+            throw new UsageException($"--resume: {run.Root} holds no run to continue; leave out --resume to start one there.");
+        if (!resume && run.HasRunContent)
+            throw new UsageException($"{run.Root} already holds a run; pass --resume to continue it or --out DIR to start a new one.");
     }
 
     private static ImageDataset LoadData(RunConfig config, string? cacheDir)
@@ -78,7 +84,7 @@ internal sealed class TrainCommand : Command
             });
             data = DatasetLoader.Load(config.Data, cacheDir ?? DefaultCacheDir(), out report, config.Seed, progress);
         });
-        AnsiConsole.MarkupLine($"data: {Markup.Escape(report.Description)}{(report.FromCache ? " (cached)" : "")}");
+        AnsiConsole.MarkupLine($"data: {Markup.Escape(report.Description)}");
         if (report.Skipped > 0)
             AnsiConsole.MarkupLine($"[yellow]warning:[/] skipped {report.Skipped} unreadable file(s), e.g. {Markup.Escape(string.Join(", ", report.SkippedExamples))}");
         return data;
