@@ -31,7 +31,7 @@ internal static class CliErrors
         return e is ArgumentException { ParamName: string name } ? first.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : first;
     }
 
-    private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException
+    private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException or TrainingDivergedException
         or NativeRuntimeException or UsageException or IOException or UnauthorizedAccessException or ArgumentException;
 }
 

@@ -48,6 +48,7 @@ public static class ConfigValidator
         Require(t.SampleEvery >= 0, "training.sample_every", "must be 0 (end only) or positive");
         Require(t.SampleCount is >= 1 and <= 1024, "training.sample_count", "must be between 1 and 1024");
         Require(t.SampleSteps >= 1 && t.SampleSteps <= c.Diffusion.Timesteps, "training.sample_steps", "must be between 1 and diffusion.timesteps");
+        Require(t.MaxBadSteps >= 1, "training.max_bad_steps", "must be at least 1");
         Require(t.Device is "cpu" or "cuda" or "auto", "training.device", "must be cpu, cuda or auto");
         return errors;
     }

@@ -45,6 +45,9 @@ public sealed record TrainingConfig
     /// <summary>DDIM steps for the periodic sample grids.</summary>
     public int SampleSteps { get; init; } = 50;
 
+    /// <summary>Stop the run after this many consecutive steps with a NaN/Inf loss or gradient (each such step is skipped).</summary>
+    public int MaxBadSteps { get; init; } = 20;
+
     public Precision Precision { get; init; } = Precision.Fp32;
 
     /// <summary>cpu, cuda or auto.</summary>

@@ -70,7 +70,7 @@ public sealed class Trainer
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
         using var lossSum = zeros(1, device: _device);
-        int intervalSteps = 0;
+        int intervalSteps = 0, badSteps = 0, skippedSteps = 0;
         double? lastLoss = null;
         string? lastCheckpoint = null;
         int step = startStep;
@@ -82,14 +82,29 @@ public sealed class Trainer
             using (var scope = NewDisposeScope())
             {
                 var (images, labels) = batches.Next(t.BatchSize, generator);
-                // Summed on the device and read once per log interval: no host sync per step.
-                lossSum.add_(trainingStep.Run(step, images, labels, generator));
+                var (loss, applied) = trainingStep.Run(step, images, labels, generator);
+                if (applied)
+                {
+                    // Summed on the device and read once per log interval.
+                    lossSum.add_(loss);
+                    intervalSteps++;
+                    badSteps = 0;
+                }
+                else
+                {
+                    skippedSteps++;
+                    badSteps++;
+                    Message?.Invoke($"step {step}: NaN/Inf gradient, update skipped ({skippedSteps} so far)");
+                    if (badSteps >= t.MaxBadSteps)
+                        throw new TrainingDivergedException(
+                            $"training diverged: {badSteps} consecutive steps up to step {step} had NaN/Inf gradients; the last good checkpoint is " +
+                            $"{Path.GetFileName(lastCheckpoint ?? _run.LatestCheckpoint()) ?? "none"}; lower training.lr or check the data, then --resume.");
+                }
             }
-            intervalSteps++;
 
             bool last = step == t.Steps;
             double elapsed = previousSeconds + clock.Elapsed.TotalSeconds;
-            if (step % t.LogEvery == 0 || last) lastLoss = AppendLogRow(elapsed);
+            if ((step % t.LogEvery == 0 || last) && intervalSteps > 0) lastLoss = AppendLogRow(elapsed);
             Progress?.Invoke(new TrainingProgress(step, t.Steps, lastLoss, ImagesPerSecond(step - startStep, clock), TimeSpan.FromSeconds(elapsed)));
             bool stopping = cancel.IsCancellationRequested;
             if (stopping && intervalSteps > 0) lastLoss = AppendLogRow(elapsed); // the log ends where the checkpoint does

@@ -12,9 +12,13 @@ namespace SharpDiffusion.Training;
 /// </summary>
 public sealed class TrainingStep(RunConfig config, UNet model, optim.Optimizer optimizer, GaussianDiffusion diffusion, ExponentialMovingAverage ema)
 {
-    /// <summary>Runs step <paramref name="step"/> (1-based) and returns the loss, detached, still on the device (no host sync).</summary>
-    /// <remarks>Call inside a dispose scope; the returned tensor belongs to it.</remarks>
-    public Tensor Run(int step, Tensor images, Tensor labels, Generator generator)
+    /// <summary>
+    /// Runs step <paramref name="step"/> (1-based). Returns the loss, detached and still on the device, and whether the update
+    /// was applied: a step whose gradient norm is NaN/Inf changes nothing (weights, Adam moments, EMA) and is reported as skipped.
+    /// </summary>
+    /// <remarks>Call inside a dispose scope; the returned tensor belongs to it. The gradient norm is the step's one host sync
+    /// (TorchSharp's clip_grad_norm_ returns it as a double).</remarks>
+    public (Tensor Loss, bool Applied) Run(int step, Tensor images, Tensor labels, Generator generator)
     {
         var t = config.Training;
         double lr = LearningRateSchedule.At(step, t.Lr, t.WarmupSteps);
@@ -23,10 +27,15 @@ public sealed class TrainingStep(RunConfig config, UNet model, optim.Optimizer o
         var loss = diffusion.TrainingLoss((xt, ts) => model.forward(xt, ts, conditioning), images, generator);
         optimizer.zero_grad();
         loss.backward();
-        if (t.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), t.GradClip);
+        double norm = nn.utils.clip_grad_norm_(model.parameters(), t.GradClip > 0 ? t.GradClip : double.PositiveInfinity);
+        if (!double.IsFinite(norm))
+        {
+            optimizer.zero_grad();
+            return (loss.detach(), false);
+        }
         optimizer.step();
         ema.Update(step);
-        return loss.detach();
+        return (loss.detach(), true);
     }
 
     /// <summary>Classifier-free guidance training: each label becomes the null class with probability class_dropout.</summary>

@@ -118,3 +118,69 @@ public sealed class TrainerTests : IDisposable
         Assert.True(error < 0.01 && error < spread / 20, $"mean squared error {error} (image variance {spread})");
     }
 }
+
+public sealed class TrainerFaultTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sd-fault-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static RunConfig Tiny() => new()
+    {
+        Seed = 3,
+        Data = new DataConfig { ImageSize = 8 },
+        Model = new ModelConfig { Dim = 8, DimMults = [1, 2], ResBlocks = 1, AttentionResolutions = [], Groups = 4 },
+        Diffusion = new DiffusionConfig { Timesteps = 100, Schedule = BetaSchedule.Cosine },
+        Training = new TrainingConfig { Steps = 4, BatchSize = 2, EmaEvery = 1, EmaStart = 0, SampleEvery = 0, SampleCount = 1, SampleSteps = 2, Device = "cpu" },
+    };
+
+    [Fact]
+    public void Step_WithNaNGradient_ChangesNoWeightAndIsReportedSkipped()
+    {
+        var config = Tiny();
+        using var model = ModelFactory.Create(config, 3, 8, CPU);
+        using var ema = ModelFactory.CreateEma(model, config, CPU);
+        using var optimizer = TrainingStep.CreateOptimizer(model, config.Training);
+        var step = new TrainingStep(config, model, optimizer, new GaussianDiffusion(config.Diffusion), new ExponentialMovingAverage(model, ema, 0.9, 1, 0));
+        using var generator = new Generator(1);
+        using var images = rand([2, 3, 8, 8], generator: generator) * 2 - 1;
+        using var labels = zeros(2, ScalarType.Int64);
+
+        Assert.True(step.Run(1, images, labels, generator).Applied);
+        var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var emaBefore = ema.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+
+        using var poisoned = images.clone();
+        poisoned[0, 0, 0, 0] = tensor(float.NaN);
+        var (loss, applied) = step.Run(2, poisoned, labels, generator);
+
+        Assert.False(applied);
+        Assert.True(float.IsNaN(loss.item<float>()));
+        Assert.All(model.state_dict(), kv => Assert.True(kv.Value.equal(before[kv.Key]).all().item<bool>(), kv.Key));
+        Assert.All(ema.state_dict(), kv => Assert.True(kv.Value.equal(emaBefore[kv.Key]).all().item<bool>(), kv.Key));
+        Assert.True(step.Run(3, images, labels, generator).Applied); // and training goes on
+    }
+
+    [Fact]
+    public void Train_DivergingRun_StopsWithAMessageAndKeepsTheLastGoodCheckpoint()
+    {
+        // An absurd learning rate makes every weight jump by about ±lr per Adam step, so activations overflow within a few
+        // steps (deterministic on the CPU for this seed); each checkpoint before that holds finite weights.
+        var config = Tiny() with { Training = Tiny().Training with { Steps = 200, Lr = 0.99, CheckpointEvery = 1, KeepLast = 0, MaxBadSteps = 3, GradClip = 0 } };
+        using var images = full([4, 3, 8, 8], 255, ScalarType.Byte);
+        using var data = new ImageDataset(images.clone(), zeros(4, ScalarType.Int64), ["x"], "white");
+        var run = new RunDirectory(Path.Combine(_dir, "diverge"));
+        var trainer = new Trainer(config, data, run, CPU);
+
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Run(resume: false));
+
+        Assert.Contains("3 consecutive steps", e.Message, StringComparison.Ordinal);
+        string? latest = run.LatestCheckpoint();
+        Assert.NotNull(latest);
+        Assert.Contains(Path.GetFileName(latest), e.Message, StringComparison.Ordinal);
+        var meta = CheckpointFile.ReadMetadata(latest); // intact and loadable
+        using var model = LoadedModel.Load(latest, CPU, useEma: false).Model;
+        Assert.All(model.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+        Assert.True(meta.Step >= 1);
+    }
+}
