@@ -18,6 +18,7 @@ internal sealed class SampleCommand : Command
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim or dpm-solver++.", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Network evaluations (timesteps). Default: 50 (ddim, dpm-solver++: 20), or T for ddpm." };
+    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = "Timesteps visited: auto (log-snr for dpm-solver++, else leading), leading, trailing, quadratic, log-snr.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
     private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate (class-conditional runs only)." };
@@ -31,10 +32,10 @@ internal sealed class SampleCommand : Command
     public SampleCommand()
         : base("sample", "Generate images from a trained run (EMA weights; the model is rebuilt from the checkpoint's own config).")
     {
-        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir })
+        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir })
             Add(option);
         SetAction(parse => Execute(new SampleSettings(
-            parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_eta),
+            parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
             parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,
             parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir))));
     }
@@ -58,7 +59,8 @@ internal sealed class SampleCommand : Command
 
         int steps = settings.Steps ?? settings.Sampler switch { "ddpm" => meta.Config.Diffusion.Timesteps, "dpm-solver++" => 20, _ => 50 };
         var sampler = settings.Eta == 0 ? Samplers.Create(settings.Sampler) : Samplers.Create(settings.Sampler, settings.Eta);
-        var timesteps = Timesteps.Create(TimestepSpacing.Leading, steps, meta.Config.Diffusion.Timesteps);
+        var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
+        var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
         long? label = settings.Class is null ? null : ClassIndex(settings.Class, meta);
         if (settings.Guidance != 0 && label is null) throw new UsageException("--guidance needs --class NAME.");
         var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, label, settings.Guidance);
@@ -67,7 +69,7 @@ internal sealed class SampleCommand : Command
         AnsiConsole.Progress().Start(ctx =>
         {
             var task = ctx.AddTask($"{settings.Sampler} {steps} steps", maxValue: settings.N);
-            images = ImageGenerator.Generate(model, new GaussianDiffusion(meta.Config.Diffusion), request, device, (done, _) => task.Value = done);
+            images = ImageGenerator.Generate(model, diffusion, request, device, (done, _) => task.Value = done);
         });
         using (images)
         using (var unit = images.add(1).div(2))
@@ -107,5 +109,5 @@ internal sealed class SampleCommand : Command
 
 /// <summary>The options of <c>ddpm sample</c> after parsing.</summary>
 internal sealed record SampleSettings(
-    string? Run, string? Checkpoint, int N, string Sampler, int? Steps, double Eta, long Seed, string? Class, double Guidance, int Batch,
+    string? Run, string? Checkpoint, int N, string Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
     string Device, bool RawWeights, string? Out, string? OutDir);

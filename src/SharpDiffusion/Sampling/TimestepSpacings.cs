@@ -1,0 +1,22 @@
+namespace SharpDiffusion.Sampling;
+
+/// <summary>Spacing names as typed on the command line, and each sampler's default.</summary>
+public static class TimestepSpacings
+{
+    public static IReadOnlyList<string> Names { get; } = ["leading", "trailing", "quadratic", "log-snr"];
+
+    /// <summary>DPM-Solver++ is accurate only with log-SNR-uniform steps (docs/sampling.md); DDPM and DDIM use DDIM's uniform skip.</summary>
+    public static TimestepSpacing DefaultFor(string sampler) =>
+        sampler == "dpm-solver++" ? TimestepSpacing.LogSnrUniform : TimestepSpacing.Leading;
+
+    /// <summary>Parses a name from <see cref="Names"/>; "auto" means <see cref="DefaultFor"/>.</summary>
+    public static TimestepSpacing Parse(string name, string sampler) => name switch
+    {
+        "auto" => DefaultFor(sampler),
+        "leading" => TimestepSpacing.Leading,
+        "trailing" => TimestepSpacing.Trailing,
+        "quadratic" => TimestepSpacing.Quadratic,
+        "log-snr" => TimestepSpacing.LogSnrUniform,
+        _ => throw new ArgumentException($"unknown timestep spacing '{name}'; use auto, {string.Join(", ", Names)}"),
+    };
+}
