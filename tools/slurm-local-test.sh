@@ -59,9 +59,12 @@ EOF
 pids_to_stop=()
 cleanup() {
   [[ ${KEEP_DAEMONS:-0} == 1 ]] && { echo "SLURM left running (SLURM_CONF=$SLURM_CONF)"; return; }
+  scancel -n ddpmtest-train,ddpmtest-eval 2>/dev/null || true # jobs left by a failed or timed-out test
+  sleep 1
   for pid in "${pids_to_stop[@]}"; do kill "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # so that `timeout` or Ctrl-C still runs the cleanup above
 
 if ! pgrep -x munged >/dev/null; then
   mkdir -p /run/munge /var/log/munge /var/lib/munge
