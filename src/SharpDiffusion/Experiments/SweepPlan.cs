@@ -17,7 +17,7 @@ public static class SweepPlan
         if (configPaths.Count == 0) throw new SweepException("no configs given; pass one or more files to --configs, e.g. --configs configs/sysu/*.json.");
         var missing = configPaths.Where(p => !File.Exists(p)).ToList();
         if (missing.Count > 0)
-            throw new SweepException($"config file(s) not found: {string.Join(", ", missing)}; check the paths given to --configs (nothing was trained).");
+            throw new SweepException($"config file(s) not found: {string.Join(", ", missing)}; check the paths given to --configs (nothing was started).");
 
         var runs = new List<SweepRun>();
         foreach (string path in configPaths)
@@ -34,7 +34,7 @@ public static class SweepPlan
             var first = clashes[0];
             throw new SweepException(
                 $"configs {string.Join(" and ", first.Select(r => r.ConfigPath))} share the name '{first.First().Name}' and would train into one folder; " +
-                "give each config its own \"name\" (nothing was trained).");
+                "give each config its own \"name\" (nothing was started).");
         }
         return runs;
     }
