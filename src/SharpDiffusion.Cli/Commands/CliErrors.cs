@@ -1,5 +1,7 @@
+using SharpDiffusion.Cluster;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
+using SharpDiffusion.Experiments;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
@@ -32,7 +34,7 @@ internal static class CliErrors
     }
 
     private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException or TrainingDivergedException
-        or NativeRuntimeException or UsageException or IOException or UnauthorizedAccessException or ArgumentException;
+        or NativeRuntimeException or UsageException or SweepException or SlurmOptionException or IOException or UnauthorizedAccessException or ArgumentException;
 }
 
 /// <summary>A command-line argument is wrong; the message says which and how to fix it.</summary>

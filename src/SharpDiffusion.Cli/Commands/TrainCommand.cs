@@ -1,10 +1,3 @@
-using System.Globalization;
-using SharpDiffusion.Config;
-using SharpDiffusion.Data;
-using SharpDiffusion.Models;
-using SharpDiffusion.Runtime;
-using SharpDiffusion.Training;
-using Spectre.Console;
 using System.CommandLine;
 
 namespace SharpDiffusion.Cli.Commands;
@@ -35,71 +28,7 @@ internal sealed class TrainCommand : Command
 
     private static int Execute(TrainSettings settings, CancellationToken cancellationToken)
     {
-        var resumeRun = settings.Resume && settings.Out is not null ? new RunDirectory(settings.Out) : null;
-        var config = RunConfigResolver.Resolve(settings, resumeRun);
-        var run = new RunDirectory(settings.Out ?? Path.Combine("runs", config.Name));
-
-        if (settings.DryRun)
-        {
-            DryRun.Print(config);
-            return 0;
-        }
-        // Checked before anything is written, so a refused run leaves the folder as it was.
-        ThrowIfRunStateConflicts(run, settings.Resume);
-        var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(config.Training.Device));
-        using var data = LoadData(config, settings.Cache);
-        using var runLock = RunLock.Acquire(run);
-        ThrowIfRunStateConflicts(run, settings.Resume); // again under the lock: another process may have started meanwhile
-        var trainer = new Trainer(config, data, run, device);
-        AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
-        AnsiConsole.MarkupLine($"model: {ParameterCountText(config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
-
-        var result = TrainingConsole.Run(trainer, settings.Resume, cancellationToken);
-        string final = result.LastLoss is double loss ? loss.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
-        AnsiConsole.MarkupLine(result.Interrupted
-            ? $"[yellow]stopped[/] at step {result.FinalStep}; continue with: ddpm train --out {Markup.Escape(run.Root)} --resume"
-            : $"[green]done[/]: step {result.FinalStep}, loss {final}; samples in {Markup.Escape(run.SamplesDir)}");
+        TrainingSession.Run(settings, cancellationToken);
         return 0;
-    }
-
-    private static void ThrowIfRunStateConflicts(RunDirectory run, bool resume)
-    {
-        if (resume && !run.HasRunContent)
-            throw new UsageException($"--resume: {run.Root} holds no run to continue; leave out --resume to start one there.");
-        if (!resume && run.HasRunContent)
-            throw new UsageException($"{run.Root} already holds a run; pass --resume to continue it or --out DIR to start a new one.");
-    }
-
-    private static ImageDataset LoadData(RunConfig config, string? cacheDir)
-    {
-        ImageDataset data = null!;
-        DataLoadReport report = null!;
-        AnsiConsole.Progress().AutoClear(true).Start(ctx =>
-        {
-            var task = ctx.AddTask("loading data");
-            var progress = new Progress<(int Done, int Total)>(p =>
-            {
-                task.MaxValue = Math.Max(p.Total, 1);
-                task.Value = p.Done;
-            });
-            data = DatasetLoader.Load(config.Data, cacheDir ?? DefaultCacheDir(), out report, config.Seed, progress);
-        });
-        AnsiConsole.MarkupLine($"data: {Markup.Escape(report.Description)}");
-        if (report.Skipped > 0)
-            AnsiConsole.MarkupLine($"[yellow]warning:[/] skipped {report.Skipped} unreadable file(s), e.g. {Markup.Escape(string.Join(", ", report.SkippedExamples))}");
-        return data;
-    }
-
-    private static string ParameterCountText(RunConfig config, ImageDataset data)
-    {
-        using var model = new UNet(config.Model with { NumClasses = config.Model.ClassConditional ? data.ClassNames.Count : 0 }, data.Channels, data.ImageSize);
-        return ParameterCount.Of(model).ToString("N0", CultureInfo.InvariantCulture);
-    }
-
-    internal static string DefaultCacheDir()
-    {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = string.IsNullOrEmpty(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
-        return Path.Combine(root, "sharpdiffusion", "datasets");
     }
 }

@@ -52,4 +52,7 @@ public sealed record TrainingConfig
 
     /// <summary>cpu, cuda or auto.</summary>
     public string Device { get; init; } = "auto";
+
+    /// <summary>Seconds between rows of the run's resources.csv (GPU, CPU, memory; Monitoring/ResourceMonitor); 0 = off.</summary>
+    public double MonitorIntervalS { get; init; } = 5;
 }

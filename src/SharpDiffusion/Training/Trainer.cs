@@ -60,9 +60,10 @@ public sealed class Trainer
             CheckpointFile.Load(latest, state);
             startStep = meta.Step;
             previousSeconds = meta.ElapsedSeconds;
-            log.TruncateAfter(startStep);
             Message?.Invoke($"resumed from {Path.GetFileName(latest)} at step {startStep}");
         }
+        // Rows logged after the last checkpoint (or before the first one) are replayed by this run: drop them.
+        log.TruncateAfter(startStep);
         _run.WriteConfig(_config);
         if (startStep >= t.Steps) return new TrainingResult(startStep, startStep, false, _run.LatestCheckpoint(), null);
 

@@ -1,0 +1,28 @@
+using SharpDiffusion.Experiments;
+
+namespace SharpDiffusion.Cli.Commands;
+
+/// <summary>The options of <c>ddpm sweep</c> after parsing (see <see cref="SweepCommand"/> for their help texts).</summary>
+internal sealed record SweepSettings
+{
+    public IReadOnlyList<string> Configs { get; init; } = [];
+    public string Out { get; init; } = "runs";
+    public string? Data { get; init; }
+    public string? Device { get; init; }
+    public IReadOnlyList<string> Set { get; init; } = [];
+    public string? Cache { get; init; }
+
+    /// <summary>
+    /// Work done on each run folder once its training is complete (also for runs skipped as already finished), in order.
+    /// Extension point: when <c>ddpm eval</c> exists, a <c>--eval</c> option adds an evaluation stage here.
+    /// </summary>
+    public IReadOnlyList<ISweepStage> AfterTraining { get; init; } = [];
+}
+
+/// <summary>One step a sweep runs on a finished run folder (e.g. evaluation).</summary>
+internal interface ISweepStage
+{
+    string Name { get; }
+
+    void Run(SweepRun run, CancellationToken cancellationToken);
+}

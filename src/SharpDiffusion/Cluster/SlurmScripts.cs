@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+
+namespace SharpDiffusion.Cluster;
+
+/// <summary>
+/// Writes the text of the two sbatch scripts of a study: a job array with one task per config (each task runs
+/// <c>ddpm sweep</c> on its one config, so a resubmitted or requeued task resumes, and a finished one is skipped), and an
+/// evaluation job meant to be submitted with <c>--dependency=afterok:&lt;array id&gt;</c>.
+/// </summary>
+public static class SlurmScripts
+{
+    public const string ArrayScriptName = "train-array.sbatch";
+    public const string EvalScriptName = "evaluate.sbatch";
+    public const string SubmitScriptName = "submit.sh";
+
+    /// <summary>
+    /// The per-run command of the evaluation job until <c>ddpm eval</c> exists: a sample grid from the final EMA weights.
+    /// Extension point: when <c>ddpm eval</c> lands, this becomes <c>eval --run {run}</c>.
+    /// </summary>
+    public const string DefaultEvalCommand = "sample --run {run}";
+
+    public const string RunPlaceholder = "{run}";
+
+    public static string TrainArray(SlurmJobPlan plan, SlurmJobOptions options)
+    {
+        if (plan.Runs.Count == 0) throw new SlurmOptionException("no configs to submit; pass one or more files to --configs.");
+        var s = new StringBuilder();
+        Header(s, options, options.JobName + "-train", plan.LogDir, "%x-%A_%a.out");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --array=0-{plan.Runs.Count - 1}\n");
+        // B: sends the signal to the batch shell, which exec has turned into ddpm itself; ddpm then checkpoints and exits.
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:TERM@{options.StopSignalSeconds}\n");
+        s.Append("#SBATCH --requeue\n");
+        s.Append("# One task per config: `ddpm sweep` on that config starts, resumes or skips its run folder, so a task that hit its\n");
+        s.Append("# time limit (SIGTERM above: checkpoint, then stop) continues where it stopped when resubmitted or requeued.\n");
+        Body(s, options, plan.Tool);
+        s.Append("case \"${SLURM_ARRAY_TASK_ID:?not started as an array task}\" in\n");
+        for (int i = 0; i < plan.Runs.Count; i++)
+        {
+            var run = plan.Runs[i];
+            s.Append(CultureInfo.InvariantCulture, $"  {i}) config={ShellQuote.Quote(run.ConfigPath)} ;;  # -> {OneLine(run.Run.Root)}\n");
+        }
+        s.Append("  *) echo \"error: no config for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n");
+        s.Append("esac\n");
+        s.Append("exec \"${ddpm[@]}\" sweep --configs \"$config\" --out ").Append(ShellQuote.Quote(plan.OutRoot));
+        if (plan.DataDir is not null) s.Append(" --data ").Append(ShellQuote.Quote(plan.DataDir));
+        foreach (string set in plan.Overrides) s.Append(" --set ").Append(ShellQuote.Quote(set));
+        s.Append('\n');
+        return s.ToString();
+    }
+
+    public static string Evaluation(SlurmJobPlan plan, SlurmJobOptions options)
+    {
+        if (plan.EvalCommand.Contains('\n', StringComparison.Ordinal))
+            throw new SlurmOptionException("the evaluation command must be one line.");
+        var s = new StringBuilder();
+        Header(s, options, options.JobName + "-eval", plan.LogDir, "%x-%j.out");
+        s.Append("# Submit with --dependency=afterok:<array job id> (see submit.sh): runs once every training task has succeeded.\n");
+        Body(s, options, plan.Tool);
+        s.Append("runs=(\n");
+        foreach (var run in plan.Runs) s.Append("  ").Append(ShellQuote.Quote(run.Run.Root)).Append('\n');
+        s.Append(")\n");
+        s.Append("for run in \"${runs[@]}\"; do\n");
+        s.Append("  echo \"== $run\"\n");
+        s.Append("  \"${ddpm[@]}\" ").Append(plan.EvalCommand.Replace(RunPlaceholder, "\"$run\"", StringComparison.Ordinal)).Append('\n');
+        s.Append("done\n");
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// The shell commands that submit both scripts: the array with <c>--parsable</c> (prints "jobid" or "jobid;cluster"),
+    /// then the evaluation job depending on the whole array.
+    /// </summary>
+    public static IReadOnlyList<string> SubmitCommands(string arrayScriptPath, string evalScriptPath) =>
+    [
+        $"array_id=$(sbatch --parsable {ShellQuote.Quote(arrayScriptPath)} | cut -d';' -f1)",
+        $"sbatch --parsable --dependency=afterok:\"$array_id\" {ShellQuote.Quote(evalScriptPath)}",
+    ];
+
+    private static void Header(StringBuilder s, SlurmJobOptions options, string jobName, string logDir, string logPattern)
+    {
+        options.Validate();
+        if (logDir.Any(char.IsWhiteSpace))
+            throw new SlurmOptionException($"the log folder '{logDir}' contains whitespace, which #SBATCH --output cannot hold; pass a --write folder without spaces.");
+        s.Append("#!/bin/bash\n");
+        s.Append("#SBATCH --job-name=").Append(jobName).Append('\n');
+        s.Append("#SBATCH --output=").Append(Path.Combine(logDir, logPattern)).Append('\n');
+        if (options.Partition is not null) s.Append("#SBATCH --partition=").Append(options.Partition).Append('\n');
+        if (options.Account is not null) s.Append("#SBATCH --account=").Append(options.Account).Append('\n');
+        if (options.Gres is not null) s.Append("#SBATCH --gres=").Append(options.Gres).Append('\n');
+        if (options.Time is not null) s.Append("#SBATCH --time=").Append(options.Time).Append('\n');
+        if (options.Mem is not null) s.Append("#SBATCH --mem=").Append(options.Mem).Append('\n');
+        if (options.CpusPerTask is int cpus) s.Append(CultureInfo.InvariantCulture, $"#SBATCH --cpus-per-task={cpus}\n");
+    }
+
+    private static void Body(StringBuilder s, SlurmJobOptions options, IReadOnlyList<string> tool)
+    {
+        s.Append("# Generated by `ddpm slurm`; regenerate rather than edit.\n");
+        // Environment modules often read unset variables, so setup runs before `set -u`.
+        foreach (string line in options.SetupLines) s.Append(line).Append('\n');
+        s.Append("set -euo pipefail\n");
+        s.Append("ddpm=(").Append(string.Join(' ', tool.Select(ShellQuote.Quote))).Append(")\n");
+    }
+
+    private static string OneLine(string text) => text.Replace('\n', ' ').Replace('\r', ' ');
+}
