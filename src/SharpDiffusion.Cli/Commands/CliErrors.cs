@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
+using SharpDiffusion.Evaluation;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
@@ -25,7 +26,7 @@ internal static class CliErrors
     }
 
     private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException
-        or NativeRuntimeException or UsageException or IOException or UnauthorizedAccessException or ArgumentException;
+        or NativeRuntimeException or EvaluationException or UsageException or IOException or UnauthorizedAccessException or ArgumentException;
 }
 
 /// <summary>A command-line argument is wrong; the message says which and how to fix it.</summary>

@@ -14,6 +14,9 @@ public sealed class InceptionFidExtractor : IFeatureExtractor
     public const string ExtractorName = "inception";
     public const int InputSize = 299;
 
+    /// <summary>The file name of pytorch-fid's weights (a GitHub release asset of pytorch-fid).</summary>
+    public const string WeightsFileName = InceptionFidWeights.FileName;
+
     private readonly FidInceptionV3 _network;
     private readonly Device _device;
 
