@@ -23,6 +23,7 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
     new BenchCommand(stop.Token),
     new FeaturesCommand(),
     new FidCommand(),
+    new EvalCommand(stop.Token),
 };
 try
 {

@@ -35,8 +35,9 @@ public sealed class TorchScriptExtractor : IFeatureExtractor
         }
 
         _device = device;
+        Path = System.IO.Path.GetFullPath(path);
         _module.eval();
-        Name = "torchscript:" + Path.GetFileName(path);
+        Name = "torchscript:" + System.IO.Path.GetFileName(path);
         using var probe = zeros([1, 3, ProbeSize, ProbeSize], uint8);
         var (features, logits) = Extract(probe);
         FeatureDim = (int)features.shape[1];
@@ -46,6 +47,9 @@ public sealed class TorchScriptExtractor : IFeatureExtractor
     }
 
     public string Name { get; }
+
+    /// <summary>The TorchScript file, for cache keys.</summary>
+    public string Path { get; }
 
     public int FeatureDim { get; }
 
