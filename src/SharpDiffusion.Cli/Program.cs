@@ -23,6 +23,9 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
     new BenchCommand(stop.Token),
     new SweepCommand(stop.Token),
     new SlurmCommand(),
+    new FeaturesCommand(),
+    new FidCommand(),
+    new EvalCommand(stop.Token),
 };
 try
 {

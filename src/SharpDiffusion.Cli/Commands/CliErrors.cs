@@ -2,6 +2,7 @@ using SharpDiffusion.Cluster;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Experiments;
+using SharpDiffusion.Evaluation;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
@@ -34,7 +35,7 @@ internal static class CliErrors
     }
 
     private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException or TrainingDivergedException
-        or NativeRuntimeException or UsageException or SweepException or SlurmOptionException or IOException or UnauthorizedAccessException or ArgumentException;
+        or NativeRuntimeException or EvaluationException or UsageException or SweepException or SlurmOptionException or IOException or UnauthorizedAccessException or ArgumentException;
 }
 
 /// <summary>A command-line argument is wrong; the message says which and how to fix it.</summary>

@@ -5,7 +5,10 @@ namespace SharpDiffusion.Evaluation;
 /// <summary>Runs an extractor over a whole image tensor in batches.</summary>
 public static class FeatureExtraction
 {
-    /// <summary>Features [N, D] (and logits [N, K] when the extractor has them) of uint8 images [N, 3, H, W].</summary>
+    /// <summary>
+    /// Features [N, D] (and logits [N, K] when the extractor has them) of uint8 images [N, 3, H, W]; grayscale
+    /// images [N, 1, H, W] are converted to RGB first (<see cref="RgbImages.Ensure"/>).
+    /// </summary>
     public static (torch.Tensor Features, torch.Tensor? Logits) ExtractAll(
         IFeatureExtractor extractor,
         torch.Tensor imagesUint8,
@@ -19,14 +22,15 @@ public static class FeatureExtraction
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The feature extraction batch size must be at least 1.");
         }
 
-        var n = imagesUint8.shape[0];
+        using var rgb = RgbImages.Ensure(imagesUint8);
+        var n = rgb.shape[0];
         var features = new List<torch.Tensor>();
         var logits = new List<torch.Tensor>();
         try
         {
             for (long start = 0; start < n; start += batchSize)
             {
-                using var batch = imagesUint8.narrow(0, start, Math.Min(batchSize, n - start));
+                using var batch = rgb.narrow(0, start, Math.Min(batchSize, n - start));
                 var (f, l) = extractor.Extract(batch);
                 features.Add(f);
                 if (l is not null)

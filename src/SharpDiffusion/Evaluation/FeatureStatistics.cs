@@ -79,7 +79,14 @@ public sealed class FeatureStatistics
         }
 
         using var stream = File.Create(path);
-        using var writer = new BinaryWriter(stream, Encoding.UTF8);
+        Save(stream);
+    }
+
+    /// <summary>Writes the format of <see cref="Save(string)"/> to a stream (e.g. an atomic-file writer).</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Encoding.ASCII.GetBytes(Magic));
         writer.Write(Extractor);
         writer.Write(Count);

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using SharpDiffusion.Evaluation;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Cli.Commands;
+
+/// <summary>The extractor options shared by <c>features</c>, <c>fid</c> and <c>eval</c>.</summary>
+internal sealed class FeaturesExtractorOptions
+{
+    public Option<string?> Extractor { get; } = new("--extractor")
+    {
+        HelpName = "resnet18|inception|torchscript:FILE",
+        Description = $"Feature network. Default: inception when its weights are given (--inception-weights or {FeatureExtractors.InceptionWeightsVariable}), otherwise resnet18 (offline ImageNet ResNet-18; its Fréchet distance is reported as FD-ResNet18, not FID).",
+    };
+
+    public Option<string?> InceptionWeights { get; } = new("--inception-weights")
+    {
+        HelpName = "FILE",
+        Description = $"pytorch-fid's {SharpDiffusion.Evaluation.Inception.InceptionFidExtractor.WeightsFileName} (from the pytorch-fid GitHub release). Default: ${FeatureExtractors.InceptionWeightsVariable}.",
+    };
+
+    public IEnumerable<Option> All => [Extractor, InceptionWeights];
+
+    public static string? WeightsOrEnvironment(string? weights) =>
+        !string.IsNullOrWhiteSpace(weights) ? weights : Environment.GetEnvironmentVariable(FeatureExtractors.InceptionWeightsVariable) is { Length: > 0 } env ? env : null;
+
+    public static string Spec(string? extractor, string? weights) => extractor ?? FeatureExtractors.DefaultSpec(weights);
+
+    public static IFeatureExtractor Create(string spec, string? weights, Device device) => FeatureExtractors.Create(spec, weights, device);
+}

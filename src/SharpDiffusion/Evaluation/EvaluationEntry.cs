@@ -1,0 +1,66 @@
+namespace SharpDiffusion.Evaluation;
+
+/// <summary>
+/// One evaluated checkpoint in <c>evaluation_results.json</c>. Metrics that were not requested are null; a requested
+/// metric that cannot be computed is null with the reason in <see cref="Notes"/> (never a made-up number).
+/// </summary>
+public sealed record EvaluationEntry
+{
+    public int Step { get; init; }
+
+    /// <summary>Fréchet distance in the extractor's feature space; <see cref="FrechetLabel"/> says whether it is FID.</summary>
+    public double? Fd { get; init; }
+
+    public string? FrechetLabel { get; init; }
+
+    public double? IsMean { get; init; }
+
+    public double? IsStd { get; init; }
+
+    public double? KidMean { get; init; }
+
+    public double? KidStd { get; init; }
+
+    public int? KidSubsetSize { get; init; }
+
+    public double? Precision { get; init; }
+
+    public double? Recall { get; init; }
+
+    /// <summary>Share of generated samples nearer (in feature space) to a training image than the calibration threshold.</summary>
+    public double? MemorizationShare { get; init; }
+
+    public double? MemorizationThreshold { get; init; }
+
+    /// <summary>The same check in pixel space ([0, 1] pixels as vectors).</summary>
+    public double? MemorizationPixelShare { get; init; }
+
+    public double? MemorizationPixelThreshold { get; init; }
+
+    public string? MemorizationGrid { get; init; }
+
+    public int N { get; init; }
+
+    public int RealCount { get; init; }
+
+    public string Sampler { get; init; } = "";
+
+    public int Steps { get; init; }
+
+    public string Extractor { get; init; } = "";
+
+    public long Seed { get; init; }
+
+    public double Seconds { get; init; }
+
+    public IReadOnlyList<string> Metrics { get; init; } = [];
+
+    public string DatasetHash { get; init; } = "";
+
+    /// <summary>Everything that changes the numbers; an entry with the same step and key is not recomputed.</summary>
+    public string SettingsKey { get; init; } = "";
+
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    public DateTimeOffset CreatedUtc { get; init; }
+}

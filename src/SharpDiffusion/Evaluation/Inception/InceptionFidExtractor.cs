@@ -1,0 +1,67 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Evaluation.Inception;
+
+/// <summary>
+/// The standard FID feature extractor: pytorch-fid's InceptionV3 with the user's
+/// <c>pt_inception-2015-12-05-6726825d.pth</c>. Input handling as pytorch-fid: pixels / 255, bilinear resize to
+/// 299×299 (align_corners = false, no antialiasing), then 2x − 1. Features are pool3 (2048-d); logits are the
+/// 1008-way classifier on pool3 (for IS).
+/// </summary>
+public sealed class InceptionFidExtractor : IFeatureExtractor
+{
+    public const string ExtractorName = "inception";
+    public const int InputSize = 299;
+
+    /// <summary>The file name of pytorch-fid's weights (a GitHub release asset of pytorch-fid).</summary>
+    public const string WeightsFileName = InceptionFidWeights.FileName;
+
+    private readonly FidInceptionV3 _network;
+    private readonly Device _device;
+
+    private InceptionFidExtractor(FidInceptionV3 network, Device device)
+    {
+        _network = network;
+        _device = device;
+    }
+
+    /// <summary>Builds the network on <paramref name="device"/> and loads the pytorch-fid weights from <paramref name="weightsPath"/>.</summary>
+    public static InceptionFidExtractor Load(string weightsPath, Device device)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
+        var network = new FidInceptionV3();
+        try
+        {
+            InceptionFidWeights.Load(network, weightsPath);
+            network.to(device);
+            network.eval();
+            return new InceptionFidExtractor(network, device);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    public string Name => ExtractorName;
+
+    public int FeatureDim => FidInceptionV3.FeatureDim;
+
+    public bool HasLogits => true;
+
+    public (Tensor Features, Tensor? Logits) Extract(Tensor imagesUint8)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var rgb = RgbImages.Ensure(imagesUint8);
+        var x = rgb.to(_device).to(float32).div(255.0);
+        x = nn.functional.interpolate(x, size: [InputSize, InputSize], mode: InterpolationMode.Bilinear, align_corners: false);
+        x = (2 * x) - 1;
+        var (pool3, logits) = _network.forward(x);
+        return (pool3.cpu().MoveToOuterDisposeScope(), logits.cpu().MoveToOuterDisposeScope());
+    }
+
+    public void Dispose() => _network.Dispose();
+}

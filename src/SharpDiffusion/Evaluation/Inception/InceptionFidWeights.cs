@@ -1,0 +1,91 @@
+using System.Collections;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Evaluation.Inception;
+
+/// <summary>Loads pytorch-fid's Inception weights (a PyTorch state dict saved with torch.save) into <see cref="FidInceptionV3"/>.</summary>
+internal static class InceptionFidWeights
+{
+    public const string FileName = "pt_inception-2015-12-05-6726825d.pth";
+
+    private const string Origin = "download it from the pytorch-fid GitHub release (github.com/mseitzer/pytorch-fid/releases, tag fid_weights)";
+
+    /// <summary>
+    /// Copies every parameter and batch-norm running statistic by key, checking shapes; <c>num_batches_tracked</c>
+    /// (absent from older files, unused in evaluation) is optional. Every problem is one sentence naming the file.
+    /// </summary>
+    public static void Load(nn.Module module, string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new EvaluationException($"The Inception weights file '{path}' does not exist; {Origin} and pass it with --inception-weights FILE or {FeatureExtractors.InceptionWeightsVariable}.");
+        }
+
+        var source = ReadStateDict(path);
+        try
+        {
+            var target = module.state_dict();
+            var missing = target.Keys.Where(k => !source.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new EvaluationException($"'{path}' is not the pytorch-fid Inception state dict: it lacks {missing.Count} keys such as '{missing[0]}'; {Origin}.");
+            }
+
+            var unexpected = source.Keys.Cast<string>().Where(k => !target.ContainsKey(k)).ToList();
+            if (unexpected.Count > 0)
+            {
+                throw new EvaluationException($"'{path}' is not the pytorch-fid Inception state dict: it has {unexpected.Count} unknown keys such as '{unexpected[0]}'; {Origin}.");
+            }
+
+            using var noGrad = no_grad();
+            foreach (var (key, destination) in target)
+            {
+                if (source[key] is not Tensor value)
+                {
+                    continue;
+                }
+
+                if (!value.shape.SequenceEqual(destination.shape))
+                {
+                    throw new EvaluationException($"In '{path}', '{key}' has shape [{string.Join(", ", value.shape)}] but the FID Inception needs [{string.Join(", ", destination.shape)}]; {Origin}.");
+                }
+
+                destination.copy_(value);
+            }
+        }
+        finally
+        {
+            foreach (var value in source.Values)
+            {
+                (value as IDisposable)?.Dispose();
+            }
+        }
+    }
+
+    private static Hashtable ReadStateDict(string path)
+    {
+        var signature = new byte[4];
+        using (var probe = File.OpenRead(path))
+        {
+            probe.ReadExactly(signature.AsSpan(0, (int)Math.Min(4, probe.Length)));
+        }
+
+        if (signature is not [0x50, 0x4B, 0x03, 0x04])
+        {
+            // PyTorch < 1.6 wrote a plain pickle stream rather than a zip archive; PyBridge reads only the zip format.
+            throw new EvaluationException($"'{path}' is not a zip-format PyTorch file (PyTorch ≥ 1.6), which is all that can be read here; re-save it once with python -c \"import torch; torch.save(torch.load('{Path.GetFileName(path)}'), 'inception-zip.pth')\" or {Origin}.");
+        }
+
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return PyTorchUnpickler.UnpickleStateDict(stream);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotImplementedException or InvalidCastException or InvalidOperationException or Razorvine.Pickle.PickleException or IOException)
+        {
+            throw new EvaluationException($"The Inception weights file '{path}' could not be read ({e.Message}); {Origin}.");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text;
+using TorchSharp;
+
+namespace SharpDiffusion.Evaluation;
+
+/// <summary>
+/// The file inputs of <c>ddpm fid</c>: a statistics file (<see cref="FeatureStatistics.Save"/>) or a .npy feature
+/// matrix (with the extractor named in its <see cref="FeatureFile"/> sidecar when <c>ddpm features</c> wrote it).
+/// </summary>
+public static class PrecomputedFeatures
+{
+    private static readonly byte[] StatisticsMagic = Encoding.ASCII.GetBytes("SDFSTAT1");
+    private static readonly byte[] NpyMagic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>The extractor the file says produced it, or null when it does not say (a bare .npy).</summary>
+    public static string? Extractor(string path) =>
+        IsStatistics(path) ? FeatureStatistics.Load(path).Extractor : FeatureFile.ReadExtractor(path);
+
+    /// <summary>
+    /// Statistics of the file. A bare .npy is taken to come from <paramref name="assumedExtractor"/>: the caller
+    /// names the feature space, because nothing in the file does.
+    /// </summary>
+    public static FeatureStatistics Load(string path, string assumedExtractor)
+    {
+        if (IsStatistics(path))
+        {
+            return FeatureStatistics.Load(path);
+        }
+
+        if (!StartsWith(path, NpyMagic))
+        {
+            throw new EvaluationException($"'{path}' is neither an image folder, a statistics file nor a .npy feature file; pass a folder of images or the output of ddpm features.");
+        }
+
+        using var features = NpyFile.Read(path);
+        if (features.dim() != 2 || features.shape[0] < 2)
+        {
+            throw new EvaluationException($"'{path}' holds an array of shape [{string.Join(", ", features.shape)}]; a Fréchet distance needs features [N, D] with N ≥ 2.");
+        }
+
+        return FeatureStatistics.FromFeatures(features, FeatureFile.ReadExtractor(path) ?? assumedExtractor);
+    }
+
+    private static bool IsStatistics(string path) => StartsWith(path, StatisticsMagic);
+
+    private static bool StartsWith(string path, byte[] magic)
+    {
+        using var stream = File.OpenRead(path);
+        var head = new byte[magic.Length];
+        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return read == head.Length && head.AsSpan().SequenceEqual(magic);
+    }
+}
