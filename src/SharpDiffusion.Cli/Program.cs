@@ -21,6 +21,8 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
     new TrainCommand(stop.Token),
     new SampleCommand(),
     new BenchCommand(stop.Token),
+    new PlotCommand(),
+    new ReportCommand(),
 };
 try
 {

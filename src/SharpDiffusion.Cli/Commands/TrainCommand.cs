@@ -2,6 +2,7 @@ using System.Globalization;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Models;
+using SharpDiffusion.Reporting.TensorBoard;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
@@ -56,6 +57,8 @@ internal sealed class TrainCommand : Command
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
         AnsiConsole.MarkupLine($"model: {ParameterCountText(config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
 
+        using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
+        TrainingTensorBoard.Attach(trainer, tensorBoard);
         var result = TrainingConsole.Run(trainer, settings.Resume, cancellationToken);
         string final = result.LastLoss is double loss ? loss.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
         AnsiConsole.MarkupLine(result.Interrupted
