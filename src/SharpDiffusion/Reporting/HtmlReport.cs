@@ -118,7 +118,8 @@ public static class HtmlReport
         td.num { text-align: right; white-space: nowrap; }
         td.na { text-align: center; color: #999; }
         .was { color: #888; font-size: 90%; }
-        img.plot { display: block; max-width: 100%; margin: 12px 0; border: 1px solid #eee; }
+        img.plot { display: inline-block; width: 49%; min-width: 600px; margin: 8px 0; border: 1px solid #eee; }
+        #ablation td:first-child { white-space: nowrap; font-weight: bold; }
         .grids { display: flex; flex-wrap: wrap; gap: 16px; }
         figure { margin: 0; }
         img.grid { image-rendering: pixelated; width: 256px; border: 1px solid #ddd; }

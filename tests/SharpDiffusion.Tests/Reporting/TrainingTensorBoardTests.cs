@@ -1,11 +1,13 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Reporting.TensorBoard;
+using SharpDiffusion.Tests.Training;
 using SharpDiffusion.Training;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Reporting;
 
+[Collection(TrainingTestGroup.Name)]
 public sealed class TrainingTensorBoardTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sd-tbtrain-").FullName;
