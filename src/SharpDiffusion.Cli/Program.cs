@@ -26,6 +26,8 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
     new FeaturesCommand(),
     new FidCommand(),
     new EvalCommand(stop.Token),
+    new PlotCommand(),
+    new ReportCommand(),
 };
 try
 {

@@ -3,6 +3,7 @@ using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Models;
 using SharpDiffusion.Monitoring;
+using SharpDiffusion.Reporting.TensorBoard;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
@@ -34,6 +35,8 @@ internal static class TrainingSession
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
         AnsiConsole.MarkupLine($"model: {ParameterCountText(config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
 
+        using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
+        TrainingTensorBoard.Attach(trainer, tensorBoard);
         var monitor = ResourceMonitor.StartForRun(run.Root, config.Training.MonitorIntervalS);
         TrainingResult result;
         try

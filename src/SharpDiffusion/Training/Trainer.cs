@@ -36,6 +36,15 @@ public sealed class Trainer
     public event Action<TrainingProgress>? Progress;
     public event Action<string>? Message;
 
+    /// <summary>Raised once before the first step with the step training starts from (0, or the resumed checkpoint's step).</summary>
+    public event Action<int>? Started;
+
+    /// <summary>Raised after each row is appended to log.csv (observers such as TensorBoard mirror it).</summary>
+    public event Action<TrainingLogRow>? LogRowWritten;
+
+    /// <summary>Raised after an EMA sample grid is written, with its step and path.</summary>
+    public event Action<int, string>? SampleGridWritten;
+
     /// <summary>Trains until <c>training.steps</c> or until <paramref name="cancel"/> fires; either way the last step is checkpointed.</summary>
     public TrainingResult Run(bool resume, CancellationToken cancel = default)
     {
@@ -67,6 +76,7 @@ public sealed class Trainer
         _run.WriteConfig(_config);
         if (startStep >= t.Steps) return new TrainingResult(startStep, startStep, false, _run.LatestCheckpoint(), null);
 
+        Started?.Invoke(startStep);
         using var batches = new BatchSampler(_data, _device, _config.Data.Hflip);
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
@@ -132,7 +142,9 @@ public sealed class Trainer
         {
             double loss = lossSum.item<float>() / intervalSteps;
             double imagesPerSecond = intervalSteps * t.BatchSize / intervalClock.Elapsed.TotalSeconds;
-            log.Append(new TrainingLogRow(step, loss, LearningRateSchedule.At(step, t.Lr, t.WarmupSteps), imagesPerSecond, elapsed));
+            var row = new TrainingLogRow(step, loss, LearningRateSchedule.At(step, t.Lr, t.WarmupSteps), imagesPerSecond, elapsed);
+            log.Append(row);
+            LogRowWritten?.Invoke(row);
             lossSum.zero_();
             intervalSteps = 0;
             intervalClock.Restart();
@@ -169,6 +181,7 @@ public sealed class Trainer
         string path = _run.SampleGridPath(step);
         Directory.CreateDirectory(_run.SamplesDir);
         ImageCodec.SaveGrid(unit, path);
+        SampleGridWritten?.Invoke(step, path);
         Message?.Invoke($"samples {Path.GetFileName(path)}");
     }
 

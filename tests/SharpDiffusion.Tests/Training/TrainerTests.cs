@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Training;
 
+[Collection(TrainingTestGroup.Name)]
 public sealed class TrainerTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sd-train-").FullName;

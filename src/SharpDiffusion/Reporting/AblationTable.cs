@@ -1,0 +1,55 @@
+namespace SharpDiffusion.Reporting;
+
+/// <summary>One row of the ablation table; a null number means "not available" (no log, no evaluation, no resource log).</summary>
+public sealed record AblationRow(
+    string Run,
+    bool IsBaseline,
+    IReadOnlyList<ConfigChange> Changes,
+    MetricPoint? BestFid,
+    MetricPoint? BestIs,
+    int? FinalStep,
+    double? FinalLoss,
+    double? TrainingSeconds,
+    double? ImagesPerSecond,
+    ResourceStat? RssMib,
+    ResourceStat? GpuMemoryMib,
+    ResourceStat? GpuUtilPercent);
+
+/// <summary>
+/// The ablation table: each run against the first (the baseline) — what its config changes, its best FID and best IS
+/// with their steps (often different checkpoints), final loss, training time, throughput and memory.
+/// </summary>
+public static class AblationTable
+{
+    public static IReadOnlyList<AblationRow> Build(IReadOnlyList<ReportRun> runs)
+    {
+        if (runs.Count == 0) return [];
+        var baseline = runs[0];
+        return runs.Select((run, i) =>
+        {
+            var last = run.Log.Count > 0 ? run.Log[^1] : null;
+            return new AblationRow(
+                run.Name,
+                i == 0,
+                i == 0 ? [] : ConfigDiff.Between(baseline.Config, run.Config),
+                Metrics.Best(run.Series(Metric.Fid), Metric.Fid),
+                Metrics.Best(run.Series(Metric.InceptionScore), Metric.InceptionScore),
+                last?.Step,
+                last?.Loss,
+                last?.ElapsedSeconds,
+                Median(run.Log.Select(r => r.ImagesPerSecond)),
+                run.Resources?.Stat("rss_mib"),
+                run.Resources?.Stat("gpu_mem_mib"),
+                run.Resources?.Stat("gpu_util_percent"));
+        }).ToList();
+    }
+
+    /// <summary>The median of the per-interval throughputs: robust to the slow first interval and to sampling pauses.</summary>
+    internal static double? Median(IEnumerable<double> values)
+    {
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        if (sorted.Length == 0) return null;
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace SharpDiffusion.Reporting;
+
+/// <summary>One evaluated checkpoint of <c>evaluation_results.json</c>; every metric may be missing (not computed).</summary>
+public sealed record EvaluationEntry(
+    int Step,
+    double? Fid = null,
+    double? IsMean = null,
+    double? IsStd = null,
+    double? Kid = null,
+    double? Precision = null,
+    double? Recall = null,
+    double? MemorizationShare = null,
+    int? N = null,
+    string? Sampler = null,
+    int? Steps = null,
+    string? Extractor = null,
+    long? Seed = null,
+    double? Seconds = null);
+
+/// <summary>
+/// The evaluations of one run, read from <c>evaluation_results.json</c> (written by <c>ddpm eval</c>; format in
+/// docs/reporting.md). The reader is tolerant: unknown fields are ignored, null or absent metrics stay null, and an
+/// entry without an integer <c>step</c> is dropped.
+/// </summary>
+public sealed record EvaluationResults(string? Extractor, IReadOnlyList<EvaluationEntry> Entries)
+{
+    public const string FileName = "evaluation_results.json";
+
+    /// <summary>Parses the file; throws <see cref="InvalidDataException"/> naming the file when it is not the expected JSON.</summary>
+    public static EvaluationResults Read(string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"{path} is not a JSON object with an \"entries\" list.");
+            var entries = new List<EvaluationEntry>();
+            if (root.TryGetProperty("entries", out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var e in list.EnumerateArray())
+                    if (e.ValueKind == JsonValueKind.Object && Int(e, "step") is int step) entries.Add(ReadEntry(e, step));
+            }
+            return new EvaluationResults(String(root, "extractor"), entries);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    private static EvaluationEntry ReadEntry(JsonElement e, int step) => new(
+        step,
+        Number(e, "fid"), Number(e, "is_mean"), Number(e, "is_std"), Number(e, "kid"),
+        Number(e, "precision"), Number(e, "recall"), Number(e, "memorization_share"),
+        Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
+        e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
+        Number(e, "seconds"));
+
+    private static double? Number(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : null;
+
+    private static int? Int(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i) ? i : null;
+
+    private static string? String(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}

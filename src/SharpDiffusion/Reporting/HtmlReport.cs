@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace SharpDiffusion.Reporting;
+
+/// <summary>
+/// The study as one self-contained HTML page: the ablation table, the loss and FID/IS plots and each run's newest sample
+/// grid, every image embedded as a base64 <c>data:image/png</c> URI so the file can be mailed or archived alone.
+/// </summary>
+public static class HtmlReport
+{
+    public static string Build(IReadOnlyList<ReportRun> runs, LossPlotOptions lossOptions, IReadOnlyList<string> warnings, DateTimeOffset generated)
+    {
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>SharpDiffusion report</title>\n")
+            .Append("<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n")
+            .Append("<h1>SharpDiffusion study report</h1>\n")
+            .Append(CultureInfo.InvariantCulture, $"<p class=\"meta\">{runs.Count} run(s), generated {generated:yyyy-MM-dd HH:mm} UTC. Baseline: <b>{E(runs.Count > 0 ? runs[0].Name : "none")}</b> (the first run given).</p>\n");
+        if (warnings.Count > 0)
+        {
+            html.Append("<ul class=\"warnings\">\n");
+            foreach (string w in warnings) html.Append("<li>").Append(E(w)).Append("</li>\n");
+            html.Append("</ul>\n");
+        }
+        if (runs.Count == 0)
+        {
+            html.Append("<p>No run folders were found.</p>\n</body>\n</html>\n");
+            return html.ToString();
+        }
+
+        html.Append("<h2>Ablation table</h2>\n");
+        AppendTable(html, AblationTable.Build(runs));
+
+        html.Append("<h2>Evaluation</h2>\n");
+        foreach (var metric in new[] { Metric.Fid, Metric.InceptionScore })
+        {
+            if (!runs.Any(r => r.HasEvaluations(metric)))
+                html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">No {Metrics.Label(metric)} results in any run: run <code>ddpm eval --run DIR</code> to add them.</p>\n");
+            else
+                AppendImage(html, MetricPlots.Comparison(runs, metric), $"{Metrics.Label(metric)} versus step", "plot");
+        }
+
+        html.Append("<h2>Training loss</h2>\n");
+        AppendImage(html, LossPlots.Overlay(runs, lossOptions), "loss of all runs", "plot");
+        for (int i = 0; i < runs.Count; i++) AppendImage(html, LossPlots.ForRun(runs[i], i, lossOptions), $"loss of {runs[i].Name}", "plot");
+
+        html.Append("<h2>Latest samples</h2>\n<div class=\"grids\">\n");
+        foreach (var run in runs)
+        {
+            html.Append("<figure>");
+            if (run.LatestSampleGrid is string grid)
+            {
+                AppendImage(html, File.ReadAllBytes(grid), $"samples of {run.Name} at step {run.LatestSampleStep}", "grid");
+                html.Append(CultureInfo.InvariantCulture, $"<figcaption>{E(run.Name)}, step {run.LatestSampleStep}</figcaption>");
+            }
+            else
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<figcaption>{E(run.Name)}: no sample grid yet</figcaption>");
+            }
+            html.Append("</figure>\n");
+        }
+        html.Append("</div>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static void AppendTable(StringBuilder html, IReadOnlyList<AblationRow> rows)
+    {
+        html.Append("<table id=\"ablation\">\n<thead><tr><th>run</th><th>differs from baseline</th><th>best FID (step)</th><th>best IS (step)</th>")
+            .Append("<th>final loss (step)</th><th>training time</th><th>images/s (median)</th><th>peak RSS MiB</th><th>peak GPU MiB</th><th>mean GPU util %</th></tr></thead>\n<tbody>\n");
+        foreach (var r in rows)
+        {
+            string changes = r.IsBaseline ? "<i>baseline</i>"
+                : r.Changes.Count == 0 ? "<i>same config</i>"
+                : string.Join("<br>", r.Changes.Select(c => $"<code>{E(c.Key)}</code> = {E(c.Value ?? "(absent)")} <span class=\"was\">(was {E(c.Baseline ?? "absent")})</span>"));
+            html.Append("<tr class=\"run\">")
+                .Append("<td>").Append(E(r.Run)).Append("</td>")
+                .Append("<td>").Append(changes).Append("</td>")
+                .Append(Cell(r.BestFid is MetricPoint f ? F($"{f.Value:F2} ({f.Step})") : null))
+                .Append(Cell(r.BestIs is MetricPoint s ? F($"{s.Value:F2} ({s.Step})") : null))
+                .Append(Cell(r.FinalLoss is double l ? F($"{l:F4} ({r.FinalStep})") : null))
+                .Append(Cell(r.TrainingSeconds is double t ? Duration(t) : null))
+                .Append(Cell(r.ImagesPerSecond is double ips ? F($"{ips:F1}") : null))
+                .Append(Cell(r.RssMib is ResourceStat rss ? F($"{rss.Peak:F0}") : null))
+                .Append(Cell(r.GpuMemoryMib is ResourceStat mem ? F($"{mem.Peak:F0}") : null))
+                .Append(Cell(r.GpuUtilPercent is ResourceStat util ? F($"{util.Mean:F0}") : null))
+                .Append("</tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n<p class=\"note\">Best FID and best IS are each the best evaluated checkpoint, which may be different ones. ")
+            .Append("Training time is the run's cumulative elapsed time at its last log row; images/s is the median over log intervals; ")
+            .Append("memory and GPU columns come from resources.csv (— when the run has none, or the machine has no GPU).</p>\n");
+    }
+
+    private static string Cell(string? text) => text is null ? "<td class=\"na\">—</td>" : $"<td class=\"num\">{E(text)}</td>";
+
+    private static void AppendImage(StringBuilder html, byte[] png, string alt, string cssClass) =>
+        html.Append(CultureInfo.InvariantCulture, $"<img class=\"{cssClass}\" alt=\"{E(alt)}\" src=\"data:image/png;base64,")
+            .Append(Convert.ToBase64String(png)).Append("\">\n");
+
+    private static string Duration(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(seconds);
+        return t.TotalHours >= 1 ? F($"{(int)t.TotalHours}h {t.Minutes:D2}m") : F($"{t.Minutes}m {t.Seconds:D2}s");
+    }
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private const string Css = """
+        body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
+        h1 { margin-bottom: 4px; }
+        .meta, .note { color: #555; }
+        .warnings { background: #fff4e5; border: 1px solid #f0b060; padding: 8px 24px; }
+        table { border-collapse: collapse; margin: 8px 0; }
+        th, td { border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; }
+        th { background: #f2f2f2; }
+        td.num { text-align: right; white-space: nowrap; }
+        td.na { text-align: center; color: #999; }
+        .was { color: #888; font-size: 90%; }
+        img.plot { display: inline-block; width: 49%; min-width: 600px; margin: 8px 0; border: 1px solid #eee; }
+        #ablation td:first-child { white-space: nowrap; font-weight: bold; }
+        .grids { display: flex; flex-wrap: wrap; gap: 16px; }
+        figure { margin: 0; }
+        img.grid { image-rendering: pixelated; width: 256px; border: 1px solid #ddd; }
+
+        """;
+}

@@ -1,0 +1,85 @@
+using AngleSharp.Html.Parser;
+using SharpDiffusion.Reporting;
+using SkiaSharp;
+
+namespace SharpDiffusion.Tests.Reporting;
+
+public sealed class HtmlReportTests : IDisposable
+{
+    private readonly RunFixture _runs = new();
+
+    public void Dispose() => _runs.Dispose();
+
+    private static readonly DateTimeOffset Generated = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    private static AngleSharp.Html.Dom.IHtmlDocument Parse(string html) => new HtmlParser().ParseDocument(html);
+
+    private static byte[] DataUri(string src)
+    {
+        const string prefix = "data:image/png;base64,";
+        Assert.StartsWith(prefix, src, StringComparison.Ordinal);
+        return Convert.FromBase64String(src[prefix.Length..]);
+    }
+
+    [Fact]
+    public void Build_TwoEvaluatedRuns_TableRowsAndEmbeddedPngs()
+    {
+        string baseline = _runs.Run("baseline", lr: 1e-4, dim: 64);
+        string exp = _runs.Run("exp-dim128", lr: 1e-4, dim: 128, steps: 200);
+        RunFixture.Evaluations(baseline, """{ "step": 50, "fid": 80.5, "is_mean": 3.0 }, { "step": 100, "fid": 70.25, "is_mean": 2.9 }""");
+        RunFixture.Evaluations(exp, """{ "step": 100, "fid": 61.0, "is_mean": 3.1 }, { "step": 200, "fid": 59.01, "is_mean": 3.0 }""");
+        File.WriteAllText(Path.Combine(exp, "resources.csv"), "time,gpu_util_percent,gpu_mem_mib,gpu_power_w,gpu_temp_c,cpu_percent,rss_mib\nt,,,,,100,900\nt,,,,,120,1500\n");
+        byte[] gridA = RunFixture.SampleGrid(baseline, 100, SKColors.Red);
+        byte[] gridB = RunFixture.SampleGrid(exp, 200, SKColors.Green, size: 24);
+        var set = ReportRunLoader.Load([baseline, exp]);
+
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+
+        var rows = doc.QuerySelectorAll("#ablation tbody tr");
+        Assert.Equal(2, rows.Length);
+        var cells = rows.Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToArray()).ToArray();
+        Assert.Equal(["baseline", "baseline", "70.25 (100)", "3.00 (50)", "0.1000 (100)", "0m 50s", "8.0", "—", "—", "—"], cells[0]);
+        Assert.Equal("exp-dim128", cells[1][0]);
+        Assert.Equal("model.dim = 128 (was 64)training.steps = 200 (was 100)", cells[1][1]);
+        Assert.Equal(["59.01 (200)", "3.10 (100)", "0.0707 (200)", "1m 40s", "8.0", "1500", "—", "—"], cells[1][2..]);
+
+        var images = doc.QuerySelectorAll("img").Select(i => DataUri(i.GetAttribute("src")!)).ToList();
+        // FID, IS, loss overlay, one loss plot per run, one sample grid per run.
+        Assert.Equal(7, images.Count);
+        Assert.All(images, png => Assert.NotNull(SKBitmap.Decode(png)));
+        Assert.Equal(gridA, images[^2]);
+        Assert.Equal(gridB, images[^1]);
+        Assert.Empty(doc.QuerySelectorAll("img[src^='file:'], img[src^='http'], link, script"));
+    }
+
+    [Fact]
+    public void Build_NoEvaluations_SaysSoInsteadOfFidPlots()
+    {
+        var set = ReportRunLoader.Load([_runs.Run("a"), _runs.Run("b", lr: 2e-5)]);
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+
+        var notes = doc.QuerySelectorAll("p.note").Select(p => p.TextContent).ToList();
+        Assert.Contains(notes, n => n.Contains("No FID results in any run", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.Contains("No Inception Score results in any run", StringComparison.Ordinal));
+        Assert.Equal(3, doc.QuerySelectorAll("img.plot").Length); // loss overlay + two loss plots
+        Assert.Equal(2, doc.QuerySelectorAll("#ablation tbody tr").Length);
+        Assert.All(doc.QuerySelectorAll("#ablation tbody tr"), r => Assert.Equal("—", r.QuerySelectorAll("td")[2].TextContent));
+    }
+
+    [Fact]
+    public void Build_SkippedFolder_WarningIsShownOnThePage()
+    {
+        var set = ReportRunLoader.Load([_runs.Run("a"), Directory.CreateDirectory(Path.Combine(_runs.Root, "notes")).FullName]);
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+        Assert.Contains("not a run folder", doc.QuerySelector("ul.warnings li")!.TextContent, StringComparison.Ordinal);
+        Assert.Single(doc.QuerySelectorAll("#ablation tbody tr"));
+    }
+
+    [Fact]
+    public void Build_RunNameWithMarkup_IsEscaped()
+    {
+        var set = ReportRunLoader.Load([_runs.Run("<b>x")]);
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+        Assert.Equal("<b>x", doc.QuerySelector("#ablation tbody td")!.TextContent);
+    }
+}
