@@ -12,18 +12,18 @@ namespace SharpDiffusion.Models;
 internal sealed class ReferenceDownLevel : Module
 {
     private readonly List<ReferenceResnetBlock> _blocks;
-    private readonly Module<Tensor, Tensor> _attention;
-    private readonly Module<Tensor, Tensor> _downsample;
+    // Held in a tuple, not in Module-typed fields: TorchSharp registers such fields by their own names, which would add a
+    // second copy of these parameters under "_attention"/"_downsample" besides the positional names.
+    private readonly (Module<Tensor, Tensor> Attention, Module<Tensor, Tensor> Downsample) _tail;
 
     public ReferenceDownLevel(IReadOnlyList<ReferenceResnetBlock> blocks, Module<Tensor, Tensor> attention, Module<Tensor, Tensor> downsample)
         : base(nameof(ReferenceDownLevel))
     {
         _blocks = [.. blocks];
-        _attention = attention;
-        _downsample = downsample;
+        _tail = (attention, downsample);
         for (int i = 0; i < _blocks.Count; i++) register_module($"{i}", _blocks[i]);
-        register_module($"{_blocks.Count}", _attention);
-        register_module($"{_blocks.Count + 1}", _downsample);
+        register_module($"{_blocks.Count}", attention);
+        register_module($"{_blocks.Count + 1}", downsample);
     }
 
     /// <summary>Runs the level on <paramref name="h"/>, appending each skip to <paramref name="skips"/>; returns the downsampled map.</summary>
@@ -32,9 +32,9 @@ internal sealed class ReferenceDownLevel : Module
         for (int i = 0; i < _blocks.Count; i++)
         {
             h = _blocks[i].forward(h, embedding);
-            if (i == _blocks.Count - 1) h = _attention.forward(h);
+            if (i == _blocks.Count - 1) h = _tail.Attention.forward(h);
             skips.Add(h);
         }
-        return _downsample.forward(h);
+        return _tail.Downsample.forward(h);
     }
 }

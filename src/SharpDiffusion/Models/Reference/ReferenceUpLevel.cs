@@ -11,18 +11,18 @@ namespace SharpDiffusion.Models;
 internal sealed class ReferenceUpLevel : Module
 {
     private readonly List<ReferenceResnetBlock> _blocks;
-    private readonly Module<Tensor, Tensor> _attention;
-    private readonly Module<Tensor, Tensor> _upsample;
+    // Held in a tuple, not in Module-typed fields: TorchSharp registers such fields by their own names, which would add a
+    // second copy of these parameters under "_attention"/"_upsample" besides the positional names.
+    private readonly (Module<Tensor, Tensor> Attention, Module<Tensor, Tensor> Upsample) _tail;
 
     public ReferenceUpLevel(IReadOnlyList<ReferenceResnetBlock> blocks, Module<Tensor, Tensor> attention, Module<Tensor, Tensor> upsample)
         : base(nameof(ReferenceUpLevel))
     {
         _blocks = [.. blocks];
-        _attention = attention;
-        _upsample = upsample;
+        _tail = (attention, upsample);
         for (int i = 0; i < _blocks.Count; i++) register_module($"{i}", _blocks[i]);
-        register_module($"{_blocks.Count}", _attention);
-        register_module($"{_blocks.Count + 1}", _upsample);
+        register_module($"{_blocks.Count}", attention);
+        register_module($"{_blocks.Count + 1}", upsample);
     }
 
     /// <summary>Runs the level on <paramref name="h"/>, taking its skips from the end of <paramref name="skips"/>.</summary>
@@ -34,6 +34,6 @@ internal sealed class ReferenceUpLevel : Module
             skips.RemoveAt(skips.Count - 1);
             h = block.forward(cat([h, skip], dim: 1), embedding);
         }
-        return _upsample.forward(_attention.forward(h));
+        return _tail.Upsample.forward(_tail.Attention.forward(h));
     }
 }
