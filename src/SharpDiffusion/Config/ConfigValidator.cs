@@ -21,7 +21,8 @@ public static class ConfigValidator
         Require(c.Model.DimMults.Count is >= 1 and <= 8 && c.Model.DimMults.All(m => m is >= 1 and <= 64), "model.dim_mults", "must be 1 to 8 factors between 1 and 64");
         Require(c.Model.ResBlocks is >= 1 and <= 8, "model.res_blocks", "must be between 1 and 8");
         Require(c.Model.Heads >= 1 && c.Model.HeadDim >= 1, "model.heads", "and model.head_dim must be positive");
-        Require(c.Model.Groups >= 1 && c.Model.DimMults.All(m => c.Model.Dim * m % c.Model.Groups == 0), "model.groups", "must divide every level's channel count (dim × each of dim_mults)");
+        // Only the ddpm layout has GroupNorm; the reference layout normalises with RMSNorm and has no groups.
+        Require(c.Model.Layout != UNetLayout.Ddpm || (c.Model.Groups >= 1 && c.Model.DimMults.All(m => c.Model.Dim * m % c.Model.Groups == 0)), "model.groups", "must divide every level's channel count (dim × each of dim_mults)");
         Require(c.Model.Dropout is >= 0 and < 1, "model.dropout", "must be in [0, 1)");
         Require(c.Model.ClassDropout is >= 0 and <= 1, "model.class_dropout", "must be in [0, 1]");
         Require(c.Model.NumClasses >= 0, "model.num_classes", "must not be negative");

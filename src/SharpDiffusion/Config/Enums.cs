@@ -40,3 +40,12 @@ public enum Objective
 
 /// <summary>Numeric precision of the forward/backward pass (master weights stay fp32).</summary>
 public enum Precision { Fp32, Bf16 }
+
+/// <summary>Which U-Net structure <c>model.*</c> describes (docs/model.md).</summary>
+public enum UNetLayout
+{
+    /// <summary>Ho et al. 2020: blocks at each level's own width, R + 1 up blocks, GroupNorm, full attention where configured.</summary>
+    Ddpm,
+    /// <summary>denoising-diffusion-pytorch 2.x <c>Unet</c>: blocks at the level's input width, RMSNorm, linear attention except where configured.</summary>
+    Reference,
+}

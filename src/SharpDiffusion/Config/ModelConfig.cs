@@ -1,17 +1,23 @@
 namespace SharpDiffusion.Config;
 
-/// <summary>The U-Net (Ho et al. 2020, as in denoising-diffusion-pytorch): widths, depth, attention.</summary>
+/// <summary>The U-Net: its layout, widths, depth, attention (docs/model.md).</summary>
 public sealed record ModelConfig
 {
+    /// <summary>Structure of the network: the DDPM paper's (default) or denoising-diffusion-pytorch 2.x's.</summary>
+    public UNetLayout Layout { get; init; } = UNetLayout.Ddpm;
+
     /// <summary>Channels of the first level; level i has dim·dim_mults[i].</summary>
     public int Dim { get; init; } = 64;
 
     public IReadOnlyList<int> DimMults { get; init; } = [1, 2, 4, 8];
 
-    /// <summary>Residual blocks per level on the way down (the way up has one more, for the skip of the downsampler).</summary>
+    /// <summary>Residual blocks per level on the way down. Going up: one more in the ddpm layout (for the downsampler's
+    /// skip), the same number in the reference layout.</summary>
     public int ResBlocks { get; init; } = 2;
 
-    /// <summary>Feature-map sides (in pixels) at which self-attention follows each residual block; the middle block always has it.</summary>
+    /// <summary>Feature-map sides (in pixels) with full self-attention; the middle block always has it. ddpm layout: after
+    /// each residual block of those levels, none elsewhere. reference layout: once per level, full at these sides and
+    /// linear attention at every other level.</summary>
     public IReadOnlyList<int> AttentionResolutions { get; init; } = [16];
 
     public int Heads { get; init; } = 4;
@@ -19,7 +25,7 @@ public sealed record ModelConfig
     /// <summary>Channels per attention head.</summary>
     public int HeadDim { get; init; } = 32;
 
-    /// <summary>GroupNorm groups.</summary>
+    /// <summary>GroupNorm groups (ddpm layout; the reference layout has no GroupNorm and does not use it).</summary>
     public int Groups { get; init; } = 8;
 
     public double Dropout { get; init; }

@@ -1,31 +1,24 @@
 using SharpDiffusion.Config;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace SharpDiffusion.Models;
 
 /// <summary>
-/// The ε-prediction U-Net of Ho et al. 2020 (denoising-diffusion-pytorch layout): GroupNorm, pre-activation residual
-/// blocks with scale-shift time conditioning, self-attention at chosen resolutions and in the middle, ResBlocks blocks per
-/// level going down and ResBlocks + 1 going up (one per skip). Parameter names are documented in docs/model.md.
+/// The ε-prediction U-Net. <see cref="ModelConfig.Layout"/> picks its structure: <see cref="UNetLayout.Ddpm"/> (Ho et al.
+/// 2020; <see cref="DdpmNetwork"/>) or <see cref="UNetLayout.Reference"/> (denoising-diffusion-pytorch 2.x's <c>Unet</c>;
+/// <see cref="ReferenceNetwork"/>). Parameter names of both are documented in docs/model.md.
 /// </summary>
 public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
 {
-    private readonly Conv2d init_conv;
-    private readonly Sequential time_mlp;
-    private readonly Embedding? class_emb;
-    private readonly ModuleList<DownLevel> downs;
-    private readonly MiddleBlock mid;
-    private readonly ModuleList<UpLevel> ups;
-    private readonly GroupNorm final_norm;
-    private readonly Conv2d final_conv;
+    // Holds the layout's modules (registered on this module by name in the constructor) and runs them.
+    private readonly IUNetNetwork _network;
 
     public ModelConfig Config { get; }
     public int Channels { get; }
     public int ImageSize { get; }
 
-    /// <param name="config">Widths, depth and attention; <see cref="ModelConfig.NumClasses"/> must be set when class-conditional.</param>
+    /// <param name="config">Layout, widths, depth and attention; <see cref="ModelConfig.NumClasses"/> must be set when class-conditional.</param>
     /// <param name="channels">Image channels (1 or 3).</param>
     /// <param name="imageSize">Side of the square training images in pixels; decides where attention goes.</param>
     public UNet(ModelConfig config, int channels, int imageSize) : base(nameof(UNet))
@@ -36,67 +29,13 @@ public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
         Channels = channels;
         ImageSize = imageSize;
 
-        int dim = config.Dim;
-        long embeddingDim = 4L * dim;
-        int levels = config.DimMults.Count;
-
-        init_conv = Conv2d(channels, dim, 3, padding: 1);
-        time_mlp = Sequential(("0", Linear(dim, embeddingDim)), ("1", SiLU()), ("2", Linear(embeddingDim, embeddingDim)));
-        // Index NumClasses is the null class that classifier-free guidance trains with and samples against.
-        class_emb = config.ClassConditional ? Embedding(config.NumClasses + 1, embeddingDim) : null;
-
-        var skipChannels = new List<long> { dim };
-        long current = dim;
-        var downLevels = new List<DownLevel>();
-        for (int level = 0; level < levels; level++)
+        _network = config.Layout switch
         {
-            long width = (long)dim * config.DimMults[level];
-            bool attend = config.AttentionResolutions.Contains(imageSize >> level);
-            var blocks = new List<ResnetBlock>();
-            var attentions = new List<SelfAttention>();
-            for (int b = 0; b < config.ResBlocks; b++)
-            {
-                blocks.Add(new ResnetBlock(current, width, embeddingDim, config.Groups, config.Dropout));
-                if (attend) attentions.Add(new SelfAttention(width, config.Heads, config.HeadDim, config.Groups));
-                current = width;
-                skipChannels.Add(current);
-            }
-            Conv2d? downsample = null;
-            if (level < levels - 1)
-            {
-                downsample = Conv2d(current, current, 3, stride: 2, padding: 1);
-                skipChannels.Add(current);
-            }
-            downLevels.Add(new DownLevel(blocks, attentions, downsample));
-        }
-        downs = new ModuleList<DownLevel>([.. downLevels]);
-
-        mid = new MiddleBlock(current, embeddingDim, config);
-
-        var upLevels = new List<UpLevel>();
-        for (int level = levels - 1; level >= 0; level--)
-        {
-            long width = (long)dim * config.DimMults[level];
-            bool attend = config.AttentionResolutions.Contains(imageSize >> level);
-            var blocks = new List<ResnetBlock>();
-            var attentions = new List<SelfAttention>();
-            // One block per skip pushed at this resolution: ResBlocks block outputs plus the map that entered the level.
-            for (int b = 0; b < config.ResBlocks + 1; b++)
-            {
-                long skip = skipChannels[^1];
-                skipChannels.RemoveAt(skipChannels.Count - 1);
-                blocks.Add(new ResnetBlock(current + skip, width, embeddingDim, config.Groups, config.Dropout));
-                if (attend) attentions.Add(new SelfAttention(width, config.Heads, config.HeadDim, config.Groups));
-                current = width;
-            }
-            var upsample = level > 0 ? Conv2d(current, current, 3, padding: 1) : null;
-            upLevels.Add(new UpLevel(blocks, attentions, upsample));
-        }
-        ups = new ModuleList<UpLevel>([.. upLevels]);
-
-        final_norm = Norms.GroupNorm(config.Groups, current);
-        final_conv = Conv2d(current, channels, 3, padding: 1);
-        RegisterComponents();
+            UNetLayout.Ddpm => new DdpmNetwork(config, channels, imageSize),
+            UNetLayout.Reference => new ReferenceNetwork(config, channels, imageSize),
+            _ => throw new ArgumentException($"Unknown model.layout '{config.Layout}'; use ddpm or reference."),
+        };
+        foreach (var (name, module) in _network.NamedModules) register_module(name, module);
     }
 
     /// <param name="x">Noisy images, float [B, C, H, W].</param>
@@ -111,19 +50,10 @@ public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
             throw new ArgumentException($"The U-Net expects images shaped [B, {Channels}, H, W] but got [{string.Join(", ", x.shape)}]; convert the data to {Channels} channel(s).");
 
         using var scope = NewDisposeScope();
-        var embedding = time_mlp.forward(TimestepEmbedding.Sinusoidal(t, Config.Dim).to(x.dtype));
-        if (class_emb is not null)
-        {
-            var labels = classLabels ?? full(x.shape[0], Config.NumClasses, dtype: ScalarType.Int64, device: x.device);
-            embedding = embedding + class_emb.forward(labels);
-        }
-
-        var h = init_conv.forward(x);
-        var skips = new List<Tensor> { h };
-        foreach (var level in downs) h = level.Forward(h, embedding, skips);
-        h = mid.forward(h, embedding);
-        foreach (var level in ups) h = level.Forward(h, embedding, skips);
-        return final_conv.forward(functional.silu(final_norm.forward(h))).MoveToOuterDisposeScope();
+        Tensor? labels = null;
+        if (Config.ClassConditional)
+            labels = classLabels ?? full(x.shape[0], Config.NumClasses, dtype: ScalarType.Int64, device: x.device);
+        return _network.Forward(x, t, labels).MoveToOuterDisposeScope();
     }
 
     private static void Validate(ModelConfig config, int channels, int imageSize)
@@ -137,9 +67,14 @@ public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
             throw new ArgumentException($"model.dim ({config.Dim}) must be even and at least 4 for the sinusoidal time embedding; use e.g. 64.");
         if (config.DimMults.Any(m => m < 1))
             throw new ArgumentException("Every entry of model.dim_mults must be at least 1.");
-        // Every normalised width (level widths and skip concatenations) is a multiple of dim.
-        if (config.Groups < 1 || config.Dim % config.Groups != 0)
+        if (config.ResBlocks < 1)
+            throw new ArgumentException($"model.res_blocks ({config.ResBlocks}) must be at least 1.");
+        // ddpm layout: every normalised width (level widths and skip concatenations) is a multiple of dim. The reference
+        // layout has no GroupNorm.
+        if (config.Layout == UNetLayout.Ddpm && (config.Groups < 1 || config.Dim % config.Groups != 0))
             throw new ArgumentException($"model.groups ({config.Groups}) must divide model.dim ({config.Dim}); pick a divisor of model.dim.");
+        if (config.Heads < 1 || config.HeadDim < 1)
+            throw new ArgumentException($"Attention needs at least one head of at least one channel (got {config.Heads} × {config.HeadDim}); set model.heads and model.head_dim to positive values.");
         if (config.Dropout is < 0 or >= 1)
             throw new ArgumentException($"model.dropout ({config.Dropout}) must be in [0, 1).");
         if (config.ClassConditional && config.NumClasses < 1)

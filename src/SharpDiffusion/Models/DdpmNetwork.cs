@@ -1,0 +1,119 @@
+using SharpDiffusion.Config;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SharpDiffusion.Models;
+
+/// <summary>
+/// The <see cref="UNetLayout.Ddpm"/> layout (Ho et al. 2020): GroupNorm, pre-activation residual blocks with scale-shift
+/// time conditioning, self-attention at chosen resolutions and in the middle, ResBlocks blocks per level going down and
+/// ResBlocks + 1 going up (one per skip).
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Its modules are registered on the owning UNet, which disposes them.")]
+internal sealed class DdpmNetwork : IUNetNetwork
+{
+    private readonly int _dim;
+    private readonly Conv2d init_conv;
+    private readonly Sequential time_mlp;
+    private readonly Embedding? class_emb;
+    private readonly ModuleList<DownLevel> downs;
+    private readonly MiddleBlock mid;
+    private readonly ModuleList<UpLevel> ups;
+    private readonly GroupNorm final_norm;
+    private readonly Conv2d final_conv;
+
+    public DdpmNetwork(ModelConfig config, int channels, int imageSize)
+    {
+        int dim = config.Dim;
+        _dim = dim;
+        long embeddingDim = 4L * dim;
+        int levels = config.DimMults.Count;
+
+        init_conv = Conv2d(channels, dim, 3, padding: 1);
+        time_mlp = Sequential(("0", Linear(dim, embeddingDim)), ("1", SiLU()), ("2", Linear(embeddingDim, embeddingDim)));
+        // Index NumClasses is the null class that classifier-free guidance trains with and samples against.
+        class_emb = config.ClassConditional ? Embedding(config.NumClasses + 1, embeddingDim) : null;
+
+        var skipChannels = new List<long> { dim };
+        long current = dim;
+        var downLevels = new List<DownLevel>();
+        for (int level = 0; level < levels; level++)
+        {
+            long width = (long)dim * config.DimMults[level];
+            bool attend = config.AttentionResolutions.Contains(imageSize >> level);
+            var blocks = new List<ResnetBlock>();
+            var attentions = new List<SelfAttention>();
+            for (int b = 0; b < config.ResBlocks; b++)
+            {
+                blocks.Add(new ResnetBlock(current, width, embeddingDim, config.Groups, config.Dropout));
+                if (attend) attentions.Add(new SelfAttention(width, config.Heads, config.HeadDim, config.Groups));
+                current = width;
+                skipChannels.Add(current);
+            }
+            Conv2d? downsample = null;
+            if (level < levels - 1)
+            {
+                downsample = Conv2d(current, current, 3, stride: 2, padding: 1);
+                skipChannels.Add(current);
+            }
+            downLevels.Add(new DownLevel(blocks, attentions, downsample));
+        }
+        downs = new ModuleList<DownLevel>([.. downLevels]);
+
+        mid = new MiddleBlock(current, embeddingDim, config);
+
+        var upLevels = new List<UpLevel>();
+        for (int level = levels - 1; level >= 0; level--)
+        {
+            long width = (long)dim * config.DimMults[level];
+            bool attend = config.AttentionResolutions.Contains(imageSize >> level);
+            var blocks = new List<ResnetBlock>();
+            var attentions = new List<SelfAttention>();
+            // One block per skip pushed at this resolution: ResBlocks block outputs plus the map that entered the level.
+            for (int b = 0; b < config.ResBlocks + 1; b++)
+            {
+                long skip = skipChannels[^1];
+                skipChannels.RemoveAt(skipChannels.Count - 1);
+                blocks.Add(new ResnetBlock(current + skip, width, embeddingDim, config.Groups, config.Dropout));
+                if (attend) attentions.Add(new SelfAttention(width, config.Heads, config.HeadDim, config.Groups));
+                current = width;
+            }
+            var upsample = level > 0 ? Conv2d(current, current, 3, padding: 1) : null;
+            upLevels.Add(new UpLevel(blocks, attentions, upsample));
+        }
+        ups = new ModuleList<UpLevel>([.. upLevels]);
+
+        final_norm = Norms.GroupNorm(config.Groups, current);
+        final_conv = Conv2d(current, channels, 3, padding: 1);
+    }
+
+    public IEnumerable<(string Name, Module Module)> NamedModules
+    {
+        get
+        {
+            yield return (nameof(init_conv), init_conv);
+            yield return (nameof(time_mlp), time_mlp);
+            if (class_emb is not null) yield return (nameof(class_emb), class_emb);
+            yield return (nameof(downs), downs);
+            yield return (nameof(mid), mid);
+            yield return (nameof(ups), ups);
+            yield return (nameof(final_norm), final_norm);
+            yield return (nameof(final_conv), final_conv);
+        }
+    }
+
+    public Tensor Forward(Tensor x, Tensor t, Tensor? classLabels)
+    {
+        using var scope = NewDisposeScope();
+        var embedding = time_mlp.forward(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
+        if (class_emb is not null && classLabels is not null) embedding = embedding + class_emb.forward(classLabels);
+
+        var h = init_conv.forward(x);
+        var skips = new List<Tensor> { h };
+        foreach (var level in downs) h = level.Forward(h, embedding, skips);
+        h = mid.forward(h, embedding);
+        foreach (var level in ups) h = level.Forward(h, embedding, skips);
+        return final_conv.forward(functional.silu(final_norm.forward(h))).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,19 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace SharpDiffusion.Models;
+
+/// <summary>
+/// One U-Net layout's module tree. It is not itself a module: <see cref="UNet"/> registers its top-level modules under
+/// <see cref="NamedModules"/>' names, so the state_dict keys are those names (docs/model.md) with no wrapper prefix.
+/// </summary>
+internal interface IUNetNetwork
+{
+    /// <summary>The top-level modules in state_dict order, named by their checkpoint key prefix.</summary>
+    IEnumerable<(string Name, Module Module)> NamedModules { get; }
+
+    /// <param name="x">Noisy images [B, C, H, W].</param>
+    /// <param name="t">Timesteps int64 [B].</param>
+    /// <param name="classLabels">int64 [B] (the null class already filled in) when class-conditional, otherwise null.</param>
+    Tensor Forward(Tensor x, Tensor t, Tensor? classLabels);
+}
