@@ -5,14 +5,16 @@ Builds the FID Inception (pytorch-fid's design: torchvision's Inception3 with 10
 variants of blocks A/C/E) in PyTorch, fills every tensor of its state dict with weights from a fixed formula (see
 formula_tensor; the C# test regenerates the same numbers), runs a fixed input through pytorch-fid's input handling
 and records the pool3 features and logits. Also writes two tiny TorchScript feature networks and their outputs, and a
-tiny state dict in PyTorch's pre-1.6 (non-zip) format for the error-path test.
+small state dict in PyTorch's pre-1.6 (legacy, non-zip) format for the legacy reader.
 
 Usage (Debian 12: apt-get install python3-torch python3-torchvision):
-    /usr/bin/python3 tools/inception_fixture.py tests/SharpDiffusion.Tests/Evaluation/Fixtures [--write-pth FILE]
---write-pth also saves the full formula-weight state dict (~95 MB, pytorch-fid key layout) for benchmarks.
+    /usr/bin/python3 tools/inception_fixture.py tests/SharpDiffusion.Tests/Evaluation/Fixtures [--write-pth FILE] [--write-legacy-pth FILE]
+--write-pth also saves the full formula-weight state dict (~95 MB, pytorch-fid key layout) for benchmarks;
+--write-legacy-pth FILE saves it in the legacy (pre-1.6) format, like pytorch-fid's release asset.
 """
 import json
 import math
+from collections import OrderedDict
 import os
 import sys
 
@@ -167,6 +169,23 @@ def fill(module):
             t.copy_(formula_tensor(key, tuple(t.shape)))
 
 
+def legacy_fixture_state():
+    """A small state dict for the legacy-format reader, every value exact in binary: a plain tensor, three tensors on
+    one storage (the whole 3×4 matrix, its row 1 at storage offset 4, and a transposed slice with strides (1, 4) at
+    offset 1), a float64 tensor, a 0-d int64 num_batches_tracked and an empty tensor; `_metadata` as a state_dict has."""
+    base = torch.arange(12, dtype=torch.float32).reshape(3, 4) * 0.5 - 1.25
+    state = OrderedDict()
+    state["plain.weight"] = torch.tensor([[1.5, -2.25, 3.0], [0.125, 4.0, -0.5]])
+    state["shared.full"] = base
+    state["shared.row"] = base[1]
+    state["shared.columns"] = base.t()[1:3]
+    state["double.values"] = torch.tensor([0.1, -2.0, 1e300], dtype=torch.float64)
+    state["bn.num_batches_tracked"] = torch.tensor(7, dtype=torch.int64)
+    state["empty.bias"] = torch.zeros(0)
+    state._metadata = OrderedDict([("", {"version": 1}), ("bn", {"version": 2})])
+    return state
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -197,11 +216,15 @@ def main():
         if lg is not None:
             np.save(os.path.join(out, name.replace(".pt", "_logits.npy")), lg.numpy())
 
-    torch.save({"fc.weight": torch.zeros(2, 2)}, os.path.join(out, "legacy_format.pth"), _use_new_zipfile_serialization=False)
+    torch.save(legacy_fixture_state(), os.path.join(out, "legacy_state_dict.pth"), _use_new_zipfile_serialization=False)
 
     if "--write-pth" in sys.argv:
         path = sys.argv[sys.argv.index("--write-pth") + 1]
         torch.save(net.state_dict(), path)
+        print("wrote", path)
+    if "--write-legacy-pth" in sys.argv:
+        path = sys.argv[sys.argv.index("--write-legacy-pth") + 1]
+        torch.save(net.state_dict(), path, _use_new_zipfile_serialization=False)
         print("wrote", path)
 
 

@@ -78,13 +78,6 @@ public sealed class ExtractorInceptionFidTests
     }
 
     [Fact]
-    public void Load_LegacyNonZipPth_IsAClearError()
-    {
-        var error = Assert.Throws<EvaluationException>(() => InceptionFidExtractor.Load(Fixture("legacy_format.pth"), CPU));
-        Assert.Contains("not a zip-format PyTorch file", error.Message);
-    }
-
-    [Fact]
     public void Load_WrongStateDictOrGarbage_IsAClearError()
     {
         var wrong = Path.Combine(Path.GetTempPath(), $"wrong-{Guid.NewGuid():N}.pth");

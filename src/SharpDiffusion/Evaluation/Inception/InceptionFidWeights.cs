@@ -1,4 +1,5 @@
 using System.Collections;
+using SharpDiffusion.Evaluation.PyTorchLegacy;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -33,7 +34,7 @@ internal static class InceptionFidWeights
                 throw new EvaluationException($"'{path}' is not the pytorch-fid Inception state dict: it lacks {missing.Count} keys such as '{missing[0]}'; {Origin}.");
             }
 
-            var unexpected = source.Keys.Cast<string>().Where(k => !target.ContainsKey(k)).ToList();
+            var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).ToList();
             if (unexpected.Count > 0)
             {
                 throw new EvaluationException($"'{path}' is not the pytorch-fid Inception state dict: it has {unexpected.Count} unknown keys such as '{unexpected[0]}'; {Origin}.");
@@ -42,7 +43,7 @@ internal static class InceptionFidWeights
             using var noGrad = no_grad();
             foreach (var (key, destination) in target)
             {
-                if (source[key] is not Tensor value)
+                if (!source.TryGetValue(key, out var value))
                 {
                     continue;
                 }
@@ -59,33 +60,39 @@ internal static class InceptionFidWeights
         {
             foreach (var value in source.Values)
             {
-                (value as IDisposable)?.Dispose();
+                value.Dispose();
             }
         }
     }
 
-    private static Hashtable ReadStateDict(string path)
+    /// <summary>
+    /// Both formats torch.save has written: the zip archive (PyTorch ≥ 1.6, read by PyBridge) and the legacy pickle
+    /// stream of older versions (pytorch-fid's 2019 release asset), read by <see cref="LegacyTorchFile"/>.
+    /// </summary>
+    private static Dictionary<string, Tensor> ReadStateDict(string path)
     {
-        var signature = new byte[4];
-        using (var probe = File.OpenRead(path))
-        {
-            probe.ReadExactly(signature.AsSpan(0, (int)Math.Min(4, probe.Length)));
-        }
-
-        if (signature is not [0x50, 0x4B, 0x03, 0x04])
-        {
-            // PyTorch < 1.6 wrote a plain pickle stream rather than a zip archive; PyBridge reads only the zip format.
-            throw new EvaluationException($"'{path}' is not a zip-format PyTorch file (PyTorch ≥ 1.6), which is all that can be read here; re-save it once with python -c \"import torch; torch.save(torch.load('{Path.GetFileName(path)}'), 'inception-zip.pth')\" or {Origin}.");
-        }
-
         try
         {
             using var stream = File.OpenRead(path);
-            return PyTorchUnpickler.UnpickleStateDict(stream);
+            var head = new byte[16];
+            var headLength = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            stream.Position = 0;
+            if (head.AsSpan(0, headLength) is [0x50, 0x4B, 0x03, 0x04, ..])
+            {
+                var table = PyTorchUnpickler.UnpickleStateDict(stream);
+                return table.Cast<DictionaryEntry>().Where(e => e.Value is Tensor).ToDictionary(e => (string)e.Key, e => (Tensor)e.Value!, StringComparer.Ordinal);
+            }
+
+            if (LegacyTorchFile.LooksLegacy(head.AsSpan(0, headLength)))
+            {
+                return LegacyTorchFile.ReadStateDict(stream);
+            }
         }
-        catch (Exception e) when (e is InvalidDataException or NotImplementedException or InvalidCastException or InvalidOperationException or Razorvine.Pickle.PickleException or IOException)
+        catch (Exception e) when (e is InvalidDataException or NotImplementedException or NotSupportedException or InvalidCastException or InvalidOperationException or Razorvine.Pickle.PickleException or IOException)
         {
             throw new EvaluationException($"The Inception weights file '{path}' could not be read ({e.Message}); {Origin}.");
         }
+
+        throw new EvaluationException($"'{path}' is not a file written by torch.save (neither the zip format nor the legacy pickle format); {Origin}.");
     }
 }

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using SkiaSharp;
+
+namespace SharpDiffusion.Tests.Cli;
+
+/// <summary>
+/// <c>ddpm eval</c> as a user runs it, on a 2-step tiny run with the tiny TorchScript extractor of
+/// Evaluation/Fixtures (8-d features; the Inception would take minutes here): results file, CSV row, memorisation grid,
+/// skipping an evaluation already done, and the error for a run without checkpoints.
+/// </summary>
+public sealed class CliEvalEndToEndTests : IDisposable
+{
+    private const int Samples = 8;
+    private const int RealImages = 16; // data.synthetic_count in CliRunner.TinyRun
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("sd-eval-e2e-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static readonly string TinyExtractor = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", "tiny_features.pt");
+
+    private string[] EvalArgs(string run) =>
+    [
+        "eval", "--run", run, "--n", Samples.ToString(System.Globalization.CultureInfo.InvariantCulture), "--steps", "2", "--device", "cpu",
+        "--metrics", "fid,kid,pr,memorization", "--extractor", "torchscript:" + TinyExtractor, "--cache", Path.Combine(_dir, "cache"),
+    ];
+
+    [Fact]
+    public void Eval_TinyRun_WritesOneEntryCsvRowAndGrid_ThenSkipsTheSameSettings()
+    {
+        var run = Path.Combine(_dir, "run");
+        var train = CliRunner.Run(["train", "--out", run, "--steps", "2", .. CliRunner.TinyRun]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+
+        var first = CliRunner.Run(EvalArgs(run));
+        Assert.True(first.ExitCode == 0, first.Stderr + first.Stdout);
+
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluation_results.json"))))
+        {
+            var entry = Assert.Single(json.RootElement.GetProperty("entries").EnumerateArray());
+            Assert.Equal(2, entry.GetProperty("step").GetInt32());
+            Assert.Equal(Samples, entry.GetProperty("n").GetInt32());
+            Assert.Equal(RealImages, entry.GetProperty("real_count").GetInt32());
+            Assert.Equal("ddim", entry.GetProperty("sampler").GetString());
+            Assert.Equal(2, entry.GetProperty("steps").GetInt32());
+            Assert.StartsWith("torchscript:tiny_features.pt", entry.GetProperty("extractor").GetString(), StringComparison.Ordinal);
+            Assert.Equal(["fid", "kid", "pr", "memorization"], entry.GetProperty("metrics").EnumerateArray().Select(m => m.GetString()));
+
+            // Requested metrics are finite numbers in their ranges; IS was not requested, so it is null.
+            Assert.True(entry.GetProperty("fd").GetDouble() is >= 0 and < double.PositiveInfinity);
+            Assert.True(double.IsFinite(entry.GetProperty("kid_mean").GetDouble()));
+            Assert.Equal(Samples, entry.GetProperty("kid_subset_size").GetInt32()); // m = min(1000, n, real)
+            foreach (var share in new[] { "precision", "recall", "memorization_share", "memorization_pixel_share" })
+            {
+                Assert.True(entry.GetProperty(share).GetDouble() is >= 0 and <= 1, share);
+            }
+
+            Assert.Equal(JsonValueKind.Null, entry.GetProperty("is_mean").ValueKind);
+            Assert.Equal("memorization-step-000002.png", entry.GetProperty("memorization_grid").GetString());
+        }
+
+        var csv = File.ReadAllLines(Path.Combine(run, "evaluation.csv"));
+        Assert.Equal(2, csv.Length);
+        Assert.StartsWith("step,fd,", csv[0], StringComparison.Ordinal);
+        Assert.StartsWith("2,", csv[1], StringComparison.Ordinal);
+
+        // Eight (generated | nearest real) pairs of 8×8 images in two columns.
+        using (var grid = SKBitmap.Decode(Path.Combine(run, "memorization-step-000002.png")))
+        {
+            Assert.NotNull(grid);
+            Assert.True(grid.Height > grid.Width && grid.Width >= 2 * 8, $"{grid.Width}×{grid.Height}");
+        }
+
+        var resultsBefore = File.ReadAllText(Path.Combine(run, "evaluation_results.json"));
+        var second = CliRunner.Run(EvalArgs(run));
+        Assert.True(second.ExitCode == 0, second.Stderr + second.Stdout);
+        Assert.Contains("already evaluated with these settings, skipped", second.Stdout, StringComparison.Ordinal);
+        Assert.Equal(resultsBefore, File.ReadAllText(Path.Combine(run, "evaluation_results.json")));
+        Assert.Equal(csv, File.ReadAllLines(Path.Combine(run, "evaluation.csv")));
+    }
+
+    [Fact]
+    public void Eval_RunWithoutCheckpoints_IsOneLineError()
+    {
+        var run = Directory.CreateDirectory(Path.Combine(_dir, "empty-run")).FullName;
+        var result = CliRunner.Run(EvalArgs(run));
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"error: {run} has no checkpoint yet; train it first (ddpm train --out {run}).", line);
+        Assert.False(File.Exists(Path.Combine(run, "evaluation_results.json")));
+    }
+}
