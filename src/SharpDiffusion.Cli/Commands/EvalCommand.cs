@@ -5,6 +5,8 @@ using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Evaluation;
+using SharpDiffusion.Monitoring;
+using SharpDiffusion.Reporting.TensorBoard;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
@@ -80,6 +82,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         using var real = LoadRealSet(metadata.Config);
         using var realFeatures = RealFeatures(real, metadata.Config.Data, extractor, identity);
         var log = new EvaluationLog(run.Root);
+        using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
+        using var monitor = ResourceMonitor.StartForRun(run.Root, metadata.Config.Training.MonitorIntervalS);
         var table = new Table().AddColumns("step", "FD", "IS", "KID", "precision", "recall", "memorised", "seconds");
         foreach (var (step, path) in checkpoints)
         {
@@ -94,6 +98,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
             var entry = EvaluateCheckpoint(run, step, path, sampler, metrics, extractor, identity, key, real, realFeatures, device);
             log.Add(entry);
+            WriteTensorBoard(tensorBoard, entry, extractor.Name);
             table.AddRow(step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
                 Format(entry.Recall), Format(entry.MemorizationShare), entry.Seconds.ToString("F0", CultureInfo.InvariantCulture));
             foreach (var note in entry.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] step {step}: {Markup.Escape(note)}");
@@ -113,10 +118,11 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var config = loaded.Metadata.Config;
         if (loaded.Metadata.ImageSize != real.ImageSize || loaded.Metadata.Channels != real.Channels)
             throw new UsageException($"checkpoint step {step} makes {loaded.Metadata.ImageSize}×{loaded.Metadata.ImageSize}×{loaded.Metadata.Channels} images but the real set is {real.ImageSize}×{real.ImageSize}×{real.Channels}; pass --data with the run's own images.");
-        var timesteps = Timesteps.Create(TimestepSpacing.Leading, settings.Steps, config.Diffusion.Timesteps);
+        var diffusion = new GaussianDiffusion(config.Diffusion);
+        var timesteps = Timesteps.Create(TimestepSpacings.DefaultFor(settings.Sampler), settings.Steps, diffusion.Schedule);
         var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch);
         using var samples = EvalProgress.Run($"step {step}: {settings.Sampler} {settings.Steps} steps", settings.N,
-            p => ImageGenerator.Generate(model, new GaussianDiffusion(config.Diffusion), request, device, (done, _) => p.Report(done)));
+            p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done)));
         using var generated = ImageCodec.ToUint8(samples);
         var (features, logits) = EvalProgress.Run($"step {step}: {extractor.Name} features", settings.N, p => FeatureExtraction.ExtractAll(extractor, generated, settings.Batch, p));
         using (features)
@@ -182,6 +188,15 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         }, out var fromCache);
         AnsiConsole.MarkupLine(Markup.Escape($"real features: {real.Count} × {features.shape[1]} ({(fromCache ? "from cache " : "cached as ")}{cache.FeaturesPath(key)})"));
         return features;
+    }
+
+    /// <summary>Metric curves next to the training curves: eval/fid for Inception, eval/fd_&lt;extractor&gt; otherwise.</summary>
+    private static void WriteTensorBoard(TensorBoardWriter tensorBoard, EvaluationEntry entry, string extractor)
+    {
+        string fdTag = extractor == "inception" ? "eval/fid" : $"eval/fd_{extractor}";
+        foreach (var (tag, value) in new[] { (fdTag, entry.Fd), ("eval/is", entry.IsMean), ("eval/kid", entry.KidMean), ("eval/precision", entry.Precision),
+                     ("eval/recall", entry.Recall), ("eval/memorization_share", entry.MemorizationShare) })
+            if (value is double v) tensorBoard.AddScalar(tag, entry.Step, v);
     }
 
     private static string DefaultCacheDir() => Path.Combine(Path.GetDirectoryName(TrainingSession.DefaultCacheDir())!, "reference-features");

@@ -16,15 +16,20 @@ internal sealed class SweepCommand : Command
     private readonly Option<string?> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Sets training.device for every config." };
     private readonly Option<string[]> _set = new("--set") { HelpName = "KEY=VALUE", Description = "Override one value in every config (repeatable)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where decoded datasets are cached (as for train)." };
+    private readonly Option<bool> _eval = new("--eval") { Description = "After training, evaluate every checkpoint of each run (ddpm eval --checkpoints all, reference protocol)." };
+    private readonly Option<string?> _inceptionWeights = new("--inception-weights") { HelpName = "FILE", Description = "With --eval: pytorch-fid Inception weights for FID/IS (else FD-ResNet18)." };
 
     public SweepCommand(CancellationToken stop)
         : base("sweep", "Train every config in turn into <out>/<name>: finished runs are skipped, interrupted ones resumed.")
     {
-        foreach (var option in new Option[] { _configs, _data, _out, _device, _set, _cache }) Add(option);
+        foreach (var option in new Option[] { _configs, _data, _out, _device, _set, _cache, _eval, _inceptionWeights }) Add(option);
         SetAction(parse => Execute(new SweepSettings
         {
             Configs = parse.GetValue(_configs) ?? [], Out = parse.GetValue(_out) ?? "runs", Data = parse.GetValue(_data),
             Device = parse.GetValue(_device), Set = parse.GetValue(_set) ?? [], Cache = parse.GetValue(_cache),
+            AfterTraining = parse.GetValue(_eval)
+                ? [new SweepEvalStage(parse.GetValue(_device), parse.GetValue(_data), null, parse.GetValue(_inceptionWeights))]
+                : [],
         }, stop));
     }
 

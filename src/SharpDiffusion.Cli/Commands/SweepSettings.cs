@@ -14,7 +14,7 @@ internal sealed record SweepSettings
 
     /// <summary>
     /// Work done on each run folder once its training is complete (also for runs skipped as already finished), in order.
-    /// Extension point: when <c>ddpm eval</c> exists, a <c>--eval</c> option adds an evaluation stage here.
+    /// <c>--eval</c> adds <see cref="SweepEvalStage"/>.
     /// </summary>
     public IReadOnlyList<ISweepStage> AfterTraining { get; init; } = [];
 }

@@ -15,10 +15,9 @@ public static class SlurmScripts
     public const string SubmitScriptName = "submit.sh";
 
     /// <summary>
-    /// The per-run command of the evaluation job until <c>ddpm eval</c> exists: a sample grid from the final EMA weights.
-    /// Extension point: when <c>ddpm eval</c> lands, this becomes <c>eval --run {run}</c>.
+    /// The per-run command of the evaluation job: every checkpoint with the reference protocol (FID/IS-versus-step curves).
     /// </summary>
-    public const string DefaultEvalCommand = "sample --run {run}";
+    public const string DefaultEvalCommand = "eval --run {run} --checkpoints all";
 
     public const string RunPlaceholder = "{run}";
 

@@ -43,7 +43,7 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
                 foreach (var e in list.EnumerateArray())
                     if (e.ValueKind == JsonValueKind.Object && Int(e, "step") is int step) entries.Add(ReadEntry(e, step));
             }
-            return new EvaluationResults(String(root, "extractor"), entries);
+            return new EvaluationResults(String(root, "extractor") ?? entries.Select(e => e.Extractor).LastOrDefault(x => x is not null), entries);
         }
         catch (JsonException e)
         {
@@ -53,7 +53,8 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
 
     private static EvaluationEntry ReadEntry(JsonElement e, int step) => new(
         step,
-        Number(e, "fid"), Number(e, "is_mean"), Number(e, "is_std"), Number(e, "kid"),
+        // ddpm eval writes "fd" (FID when the extractor is Inception) and "kid_mean"; "fid" and "kid" are read as aliases.
+        Number(e, "fd") ?? Number(e, "fid"), Number(e, "is_mean"), Number(e, "is_std"), Number(e, "kid_mean") ?? Number(e, "kid"),
         Number(e, "precision"), Number(e, "recall"), Number(e, "memorization_share"),
         Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,

@@ -212,3 +212,29 @@ public sealed class ReportRunLoaderTests : IDisposable
         Assert.Equal(["exp", "exp (2)"], ReportRunLoader.Load([first, second]).Runs.Select(r => r.Name));
     }
 }
+
+/// <summary>The report reads exactly what <c>ddpm eval</c> writes (the two sides share only the file format).</summary>
+public sealed class ReportReadsEvalOutputTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sd-evalfmt-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Read_FileWrittenByEvaluationLog_GivesTheSameMetrics()
+    {
+        var log = new SharpDiffusion.Evaluation.EvaluationLog(_dir);
+        log.Add(new SharpDiffusion.Evaluation.EvaluationEntry
+        {
+            Step = 4000, Fd = 59.01, IsMean = 6.57, IsStd = 0.1, KidMean = 0.012, Precision = 0.5, Recall = 0.4, MemorizationShare = 0.02,
+            N = 2500, Sampler = "ddim", Steps = 250, Extractor = "inception", Seed = 3, Seconds = 12, SettingsKey = "k",
+        });
+
+        var read = SharpDiffusion.Reporting.EvaluationResults.Read(log.ResultsPath);
+
+        var e = Assert.Single(read.Entries);
+        Assert.Equal((4000, 59.01, 6.57, 0.012, 0.5, 0.4, 0.02), (e.Step, e.Fid, e.IsMean, e.Kid, e.Precision, e.Recall, e.MemorizationShare));
+        Assert.Equal(("ddim", 250, "inception", 2500), (e.Sampler, e.Steps, e.Extractor, e.N));
+        Assert.Equal("inception", read.Extractor);
+    }
+}
