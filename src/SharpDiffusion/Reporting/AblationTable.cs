@@ -1,3 +1,4 @@
+using SharpDiffusion.Monitoring;
 namespace SharpDiffusion.Reporting;
 
 /// <summary>One row of the ablation table; a null number means "not available" (no log, no evaluation, no resource log).</summary>
@@ -11,9 +12,9 @@ public sealed record AblationRow(
     double? FinalLoss,
     double? TrainingSeconds,
     double? ImagesPerSecond,
-    ResourceStat? RssMib,
-    ResourceStat? GpuMemoryMib,
-    ResourceStat? GpuUtilPercent);
+    ColumnSummary? RssMib,
+    ColumnSummary? GpuMemoryMib,
+    ColumnSummary? GpuUtilPercent);
 
 /// <summary>
 /// The ablation table: each run against the first (the baseline) — what its config changes, its best FID and best IS
@@ -38,9 +39,9 @@ public static class AblationTable
                 last?.Loss,
                 last?.ElapsedSeconds,
                 Median(run.Log.Select(r => r.ImagesPerSecond)),
-                run.Resources?.Stat("rss_mib"),
-                run.Resources?.Stat("gpu_mem_mib"),
-                run.Resources?.Stat("gpu_util_percent"));
+                run.Resources?.RssMiB,
+                run.Resources?.GpuMemoryMiB,
+                run.Resources?.GpuUtilPercent);
         }).ToList();
     }
 

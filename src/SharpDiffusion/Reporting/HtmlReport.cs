@@ -81,9 +81,9 @@ public static class HtmlReport
                 .Append(Cell(r.FinalLoss is double l ? F($"{l:F4} ({r.FinalStep})") : null))
                 .Append(Cell(r.TrainingSeconds is double t ? Duration(t) : null))
                 .Append(Cell(r.ImagesPerSecond is double ips ? F($"{ips:F1}") : null))
-                .Append(Cell(r.RssMib is ResourceStat rss ? F($"{rss.Peak:F0}") : null))
-                .Append(Cell(r.GpuMemoryMib is ResourceStat mem ? F($"{mem.Peak:F0}") : null))
-                .Append(Cell(r.GpuUtilPercent is ResourceStat util ? F($"{util.Mean:F0}") : null))
+                .Append(Cell(r.RssMib?.Peak is double rss ? F($"{rss:F0}") : null))
+                .Append(Cell(r.GpuMemoryMib?.Peak is double mem ? F($"{mem:F0}") : null))
+                .Append(Cell(r.GpuUtilPercent?.Mean is double util ? F($"{util:F0}") : null))
                 .Append("</tr>\n");
         }
         html.Append("</tbody>\n</table>\n<p class=\"note\">Best FID and best IS are each the best evaluated checkpoint, which may be different ones. ")

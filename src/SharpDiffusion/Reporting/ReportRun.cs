@@ -1,3 +1,4 @@
+using SharpDiffusion.Monitoring;
 using System.Text.Json.Nodes;
 using SharpDiffusion.Training;
 
@@ -13,7 +14,7 @@ public sealed record ReportRun(
     JsonObject Config,
     IReadOnlyList<TrainingLogRow> Log,
     EvaluationResults? Evaluations,
-    ResourceLog? Resources,
+    ResourceSummary? Resources,
     string? LatestSampleGrid,
     int? LatestSampleStep)
 {

@@ -1,3 +1,4 @@
+using SharpDiffusion.Monitoring;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -58,7 +59,7 @@ public static class ReportRunLoader
 
         var log = new TrainingLog(dir.LogPath).Read();
         var evaluations = ReadOptional(Path.Combine(dir.Root, EvaluationResults.FileName), EvaluationResults.Read, warnings);
-        var resources = ReadOptional(Path.Combine(dir.Root, ResourceLog.FileName), ResourceLog.Read, warnings);
+        var resources = ReadOptional(ResourceLog.PathIn(dir.Root), path => ResourceSummary.Of(ResourceLog.Read(path)), warnings);
         var (grid, gridStep) = LatestSampleGrid(dir);
         string name = Path.GetFileName(dir.Root.TrimEnd(Path.DirectorySeparatorChar));
         return new ReportRun(name, dir.Root, config, log, evaluations, resources, grid, gridStep);

@@ -28,7 +28,8 @@ public sealed class HtmlReportTests : IDisposable
         string exp = _runs.Run("exp-dim128", lr: 1e-4, dim: 128, steps: 200);
         RunFixture.Evaluations(baseline, """{ "step": 50, "fid": 80.5, "is_mean": 3.0 }, { "step": 100, "fid": 70.25, "is_mean": 2.9 }""");
         RunFixture.Evaluations(exp, """{ "step": 100, "fid": 61.0, "is_mean": 3.1 }, { "step": 200, "fid": 59.01, "is_mean": 3.0 }""");
-        File.WriteAllText(Path.Combine(exp, "resources.csv"), "time,gpu_util_percent,gpu_mem_mib,gpu_power_w,gpu_temp_c,cpu_percent,rss_mib\nt,,,,,100,900\nt,,,,,120,1500\n");
+        File.WriteAllText(Path.Combine(exp, "resources.csv"),
+            SharpDiffusion.Monitoring.ResourceLog.Header + "\n2026-11-26T10:00:00Z,0,,,,,100,900\n2026-11-26T10:00:05Z,5,,,,,120,1500\n");
         byte[] gridA = RunFixture.SampleGrid(baseline, 100, SKColors.Red);
         byte[] gridB = RunFixture.SampleGrid(exp, 200, SKColors.Green, size: 24);
         var set = ReportRunLoader.Load([baseline, exp]);

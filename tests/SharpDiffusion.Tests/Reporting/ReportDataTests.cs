@@ -83,39 +83,6 @@ public sealed class EvaluationResultsTests : IDisposable
     }
 }
 
-public sealed class ResourceLogTests : IDisposable
-{
-    private readonly string _path = Path.Combine(Directory.CreateTempSubdirectory("sd-res-").FullName, "resources.csv");
-
-    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
-
-    [Fact]
-    public void Read_CpuOnlyMachine_GpuColumnsHaveNoStats_CpuAndRssHavePeakAndMean()
-    {
-        File.WriteAllText(_path, """
-            time,gpu_util_percent,gpu_mem_mib,gpu_power_w,gpu_temp_c,cpu_percent,rss_mib
-            2026-11-26T10:00:00Z,,,,,150,1000
-            2026-11-26T10:00:05Z,,,,,190,1400
-            2026-11-26T10:00:10Z,,,,,170,1300
-            """);
-        var log = ResourceLog.Read(_path);
-        Assert.Equal(3, log.Rows);
-        Assert.Null(log.Stat("gpu_mem_mib"));
-        Assert.Equal(new ResourceStat(1400, 1233.3333333333333, 3), log.Stat("rss_mib"));
-        Assert.Equal(new ResourceStat(190, 170, 3), log.Stat("cpu_percent"));
-    }
-
-    [Fact]
-    public void Read_ColumnsInAnotherOrderWithAnExtraOne_FoundByName()
-    {
-        File.WriteAllText(_path, "rss_mib,extra,gpu_mem_mib\n10,x,500\n30,y,700\n");
-        var log = ResourceLog.Read(_path);
-        Assert.Equal(new ResourceStat(30, 20, 2), log.Stat("rss_mib"));
-        Assert.Equal(new ResourceStat(700, 600, 2), log.Stat("gpu_mem_mib"));
-        Assert.Null(log.Stat("cpu_percent"));
-    }
-}
-
 public class ConfigDiffTests
 {
     [Fact]
