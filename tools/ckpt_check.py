@@ -52,8 +52,11 @@ def verify(run, steps):
         dup = sorted({s for s in logged if logged.count(s) > 1})
         missing = sorted(set(range(1, steps + 1)) - set(logged))
         return f"log.csv steps wrong: duplicated {dup}, missing {missing}"
+    # ddpm train removes temp files of killed processes when it starts (RunDirectory.DeleteLeftoverTempFiles).
     temps = [n for n in os.listdir(ckpt_dir) if n.endswith(".tmp")]
-    return None, f"{len(names)} checkpoints ok, latest={latest}, log 1..{steps}, {len(temps)} stale temp file(s)"
+    if temps:
+        return f"stale temp files left: {temps}"
+    return None, f"{len(names)} checkpoints ok, latest={latest}, log 1..{steps}, no temp files"
 
 
 def main():
