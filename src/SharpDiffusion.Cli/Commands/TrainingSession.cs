@@ -31,7 +31,10 @@ internal static class TrainingSession
         using var data = LoadData(config, settings.Cache);
         using var runLock = RunLock.Acquire(run);
         ThrowIfRunStateConflicts(run, settings.Resume); // again under the lock: another process may have started meanwhile
+        if (run.DeleteLeftoverTempFiles() is > 0 and int leftovers)
+            AnsiConsole.MarkupLine($"[grey]removed {leftovers} half-written temp file(s) left by an interrupted process[/]");
         var trainer = new Trainer(config, data, run, device);
+        if (settings.Resume) trainer.ThrowIfCannotResume(); // before the resource monitor's first row can touch the folder
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
         AnsiConsole.MarkupLine($"model: {ParameterCountText(config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
 

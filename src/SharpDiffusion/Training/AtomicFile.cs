@@ -24,6 +24,24 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Deletes temp files of this class's naming left in <paramref name="directory"/> by a process that died mid-write (SIGKILL,
+    /// power loss). Call only while holding the folder's lock, when no other writer can be mid-write. Returns how many.
+    /// </summary>
+    public static int DeleteLeftovers(string directory)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        int deleted = 0;
+        foreach (string temp in Directory.EnumerateFiles(directory, ".*.tmp"))
+        {
+            string[] parts = Path.GetFileName(temp).Split('.');
+            if (parts.Length < 4 || !parts[^2].All(char.IsAsciiDigit)) continue; // not ".{name}.{pid}.tmp"
+            TryDelete(temp);
+            deleted++;
+        }
+        return deleted;
+    }
+
     public static void WriteAllText(string path, string text) =>
         Write(path, stream =>
         {

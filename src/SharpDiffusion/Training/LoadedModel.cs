@@ -10,11 +10,24 @@ public sealed record LoadedModel(UNet Model, CheckpointMetadata Metadata)
     public static LoadedModel Load(string checkpoint, Device device, bool useEma = true)
     {
         var metadata = CheckpointFile.ReadMetadata(checkpoint);
-        var model = ModelFactory.Create(metadata.Config, metadata.Channels, metadata.ImageSize, device);
-        using var ema = ModelFactory.Create(metadata.Config, metadata.Channels, metadata.ImageSize, device);
+        var model = Build(checkpoint, metadata, device);
+        using var ema = Build(checkpoint, metadata, device);
         CheckpointFile.Load(checkpoint, new CheckpointFile.State(model, ema, Optimizer: null, Generator: null));
         if (useEma) ExponentialMovingAverage.CopyWeights(ema, model);
         model.eval();
         return new LoadedModel(model, metadata);
+    }
+
+    /// <summary>The header passed its checksum, yet may still describe no buildable model (written by a tool that lies, or a bug).</summary>
+    private static UNet Build(string checkpoint, CheckpointMetadata metadata, Device device)
+    {
+        try
+        {
+            return ModelFactory.Create(metadata.Config, metadata.Channels, metadata.ImageSize, device);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointException($"checkpoint {checkpoint} describes a model that cannot be built ({e.Message.Split('\n', 2)[0].Trim()}); use another checkpoint of the run.");
+        }
     }
 }

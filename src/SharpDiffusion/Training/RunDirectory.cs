@@ -68,6 +68,10 @@ public sealed class RunDirectory
             if (!string.Equals(old, path, StringComparison.Ordinal)) File.Delete(old);
     }
 
+    /// <summary>Removes half-written temp files of a killed process (each as large as a checkpoint); call under the run lock.</summary>
+    public int DeleteLeftoverTempFiles() =>
+        AtomicFile.DeleteLeftovers(Root) + AtomicFile.DeleteLeftovers(CheckpointsDir) + AtomicFile.DeleteLeftovers(SamplesDir);
+
     private static bool TryParseStep(string path, out int step)
     {
         string name = Path.GetFileNameWithoutExtension(path);

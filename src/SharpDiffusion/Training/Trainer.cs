@@ -63,9 +63,7 @@ public sealed class Trainer
         double previousSeconds = 0;
         if (resume && _run.LatestCheckpoint() is string latest)
         {
-            var meta = CheckpointFile.ReadMetadata(latest);
-            if (!SameModel(meta.Config.Model, _config.Model) || meta.Channels != _data.Channels || meta.ImageSize != _data.ImageSize)
-                throw new CheckpointException($"the run in {_run.Root} was trained with another model shape or image size; resume it with its own config ({_run.ConfigPath}) or train into a new --out folder.");
+            var meta = ThrowIfCannotResume(latest);
             CheckpointFile.Load(latest, state);
             startStep = meta.Step;
             previousSeconds = meta.ElapsedSeconds;
@@ -150,6 +148,23 @@ public sealed class Trainer
             intervalClock.Restart();
             return loss;
         }
+    }
+
+    /// <summary>
+    /// Refuses to resume from a checkpoint of another model shape or image size. Run does this too; callers that write to the
+    /// run folder before Run (the resource monitor) call it first, so a refused resume leaves the folder as it was.
+    /// </summary>
+    public void ThrowIfCannotResume()
+    {
+        if (_run.LatestCheckpoint() is string latest) ThrowIfCannotResume(latest);
+    }
+
+    private CheckpointMetadata ThrowIfCannotResume(string latest)
+    {
+        var meta = CheckpointFile.ReadMetadata(latest);
+        if (!SameModel(meta.Config.Model, _config.Model) || meta.Channels != _data.Channels || meta.ImageSize != _data.ImageSize)
+            throw new CheckpointException($"the run in {_run.Root} was trained with another model shape or image size; resume it with its own config ({_run.ConfigPath}) or train into a new --out folder.");
+        return meta;
     }
 
     private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state)
