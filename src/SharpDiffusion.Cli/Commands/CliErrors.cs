@@ -31,6 +31,8 @@ internal static class CliErrors
     private static string OneLine(Exception e)
     {
         string first = e.Message.Split('\n', 2)[0].Trim();
+        if (e is IOException && first.Contains("No space left on device", StringComparison.Ordinal))
+            return first + "; free some space, then continue with --resume (the last complete checkpoint is intact).";
         return e is ArgumentException { ParamName: string name } ? first.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : first;
     }
 
