@@ -21,7 +21,7 @@ internal sealed class SampleCommand : Command
     private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = "Timesteps visited: auto (log-snr for dpm-solver++, else leading), leading, trailing, quadratic, log-snr.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
-    private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate (class-conditional runs only)." };
+    private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate, or 'all' for one row per class (class-conditional runs only)." };
     private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Classifier-free guidance weight w (with --class)." };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
@@ -61,9 +61,9 @@ internal sealed class SampleCommand : Command
         var sampler = settings.Eta == 0 ? Samplers.Create(settings.Sampler) : Samplers.Create(settings.Sampler, settings.Eta);
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
-        long? label = settings.Class is null ? null : ClassIndex(settings.Class, meta);
-        if (settings.Guidance != 0 && label is null) throw new UsageException("--guidance needs --class NAME.");
-        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, label, settings.Guidance);
+        var labels = settings.Class is null ? null : ClassLabels(settings.Class, settings.N, meta);
+        if (settings.Guidance != 0 && labels is null) throw new UsageException("--guidance needs --class NAME (or --class all).");
+        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels, settings.Guidance);
 
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
@@ -97,13 +97,15 @@ internal sealed class SampleCommand : Command
         AnsiConsole.MarkupLine($"wrote {unit.shape[0]} images to {Markup.Escape(dir)}");
     }
 
-    private static long ClassIndex(string name, CheckpointMetadata meta)
+    /// <summary>The label of each of the <paramref name="count"/> images: one named class, or with "all" one class per grid row.</summary>
+    private static long[] ClassLabels(string name, int count, CheckpointMetadata meta)
     {
-        int index = meta.ClassNames.ToList().FindIndex(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
         if (!meta.Config.Model.ClassConditional)
             throw new UsageException("this run was trained without classes, so --class cannot be used; train with --set model.class_conditional=true.");
-        if (index < 0) throw new UsageException($"unknown class '{name}'; this run knows: {string.Join(", ", meta.ClassNames)}.");
-        return index;
+        if (string.Equals(name, "all", StringComparison.OrdinalIgnoreCase)) return ClassRows.Labels(count, meta.Config.Model.NumClasses);
+        int index = meta.ClassNames.ToList().FindIndex(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
+        if (index < 0) throw new UsageException($"unknown class '{name}'; this run knows: {string.Join(", ", meta.ClassNames)} (or all).");
+        return Enumerable.Repeat((long)index, count).ToArray();
     }
 }
 

@@ -45,6 +45,12 @@ public sealed record TrainingConfig
     /// <summary>DDIM steps for the periodic sample grids.</summary>
     public int SampleSteps { get; init; } = 50;
 
+    /// <summary>
+    /// Classifier-free guidance weight w for the sample grids of a class-conditional model, whose grid rows each show
+    /// one class (0 = the plain conditional model). Unconditional models ignore it.
+    /// </summary>
+    public double SampleGuidance { get; init; } = 1;
+
     /// <summary>Stop the run after this many consecutive steps with a NaN/Inf loss or gradient (each such step is skipped).</summary>
     public int MaxBadSteps { get; init; } = 20;
 

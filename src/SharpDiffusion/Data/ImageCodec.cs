@@ -39,6 +39,9 @@ public static class ImageCodec
         return imagesMinus1To1.to(torch.float32).add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Columns of a grid of <paramref name="count"/> images when none are given: ⌈√count⌉, a near-square grid.</summary>
+    public static int DefaultColumns(int count) => Math.Max(1, (int)Math.Ceiling(Math.Sqrt(count)));
+
     /// <summary>
     /// Writes a grid of images [B, C, H, W] (uint8, or float in [0, 1]) as one PNG: <paramref name="columns"/> per row
     /// (default ⌈√B⌉), <paramref name="padding"/> black pixels around and between them; the last row may be partial.
@@ -52,7 +55,7 @@ public static class ImageCodec
 
         using var scope = torch.NewDisposeScope();
         var count = (int)images.shape[0];
-        var cols = Math.Clamp(columns ?? (int)Math.Ceiling(Math.Sqrt(count)), 1, count);
+        var cols = Math.Clamp(columns ?? DefaultColumns(count), 1, count);
         var rows = (count + cols - 1) / cols;
         var channels = images.shape[1];
         var height = (int)images.shape[2];

@@ -4,8 +4,11 @@ using static TorchSharp.torch;
 
 namespace SharpDiffusion.Sampling;
 
-/// <summary>What to generate: how many, how, and from which seed. Sample i depends only on (Seed, i).</summary>
-public sealed record GenerationRequest(int Count, ISampler Sampler, IReadOnlyList<int> Timesteps, long Seed, int BatchSize = 64, long? ClassLabel = null, double Guidance = 0);
+/// <summary>
+/// What to generate: how many, how, and from which seed. Sample i depends only on (Seed, i) and, for a class-conditional
+/// model, on Labels[i] (null: the unconditional/null class) and the guidance weight.
+/// </summary>
+public sealed record GenerationRequest(int Count, ISampler Sampler, IReadOnlyList<int> Timesteps, long Seed, int BatchSize = 64, IReadOnlyList<long>? Labels = null, double Guidance = 0);
 
 /// <summary>Runs a sampler over a trained network in batches and returns images in [-1, 1] on the CPU.</summary>
 public static class ImageGenerator
@@ -13,8 +16,10 @@ public static class ImageGenerator
     /// <param name="progress">Called with (images done, images total) after each batch.</param>
     public static Tensor Generate(UNet model, GaussianDiffusion diffusion, GenerationRequest request, Device device, Action<int, int>? progress = null)
     {
-        if (request.ClassLabel is not null && !model.Config.ClassConditional)
+        if (request.Labels is not null && !model.Config.ClassConditional)
             throw new ArgumentException("this model was trained without classes, so --class and --guidance cannot be used; train with model.class_conditional=true");
+        if (request.Labels is not null && request.Labels.Count != request.Count)
+            throw new ArgumentException($"a generation request for {request.Count} images needs {request.Count} labels, not {request.Labels.Count}");
         long nullLabel = model.Config.NumClasses;
         var batches = new List<Tensor>();
         using var _ = no_grad();
@@ -24,8 +29,8 @@ public static class ImageGenerator
             using var scope = NewDisposeScope();
             var noise = new SampleNoise(request.Seed, first, count, device);
             var xT = noise.Next([model.Channels, model.ImageSize, model.ImageSize]);
-            Denoiser denoiser = request.ClassLabel is long label
-                ? Denoisers.Guided((x, t, y) => model.forward(x, t, y), diffusion, full(count, label, ScalarType.Int64, device), nullLabel, request.Guidance)
+            Denoiser denoiser = request.Labels is { } labels
+                ? Denoisers.Guided((x, t, y) => model.forward(x, t, y), diffusion, tensor(labels.Skip(first).Take(count).ToArray(), device: device), nullLabel, request.Guidance)
                 : Denoisers.FromModel((x, t) => model.forward(x, t, model.Config.ClassConditional ? full(x.shape[0], nullLabel, ScalarType.Int64, device) : null), diffusion);
             var images = request.Sampler.Sample(denoiser, xT, request.Timesteps, diffusion.Schedule, noise);
             batches.Add(images.clamp(-1, 1).cpu().MoveToOuterDisposeScope());

@@ -189,8 +189,11 @@ public sealed class Trainer
     private void WriteSampleGrid(UNet ema, GaussianDiffusion diffusion, int step)
     {
         var t = _config.Training;
+        // A class-conditional model shows one class per grid row (guided), so its grid says whether it follows the label.
+        var labels = _config.Model.ClassConditional ? ClassRows.Labels(t.SampleCount, _config.Model.NumClasses) : null;
         var request = new GenerationRequest(
-            t.SampleCount, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed, BatchSize: t.SampleCount);
+            t.SampleCount, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
+            BatchSize: t.SampleCount, Labels: labels, Guidance: t.SampleGuidance);
         using var images = ImageGenerator.Generate(ema, diffusion, request, _device);
         using var unit = images.add(1).div(2);
         string path = _run.SampleGridPath(step);

@@ -89,10 +89,27 @@ public sealed class CliBadInputTests : IDisposable
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--sampler", "euler"), "euler");
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--class", "circle"), "without classes");
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--steps", "5000"), "5000");
+        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--guidance", "2"), "--guidance needs --class");
 
         string damaged = Path.Combine(run, "checkpoints", "step-000001.ckpt");
         byte[] bytes = File.ReadAllBytes(damaged);
         File.WriteAllBytes(damaged, bytes[..(bytes.Length / 2)]);
         AssertOneLineError(CliRunner.Run("sample", "--run", run), "step-000001.ckpt");
+    }
+
+    [Fact]
+    public void Sample_ClassConditionalRun_NamedClassAllClassesAndUnknownClass()
+    {
+        string run = TrainTiny("cfg", 2, "--set", "model.class_conditional=true", "--set", "training.sample_guidance=2");
+        Assert.True(File.Exists(Path.Combine(run, "samples", "step-000002.png")), "the training grid of a conditional run");
+
+        string all = Path.Combine(_dir, "all.png");
+        var result = CliRunner.Run("sample", "--run", run, "--n", "6", "--steps", "2", "--class", "all", "--guidance", "2", "--out", all);
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.True(File.Exists(all));
+        Assert.Equal(0, CliRunner.Run("sample", "--run", run, "--n", "2", "--steps", "2", "--class", "STAR", "--out", Path.Combine(_dir, "star.png")).ExitCode);
+
+        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--class", "hexagon"), "circle, square, triangle, plus, star (or all)");
+        AssertOneLineError(CliRunner.Run("train", "--out", Path.Combine(_dir, "neg"), "--set", "training.sample_guidance=-1"), "training.sample_guidance");
     }
 }
