@@ -29,6 +29,7 @@ internal sealed class EvalCommand : Command
     private readonly Option<int> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default 250, the reference protocol (DDIM 250).", DefaultValueFactory = _ => EvalSettings.ReferenceSteps };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass (sampling and extraction).", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Class-conditional runs: classifier-free guidance weight; samples cycle through the classes (image i has class i mod K). Default 0, the plain conditional model." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
@@ -37,9 +38,9 @@ internal sealed class EvalCommand : Command
     public EvalCommand(CancellationToken stop)
         : base("eval", "Evaluate checkpoints of a run: FID (or FD-ResNet18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _batch, _device, _seed, _data, _cache }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache }.Concat(_extractor.All)) Add(option);
         SetAction(parse => new EvalRunner(new EvalSettings(
-            parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps),
+            parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
             parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights))), stop).Execute());
     }
@@ -47,7 +48,7 @@ internal sealed class EvalCommand : Command
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
-    string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, int Batch, string Device, long Seed, string? Data, string? Cache,
+    string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
     string? Extractor, string? InceptionWeights)
 {
     public const int ReferenceSamples = 2500;
@@ -65,6 +66,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         if (settings.N < 2) throw new UsageException("--n must be at least 2 (the reference protocol uses 2500).");
         if (settings.Batch < 1) throw new UsageException("--batch must be at least 1.");
         if (settings.Steps < 1) throw new UsageException("--steps must be at least 1.");
+        if (!(settings.Guidance >= 0) || double.IsInfinity(settings.Guidance)) throw new UsageException("--guidance must be a finite number ≥ 0.");
         var metrics = EvaluationMetricNames.Parse(settings.Metrics);
         var run = new RunDirectory(settings.Run);
         if (!run.Exists) throw new UsageException($"run folder {run.Root} does not exist; pass the --out folder of a ddpm train run.");
@@ -74,6 +76,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
         if (settings.Steps > metadata.Config.Diffusion.Timesteps)
             throw new UsageException($"--steps {settings.Steps} is more than the run's {metadata.Config.Diffusion.Timesteps} diffusion timesteps.");
+        if (settings.Guidance != 0 && !metadata.Config.Model.ClassConditional)
+            throw new UsageException("--guidance needs a class-conditional run; this one was trained without classes.");
         var sampler = Samplers.Create(settings.Sampler);
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);
         using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device);
@@ -89,7 +93,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         {
             if (stop.IsCancellationRequested) break;
             var key = string.Create(CultureInfo.InvariantCulture,
-                $"n={settings.N};metrics={string.Join(',', metrics)};extractor={identity};sampler={settings.Sampler};steps={settings.Steps};seed={settings.Seed};data={real.ContentHash}");
+                $"n={settings.N};metrics={string.Join(',', metrics)};extractor={identity};sampler={settings.Sampler};steps={settings.Steps};guidance={settings.Guidance};seed={settings.Seed};data={real.ContentHash}");
             if (log.HasEntry(step, key))
             {
                 AnsiConsole.MarkupLine($"step {step}: already evaluated with these settings, skipped");
@@ -120,9 +124,13 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
             throw new UsageException($"checkpoint step {step} makes {loaded.Metadata.ImageSize}×{loaded.Metadata.ImageSize}×{loaded.Metadata.Channels} images but the real set is {real.ImageSize}×{real.ImageSize}×{real.Channels}; pass --data with the run's own images.");
         var diffusion = new GaussianDiffusion(config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.DefaultFor(settings.Sampler), settings.Steps, diffusion.Schedule);
-        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch);
+        // A class-conditional model is scored on a class-balanced sample (image i has class i mod K), like its training set.
+        var labels = config.Model.ClassConditional ? Enumerable.Range(0, settings.N).Select(i => (long)(i % config.Model.NumClasses)).ToArray() : null;
+        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels, settings.Guidance);
+        var samplingWatch = Stopwatch.StartNew();
         using var samples = EvalProgress.Run($"step {step}: {settings.Sampler} {settings.Steps} steps", settings.N,
             p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done)));
+        double samplingSeconds = samplingWatch.Elapsed.TotalSeconds;
         using var generated = ImageCodec.ToUint8(samples);
         var (features, logits) = EvalProgress.Run($"step {step}: {extractor.Name} features", settings.N, p => FeatureExtraction.ExtractAll(extractor, generated, settings.Batch, p));
         using (features)
@@ -138,8 +146,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
             return values.Entry with
             {
-                Step = step, N = settings.N, RealCount = real.Count, Sampler = settings.Sampler, Steps = settings.Steps, Extractor = identity, Seed = settings.Seed,
-                Seconds = watch.Elapsed.TotalSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
+                Step = step, N = settings.N, RealCount = real.Count, Sampler = settings.Sampler, Steps = settings.Steps, Guidance = settings.Guidance, Extractor = identity, Seed = settings.Seed,
+                Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
                 CreatedUtc = DateTimeOffset.UtcNow,
             };
         }

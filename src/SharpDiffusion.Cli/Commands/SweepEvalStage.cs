@@ -11,7 +11,7 @@ internal sealed class SweepEvalStage(string? device, string? data, string? extra
     public void Run(SweepRun run, CancellationToken cancellationToken)
     {
         var settings = new EvalSettings(run.Run.Root, "all", EvalSettings.ReferenceSamples, string.Join(',', EvaluationMetricNames.All), "ddim",
-            EvalSettings.ReferenceSteps, 64, device ?? "auto", 0, data, null, extractor, inceptionWeights);
+            EvalSettings.ReferenceSteps, Guidance: 0, 64, device ?? "auto", 0, data, null, extractor, inceptionWeights);
         new EvalRunner(settings, cancellationToken).Execute();
     }
 }

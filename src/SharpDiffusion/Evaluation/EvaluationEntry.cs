@@ -47,11 +47,18 @@ public sealed record EvaluationEntry
 
     public int Steps { get; init; }
 
+    /// <summary>Classifier-free guidance weight of the samples (class-conditional runs; 0 otherwise).</summary>
+    public double Guidance { get; init; }
+
     public string Extractor { get; init; } = "";
 
     public long Seed { get; init; }
 
+    /// <summary>Wall time of the whole checkpoint: loading, sampling, feature extraction and metrics.</summary>
     public double Seconds { get; init; }
+
+    /// <summary>Wall time of the sampling alone (divide by N for seconds per image).</summary>
+    public double SamplingSeconds { get; init; }
 
     public IReadOnlyList<string> Metrics { get; init; } = [];
 

@@ -23,7 +23,7 @@ public sealed class EvaluationLog(string runRoot)
     };
 
     private static readonly string[] CsvColumns =
-        ["step", "fd", "frechet_label", "is_mean", "is_std", "kid_mean", "kid_std", "precision", "recall", "memorization_share", "memorization_pixel_share", "n", "sampler", "steps", "extractor", "seed", "seconds"];
+        ["step", "fd", "frechet_label", "is_mean", "is_std", "kid_mean", "kid_std", "precision", "recall", "memorization_share", "memorization_pixel_share", "n", "sampler", "steps", "guidance", "extractor", "seed", "seconds", "sampling_seconds"];
 
     public string ResultsPath => Path.Combine(runRoot, ResultsFileName);
 
@@ -54,25 +54,25 @@ public sealed class EvaluationLog(string runRoot)
         var entries = Read().Where(e => !(e.Step == entry.Step && e.SettingsKey == entry.SettingsKey)).Append(entry)
             .OrderBy(e => e.Step).ThenBy(e => e.CreatedUtc).ToList();
         AtomicFile.WriteAllText(ResultsPath, JsonSerializer.Serialize(new ResultsFile(entries), Json) + "\n");
-        AppendCsv(entry);
+        WriteCsv(entries);
     }
 
-    private void AppendCsv(EvaluationEntry e)
+    /// <summary>evaluation.csv mirrors the results file (one row per entry, ordered by step), rewritten atomically.</summary>
+    private void WriteCsv(IEnumerable<EvaluationEntry> entries)
     {
-        var header = !File.Exists(CsvPath);
-        var line = new StringBuilder();
-        if (header)
+        var text = new StringBuilder();
+        text.AppendLine(string.Join(',', CsvColumns));
+        string F(double? v) => v?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+        foreach (var e in entries)
         {
-            line.AppendLine(string.Join(',', CsvColumns));
+            text.AppendLine(string.Join(',',
+                e.Step.ToString(CultureInfo.InvariantCulture), F(e.Fd), e.FrechetLabel, F(e.IsMean), F(e.IsStd), F(e.KidMean), F(e.KidStd),
+                F(e.Precision), F(e.Recall), F(e.MemorizationShare), F(e.MemorizationPixelShare), e.N.ToString(CultureInfo.InvariantCulture),
+                e.Sampler, e.Steps.ToString(CultureInfo.InvariantCulture), F(e.Guidance), e.Extractor, e.Seed.ToString(CultureInfo.InvariantCulture),
+                e.Seconds.ToString("F1", CultureInfo.InvariantCulture), e.SamplingSeconds.ToString("F1", CultureInfo.InvariantCulture)));
         }
 
-        string F(double? v) => v?.ToString("R", CultureInfo.InvariantCulture) ?? "";
-        line.AppendLine(string.Join(',',
-            e.Step.ToString(CultureInfo.InvariantCulture), F(e.Fd), e.FrechetLabel, F(e.IsMean), F(e.IsStd), F(e.KidMean), F(e.KidStd),
-            F(e.Precision), F(e.Recall), F(e.MemorizationShare), F(e.MemorizationPixelShare), e.N.ToString(CultureInfo.InvariantCulture),
-            e.Sampler, e.Steps.ToString(CultureInfo.InvariantCulture), e.Extractor, e.Seed.ToString(CultureInfo.InvariantCulture),
-            e.Seconds.ToString("F1", CultureInfo.InvariantCulture)));
-        File.AppendAllText(CsvPath, line.ToString());
+        AtomicFile.WriteAllText(CsvPath, text.ToString());
     }
 
     private sealed record ResultsFile(IReadOnlyList<EvaluationEntry> Entries);

@@ -77,6 +77,28 @@ public sealed class CliEvalEndToEndTests : IDisposable
         Assert.Contains("already evaluated with these settings, skipped", second.Stdout, StringComparison.Ordinal);
         Assert.Equal(resultsBefore, File.ReadAllText(Path.Combine(run, "evaluation_results.json")));
         Assert.Equal(csv, File.ReadAllLines(Path.Combine(run, "evaluation.csv")));
+
+        var guided = CliRunner.Run([.. EvalArgs(run), "--guidance", "2"]);
+        Assert.Equal(2, guided.ExitCode);
+        Assert.Equal("error: --guidance needs a class-conditional run; this one was trained without classes.", guided.Stderr.Trim());
+    }
+
+    [Fact]
+    public void Eval_ClassConditionalRun_RecordsGuidanceAndSamplingTime()
+    {
+        var run = Path.Combine(_dir, "cfg-run");
+        var train = CliRunner.Run(["train", "--out", run, "--steps", "2", .. CliRunner.TinyRun, "--set", "model.class_conditional=true"]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+
+        var result = CliRunner.Run([.. EvalArgs(run), "--guidance", "1.5"]);
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluation_results.json")));
+        var entry = Assert.Single(json.RootElement.GetProperty("entries").EnumerateArray());
+        Assert.Equal(1.5, entry.GetProperty("guidance").GetDouble());
+        double sampling = entry.GetProperty("sampling_seconds").GetDouble();
+        Assert.True(sampling > 0 && sampling <= entry.GetProperty("seconds").GetDouble(), $"sampling {sampling} s");
+        Assert.Contains(",1.5,", File.ReadAllLines(Path.Combine(run, "evaluation.csv"))[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,9 +30,11 @@ public sealed class EvaluationRecordsTests : IDisposable
         Assert.True(log.HasEntry(200, "b"));
         Assert.False(log.HasEntry(100, "b"));
         var csv = File.ReadAllLines(log.CsvPath);
-        Assert.Equal(5, csv.Length); // header + one row per Add
+        Assert.Equal(4, csv.Length); // header + one row per entry (the replaced step-200 "a" row is gone)
         Assert.StartsWith("step,fd,", csv[0]);
-        Assert.StartsWith("100,9,", csv[2]);
+        Assert.StartsWith("100,9,", csv[1]);
+        Assert.Equal(2, csv.Count(l => l.StartsWith("200,", StringComparison.Ordinal)));
+        Assert.DoesNotContain(csv, l => l.StartsWith("200,3.5,", StringComparison.Ordinal));
         Assert.Contains("\"is_mean\": null", File.ReadAllText(log.ResultsPath));
     }
 
