@@ -62,6 +62,7 @@ public static class DatasetLoader
                 if (count < 1)
                     throw new DataException($"data.synthetic_count must be at least 1, got {config.SyntheticCount}; set it to e.g. 1000.");
                 using var hasher = new ContentHasher("synthetic");
+                hasher.Add(SyntheticShapes.Version);
                 hasher.Add(seed);
                 hasher.Add(count);
                 hasher.Add(config.ImageSize);

@@ -70,7 +70,7 @@ public sealed class DataSyntheticShapesTests
                 differing += distance > 60 ? 1 : 0;
             }
 
-            // Smallest shape (star or triangle at radius 0.22·32) covers about 6% of the image, the largest under half.
+            // Smallest shape (star or triangle at radius 0.26·32) covers about 8% of the image, the largest under half.
             Assert.InRange(differing / (double)plane, 0.03, 0.6);
         }
     }
