@@ -1,3 +1,5 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using SharpDiffusion.Evaluation;
 using SkiaSharp;
 using TorchSharp;
@@ -55,6 +57,27 @@ public sealed class ExtractorResNet18OnnxTests(ExtractorResNet18OnnxFixture fixt
     }
 
     [Fact]
+    public void Extract_BatchedRuns_EqualPerImageRunsOfTheUnmodifiedModelFiles()
+    {
+        // The reference is the extractor as it was before batching (commit 1c6d12b): the package's two graphs
+        // opened unchanged with default session options and run one image at a time. 11 images make one full call
+        // of ImagesPerRun = 8 and a partial one of 3.
+        using var images = torch.cat([Shapes(Shape.Circle, count: 6, seed: 3), Shapes(Shape.Square, count: 5, seed: 4)], 0);
+
+        var (features, _) = _extractor.Extract(images);
+        var reference = PerImageReference(ResNet18OnnxExtractor.ResizedPixels(images), count: 11);
+
+        using (features)
+        using (var expected = torch.tensor(reference, [11, 512]))
+        {
+            var scale = expected.abs().max().item<float>();
+            var error = (features - expected).abs().max().item<float>();
+            Assert.True(scale > 0.1f, $"features of real images are not all near zero (max {scale})");
+            Assert.True(error <= 1e-5f * scale, $"max |batched - per-image| = {error:E2}, max |per-image| = {scale:F3}");
+        }
+    }
+
+    [Fact]
     public void FrechetDistance_OnResNetFeatures_SeparatesShapeKinds()
     {
         // Two independent sets of circles should be far closer in FD-ResNet18 than circles are to squares.
@@ -88,6 +111,24 @@ public sealed class ExtractorResNet18OnnxTests(ExtractorResNet18OnnxFixture fixt
         using var gray = torch.zeros([1, 1, 64, 64], torch.uint8);
 
         Assert.Throws<ArgumentException>(() => _extractor.Extract(gray));
+    }
+
+    private static float[] PerImageReference(float[] pixels, int count)
+    {
+        const int imageLength = 3 * ResNet18OnnxExtractor.InputSize * ResNet18OnnxExtractor.InputSize;
+        var directory = ResNet18OnnxExtractor.DefaultModelDirectory;
+        using var preprocess = new InferenceSession(Path.Combine(directory, ResNet18OnnxExtractor.PreprocessFile));
+        using var network = new InferenceSession(Path.Combine(directory, ResNet18OnnxExtractor.NetworkFile));
+        var features = new List<float>();
+        for (var i = 0; i < count; i++)
+        {
+            var image = new DenseTensor<float>(pixels.AsMemory(i * imageLength, imageLength), [1, 3, ResNet18OnnxExtractor.InputSize, ResNet18OnnxExtractor.InputSize]);
+            using var prepared = preprocess.Run([NamedOnnxValue.CreateFromTensor(preprocess.InputMetadata.Keys.Single(), image)]);
+            using var output = network.Run([NamedOnnxValue.CreateFromTensor(network.InputMetadata.Keys.Single(), prepared[0].AsTensor<float>())]);
+            features.AddRange(output[0].AsTensor<float>());
+        }
+
+        return [.. features];
     }
 
     private enum Shape
