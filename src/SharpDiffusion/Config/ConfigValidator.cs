@@ -30,6 +30,7 @@ public static class ConfigValidator
         Require(c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
 
         Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
+        Require(c.Diffusion.MinSnrGamma >= 0 && double.IsFinite(c.Diffusion.MinSnrGamma), "diffusion.min_snr_gamma", "must be 0 (off) or a positive number such as 5");
         Require(c.Diffusion.BetaStart > 0 && c.Diffusion.BetaEnd < 1 && c.Diffusion.BetaStart < c.Diffusion.BetaEnd, "diffusion.beta_start", "and beta_end must satisfy 0 < beta_start < beta_end < 1");
 
         var t = c.Training;

@@ -13,4 +13,10 @@ public sealed record DiffusionConfig
     public double BetaEnd { get; init; } = 0.02;
 
     public Objective Objective { get; init; } = Objective.Eps;
+
+    /// <summary>
+    /// Min-SNR-γ loss weighting (Hang et al. 2023): each sample's error is weighted so that, in x_0 terms, timesteps count
+    /// min(SNR(t), γ) — noisy steps no longer dominate and nearly clean ones are capped. 0 = off (the plain loss).
+    /// </summary>
+    public double MinSnrGamma { get; init; }
 }

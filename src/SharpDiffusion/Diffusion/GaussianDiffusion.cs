@@ -15,22 +15,28 @@ public sealed class GaussianDiffusion
     private readonly ConcurrentDictionary<(DeviceType Type, int Index), ScheduleTables> tables = new();
 
     public GaussianDiffusion(DiffusionConfig config)
-        : this(NoiseSchedule.Create(config), (config ?? throw new ArgumentNullException(nameof(config))).Objective)
+        : this(NoiseSchedule.Create(config), (config ?? throw new ArgumentNullException(nameof(config))).Objective, config.MinSnrGamma)
     {
     }
 
-    public GaussianDiffusion(NoiseSchedule schedule, Objective objective)
+    /// <param name="minSnrGamma">γ of Min-SNR-γ loss weighting; 0 for the plain loss.</param>
+    public GaussianDiffusion(NoiseSchedule schedule, Objective objective, double minSnrGamma = 0)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         if (!Enum.IsDefined(objective))
             throw new ArgumentOutOfRangeException(nameof(objective), objective, "Unknown diffusion.objective; use eps, x0 or v.");
+        if (!(minSnrGamma >= 0) || double.IsInfinity(minSnrGamma))
+            throw new ArgumentOutOfRangeException(nameof(minSnrGamma), minSnrGamma, "diffusion.min_snr_gamma must be 0 (off) or positive.");
         Schedule = schedule;
         Objective = objective;
+        MinSnrGamma = minSnrGamma;
     }
 
     public NoiseSchedule Schedule { get; }
 
     public Objective Objective { get; }
+
+    public double MinSnrGamma { get; }
 
     /// <summary>x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε (Ho et al. 2020, eq. 4).</summary>
     public Tensor QSample(Tensor x0, Tensor t, Tensor noise)
@@ -83,7 +89,8 @@ public sealed class GaussianDiffusion
     /// <summary>
     /// One Monte-Carlo estimate of the simple loss (Ho et al. 2020, eq. 14, with the target chosen by the objective):
     /// draws t ~ U{0 … T−1} [B] and then ε ~ N(0, I) from <paramref name="generator"/> (on the generator's device,
-    /// then moved to x_0's), calls model(x_t, t) and returns the mean squared error in float32. No per-timestep weighting.
+    /// then moved to x_0's), calls model(x_t, t) and returns the mean squared error in float32, each sample's error weighted
+    /// by <see cref="LossWeight"/> when Min-SNR-γ is on (otherwise unweighted).
     /// </summary>
     public Tensor TrainingLoss(Func<Tensor, Tensor, Tensor> model, Tensor x0, Generator generator)
     {
@@ -97,8 +104,28 @@ public sealed class GaussianDiffusion
         var xt = QSample(x0, t, noise);
         var prediction = model(xt, t);
         var target = Target(x0, noise, t);
-        var loss = (prediction.to(ScalarType.Float32) - target.to(ScalarType.Float32)).square().mean();
+        var error = (prediction.to(ScalarType.Float32) - target.to(ScalarType.Float32)).square();
+        var loss = MinSnrGamma > 0 ? (error.flatten(1).mean([1]) * LossWeight(t)).mean() : error.mean();
         return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Min-SNR-γ weight per sample [B] for this objective (Hang et al. 2023, §3.4). Since ‖ε̂−ε‖² = SNR·‖x̂_0−x_0‖² and
+    /// ‖v̂−v‖² = (SNR+1)·‖x̂_0−x_0‖², weighting the x_0 error by min(SNR, γ) means multiplying the objective's own
+    /// error by ε: min(SNR, γ)/SNR = min(1, γ/SNR); x_0: min(SNR, γ); v: min(SNR, γ)/(SNR + 1).
+    /// </summary>
+    public Tensor LossWeight(Tensor t)
+    {
+        if (!(MinSnrGamma > 0)) throw new InvalidOperationException("Min-SNR weighting is off (diffusion.min_snr_gamma = 0).");
+        using var scope = NewDisposeScope();
+        var snr = TablesFor(t.device).Snr.index_select(0, t);
+        var weight = Objective switch
+        {
+            Objective.Eps => (MinSnrGamma / snr).clamp_max(1.0), // = min(SNR, γ)/SNR, without 0/0 where SNR → 0
+            Objective.X0 => snr.clamp_max(MinSnrGamma),
+            _ => snr.clamp_max(MinSnrGamma) / (snr + 1),
+        };
+        return weight.MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ internal sealed class ScheduleTables
         PosteriorCoefX0 = Table(schedule.PosteriorMeanCoefX0, device);
         PosteriorCoefXt = Table(schedule.PosteriorMeanCoefXt, device);
         PosteriorVariance = Table(schedule.PosteriorVariance, device);
+        Snr = Table(schedule.AlphasCumprod.Select(a => a / (1 - a)).ToArray(), device);
     }
 
     public Tensor SqrtAlphaBar { get; }
@@ -24,6 +25,9 @@ internal sealed class ScheduleTables
     public Tensor PosteriorCoefX0 { get; }
     public Tensor PosteriorCoefXt { get; }
     public Tensor PosteriorVariance { get; }
+
+    /// <summary>Signal-to-noise ratio ᾱ_t / (1 − ᾱ_t).</summary>
+    public Tensor Snr { get; }
 
     /// <summary>table[t] reshaped to [B, 1, …, 1] so that it broadcasts against <paramref name="like"/>, in its dtype.</summary>
     public static Tensor Gather(Tensor table, Tensor t, Tensor like)
