@@ -28,6 +28,9 @@ internal sealed class SelfAttention : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>heads · head_dim: the width of q, k and v.</summary>
+    public long InnerChannels => (long)_heads * _headDim;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
