@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 6 on the GPU machine in one call: our training step (fused-adam, fp32/bf16, dims 64/128, batch 64) against the
 # PyTorch twin (bench/pytorch_reference.py, eager + torch.compile), the old per-parameter Adam for the optimizer gap, a
-# per-phase profile, and DDIM-50 sampling at batch 256. About 6-8 minutes on an H100/H200; the per-part timeouts add up to 540 s, under the device tool's 600 s per call.
+# per-phase profile, and DDIM-50 sampling at batch 256. About 6-8 minutes on an H100/H200; the per-part timeouts add up to 560 s, under the device tool's 600 s per call.
 #
 # Prepare on the CPU machine (../shared/gpu/README.md):   ../shared/gpu/pack.sh src/SharpDiffusion.Cli/SharpDiffusion.Cli.csproj
 # Run with the device tool:   command "bash bench/gpu-run.sh", carry [".gpu"], timeout_s 600
@@ -33,7 +33,8 @@ theirs() {  # name, timeout, pytorch_reference.py args...
 common=(--dims 64,128 --batch 64 --warmup 5 --repeats 20)
 ours fp32 100 "${common[@]}" --precision fp32 --optimizer fused-adam,adam --peak-tflops $tf32_peak
 ours bf16 110 "${common[@]}" --precision bf16 --optimizer fused-adam --peak-tflops $bf16_peak --sample-batch 256
-ours profile 50 --dims 128 --batch 64 --warmup 3 --repeats 10 --precision fp32,bf16 --optimizer fused-adam,adam --profile
+ours profile-fp32 40 --dims 128 --batch 64 --warmup 3 --repeats 10 --precision fp32 --optimizer fused-adam,adam --profile
+ours profile-bf16 30 --dims 128 --batch 64 --warmup 3 --repeats 10 --precision bf16 --optimizer fused-adam --profile
 theirs eager 110 "${common[@]}" --precision fp32,bf16 --sample-batch 256
 theirs compile 170 --dims 64,128 --batch 64 --warmup 5 --repeats 20 --precision bf16 --compile
 
