@@ -19,37 +19,96 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _warmup = new("--warmup") { HelpName = "N", Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
     private readonly Option<int> _repeats = new("--repeats") { HelpName = "N", Description = "Timed steps; the median is reported.", DefaultValueFactory = _ => 5 };
     private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _precision = new("--precision") { HelpName = "LIST", Description = "Comma-separated precisions of forward/backward: fp32, bf16 (bf16 keeps fp32 master weights).", DefaultValueFactory = _ => "fp32" };
+    private readonly Option<string> _optimizer = new("--optimizer") { HelpName = "LIST", Description = "Comma-separated optimizers: fused-adam, fused-adamw, adam, adamw.", DefaultValueFactory = _ => "fused-adam" };
+    private readonly Option<bool> _profile = new("--profile") { Description = "Also time each phase (forward+loss, backward, clip, optimizer, EMA) with a device sync after each." };
+    private readonly Option<int> _sampleBatch = new("--sample-batch") { HelpName = "B", Description = "Also time DDIM-50 sampling (fp32) of one batch of B images per dim; 0 = off.", DefaultValueFactory = _ => 0 };
+    private readonly Option<double?> _peakTflops = new("--peak-tflops") { HelpName = "TFLOPS", Description = "The device's peak dense TFLOP/s for the precision (e.g. H100 SXM bf16: 989); adds an MFU column." };
 
     public BenchCommand(CancellationToken stop)
         : base("bench", "Time training steps of the reference U-Net (dims 64/96/128) on this machine; see docs/BENCHMARKS.md.")
     {
-        foreach (var option in new Option[] { _config, _dims, _batch, _imageSize, _warmup, _repeats, _device }) Add(option);
+        foreach (var option in new Option[] { _config, _dims, _batch, _imageSize, _warmup, _repeats, _device, _precision, _optimizer, _profile, _peakTflops, _sampleBatch }) Add(option);
         SetAction(parse => Execute(new BenchSettings(parse.GetValue(_config), parse.GetValue(_dims)!, parse.GetValue(_batch), parse.GetValue(_imageSize),
-            parse.GetValue(_warmup), parse.GetValue(_repeats), parse.GetValue(_device)!), stop));
+            parse.GetValue(_warmup), parse.GetValue(_repeats), parse.GetValue(_device)!, parse.GetValue(_precision)!, parse.GetValue(_optimizer)!,
+            parse.GetValue(_profile), parse.GetValue(_peakTflops), parse.GetValue(_sampleBatch)), stop));
     }
 
     private static int Execute(BenchSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Warmup < 0 || settings.Repeats < 1) throw new UsageException("--warmup must be ≥ 0 and --repeats ≥ 1.");
+        if (settings.PeakTflops is <= 0) throw new UsageException("--peak-tflops must be positive.");
+        if (settings.SampleBatch < 0) throw new UsageException("--sample-batch must be 0 (off) or positive.");
         int[] dims = ParseDims(settings.Dims);
+        var precisions = ParseList<Precision>(settings.Precision, "--precision", "fp32,bf16");
+        var optimizers = ParseList<OptimizerKind>(settings.Optimizer, "--optimizer", "fused-adam,adam");
+        if (precisions.Contains(Precision.Bf16) && optimizers.Any(o => o is OptimizerKind.Adam or OptimizerKind.Adamw))
+            throw new UsageException("--precision bf16 needs a fused optimizer (fused-adam or fused-adamw).");
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200); // logs keep table rows on one line
+        if (device.type == DeviceType.CUDA) DeviceSync.EnableTf32(); // fp32 matmuls/convolutions on tensor cores, as PyTorch's reference does
         int batch = settings.Batch ?? (device.type == DeviceType.CUDA ? 64 : 8);
         var baseConfig = ConfigLoader.Load(settings.Config, [$"data.image_size={settings.ImageSize}", $"training.batch_size={batch}"]);
 
         AnsiConsole.MarkupLine($"device {device.type.ToString().ToLowerInvariant()}, {get_num_threads()} threads, batch {batch}, {settings.ImageSize}×{settings.ImageSize}, " +
-                               $"warm-up {settings.Warmup}, median of {settings.Repeats}");
-        var table = new Table().AddColumns("dim", "parameters", "ms/step (median)", "ms/step (min)", "images/s", "peak RSS MiB");
+                               $"warm-up {settings.Warmup}, median of {settings.Repeats}" + (device.type == DeviceType.CUDA ? ", TF32 on" : ""));
+        var columns = new List<string> { "dim", "parameters", "precision", "optimizer", "ms/step (median)", "ms/step (min)", "images/s", "model TFLOP/s" };
+        if (settings.PeakTflops is not null) columns.Add("MFU");
+        columns.Add("peak RSS MiB");
+        var table = new Table().AddColumns([.. columns]);
+        var profileTable = new Table().AddColumns(["dim", "precision", "optimizer", .. StepPhases.All.Select(p => $"{p} ms")]);
+        var sampleTable = new Table().AddColumns("dim", "sampler", "batch", "images/s", "s/batch");
         foreach (int dim in dims)
         {
-            if (cancellationToken.IsCancellationRequested) break;
-            var config = baseConfig with { Model = baseConfig.Model with { Dim = dim } };
-            var r = StepBenchmark.Measure(config, device, settings.Warmup, settings.Repeats);
-            table.AddRow(dim.ToString(CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
-                r.MedianMs.ToString("F1", CultureInfo.InvariantCulture), r.MinMs.ToString("F1", CultureInfo.InvariantCulture),
-                r.ImagesPerSecond.ToString("F2", CultureInfo.InvariantCulture), (r.PeakRssBytes / (1024.0 * 1024)).ToString("F0", CultureInfo.InvariantCulture));
+            foreach (var precision in precisions)
+            foreach (var optimizer in optimizers)
+            {
+                if (cancellationToken.IsCancellationRequested) break;
+                var config = baseConfig with
+                {
+                    Model = baseConfig.Model with { Dim = dim },
+                    Training = baseConfig.Training with { Precision = precision, Optimizer = optimizer },
+                };
+                var r = StepBenchmark.Measure(config, device, settings.Warmup, settings.Repeats, settings.Profile);
+                var row = new List<string>
+                {
+                    dim.ToString(CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture), Kebab(precision), Kebab(optimizer),
+                    F(r.MedianMs, "F1"), F(r.MinMs, "F1"), F(r.ImagesPerSecond, "F2"), F(r.FlopsPerSecond / 1e12, "F3"),
+                };
+                if (settings.PeakTflops is double peak) row.Add(F(100 * r.FlopsPerSecond / 1e12 / peak, "F1") + "%");
+                row.Add(F(r.PeakRssBytes / (1024.0 * 1024), "F0"));
+                table.AddRow([.. row]);
+                if (r.PhaseMs is not null)
+                    profileTable.AddRow([dim.ToString(CultureInfo.InvariantCulture), Kebab(precision), Kebab(optimizer), .. StepPhases.All.Select(p => r.PhaseMs.TryGetValue(p, out double ms) ? F(ms, "F2") : "–")]);
+            }
+            if (settings.SampleBatch > 0 && !cancellationToken.IsCancellationRequested)
+            {
+                var (imagesPerSecond, seconds) = SamplingBenchmark.Measure(baseConfig with { Model = baseConfig.Model with { Dim = dim } }, device, settings.SampleBatch);
+                sampleTable.AddRow(dim.ToString(CultureInfo.InvariantCulture), "ddim-50 fp32", settings.SampleBatch.ToString(CultureInfo.InvariantCulture), F(imagesPerSecond, "F1"), F(seconds, "F2"));
+            }
         }
         AnsiConsole.Write(table);
+        if (settings.Profile)
+        {
+            AnsiConsole.MarkupLine("per phase (median; a device sync after each phase):");
+            AnsiConsole.Write(profileTable);
+        }
+        if (settings.SampleBatch > 0) AnsiConsole.Write(sampleTable);
         return 0;
+    }
+
+    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Kebab<T>(T value) where T : struct, Enum => System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+
+    /// <summary>Parses a comma-separated list of enum values in their config spelling (kebab case).</summary>
+    private static T[] ParseList<T>(string text, string option, string example) where T : struct, Enum
+    {
+        var byName = Enum.GetValues<T>().ToDictionary(Kebab, v => v);
+        var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items.Length == 0) throw new UsageException($"{option} is empty; give e.g. {example}.");
+        return items.Select(i => byName.TryGetValue(i.ToLowerInvariant(), out var v) ? v
+            : throw new UsageException($"{option}: unknown value '{i}'; use {string.Join(", ", byName.Keys)}.")).ToArray();
     }
 
     private static int[] ParseDims(string text)
@@ -66,4 +125,5 @@ internal sealed class BenchCommand : Command
 }
 
 /// <summary>The options of <c>ddpm bench</c> after parsing.</summary>
-internal sealed record BenchSettings(string? Config, string Dims, int? Batch, int ImageSize, int Warmup, int Repeats, string Device);
+internal sealed record BenchSettings(string? Config, string Dims, int? Batch, int ImageSize, int Warmup, int Repeats, string Device,
+    string Precision, string Optimizer, bool Profile, double? PeakTflops, int SampleBatch);

@@ -54,6 +54,7 @@ public static class ConfigJson
             "schedule" => "use linear, cosine or sigmoid",
             "objective" => "use eps, x0 or v",
             "precision" => "use fp32 or bf16",
+            "optimizer" => "use fused-adam, fused-adamw, adam or adamw",
             "layout" => "use ddpm or reference",
             "dim_mults" or "attention_resolutions" => "give a list of integers such as [1, 2, 4, 8]",
             _ => "give a value like the one in configs/demo.json",

@@ -51,6 +51,7 @@ public static class ConfigValidator
         Require(t.SampleCount is >= 1 and <= 1024, "training.sample_count", "must be between 1 and 1024");
         Require(t.SampleSteps >= 1 && t.SampleSteps <= c.Diffusion.Timesteps, "training.sample_steps", "must be between 1 and diffusion.timesteps");
         Require(t.SampleGuidance >= 0 && double.IsFinite(t.SampleGuidance), "training.sample_guidance", "must be a finite number ≥ 0");
+        Require(t.Precision == Precision.Fp32 || t.Optimizer is OptimizerKind.FusedAdam or OptimizerKind.FusedAdamw, "training.precision", "bf16 needs training.optimizer fused-adam or fused-adamw");
         Require(t.MaxBadSteps >= 1, "training.max_bad_steps", "must be at least 1");
         Require(t.Device is "cpu" or "cuda" or "auto", "training.device", "must be cpu, cuda or auto");
         Require(t.MonitorIntervalS == 0 || (t.MonitorIntervalS >= 0.1 && t.MonitorIntervalS <= 86400), "training.monitor_interval_s", "must be 0 (off) or between 0.1 and 86400 seconds");

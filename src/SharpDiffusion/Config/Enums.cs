@@ -38,8 +38,26 @@ public enum Objective
     V,
 }
 
-/// <summary>Numeric precision of the forward/backward pass (master weights stay fp32).</summary>
+/// <summary>Numeric precision of the forward/backward pass (master weights, gradients given to the optimizer and the
+/// optimizer stay fp32; bf16 runs forward/backward on a bf16 copy, Training/Fused/LowPrecisionCopy).</summary>
 public enum Precision { Fp32, Bf16 }
+
+/// <summary>
+/// The optimizer (training.optimizer). Values in JSON: fused-adam, fused-adamw, adam, adamw. The fused ones are the same
+/// update as TorchSharp's (equal to 1e-6 after 50 steps) over flat buffers, with clipping and the NaN/Inf skip on the device;
+/// adam/adamw are TorchSharp's per-parameter implementations, kept as the reference. Checkpoints are interchangeable.
+/// </summary>
+public enum OptimizerKind
+{
+    /// <summary>Adam with L2 weight decay (g ← g + λθ), flat buffers.</summary>
+    FusedAdam,
+    /// <summary>AdamW (decoupled decay, θ ← θ(1 − lr·λ)), flat buffers. Spelled so that JSON reads "fused-adamw".</summary>
+    FusedAdamw,
+    /// <summary>TorchSharp's optim.Adam.</summary>
+    Adam,
+    /// <summary>TorchSharp's optim.AdamW.</summary>
+    Adamw,
+}
 
 /// <summary>Which U-Net structure <c>model.*</c> describes (docs/model.md).</summary>
 public enum UNetLayout

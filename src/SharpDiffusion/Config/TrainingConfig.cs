@@ -13,6 +13,9 @@ public sealed record TrainingConfig
     /// <summary>Steps of linear learning-rate warm-up from 0 (0 = none).</summary>
     public int WarmupSteps { get; init; }
 
+    /// <summary>fused-adam (default), fused-adamw, adam or adamw; see <see cref="OptimizerKind"/>.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.FusedAdam;
+
     public double AdamBeta1 { get; init; } = 0.9;
     public double AdamBeta2 { get; init; } = 0.99;
     public double WeightDecay { get; init; }
@@ -54,6 +57,7 @@ public sealed record TrainingConfig
     /// <summary>Stop the run after this many consecutive steps with a NaN/Inf loss or gradient (each such step is skipped).</summary>
     public int MaxBadSteps { get; init; } = 20;
 
+    /// <summary>fp32, or bf16 forward/backward with fp32 master weights (needs a fused optimizer).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 
     /// <summary>cpu, cuda or auto.</summary>

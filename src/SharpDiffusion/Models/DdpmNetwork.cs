@@ -106,14 +106,14 @@ internal sealed class DdpmNetwork : IUNetNetwork
     public Tensor Forward(Tensor x, Tensor t, Tensor? classLabels)
     {
         using var scope = NewDisposeScope();
-        var embedding = time_mlp.forward(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
-        if (class_emb is not null && classLabels is not null) embedding = embedding + class_emb.forward(classLabels);
+        var embedding = time_mlp.call(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
+        if (class_emb is not null && classLabels is not null) embedding = embedding + class_emb.call(classLabels);
 
-        var h = init_conv.forward(x);
+        var h = init_conv.call(x);
         var skips = new List<Tensor> { h };
         foreach (var level in downs) h = level.Forward(h, embedding, skips);
-        h = mid.forward(h, embedding);
+        h = mid.call(h, embedding);
         foreach (var level in ups) h = level.Forward(h, embedding, skips);
-        return final_conv.forward(functional.silu(final_norm.forward(h))).MoveToOuterDisposeScope();
+        return final_conv.call(functional.silu(final_norm.call(h))).MoveToOuterDisposeScope();
     }
 }

@@ -26,13 +26,13 @@ internal sealed class DownLevel : Module
     {
         for (int i = 0; i < blocks.Count; i++)
         {
-            h = blocks[i].forward(h, embedding);
-            if (attns.Count > 0) h = attns[i].forward(h);
+            h = blocks[i].call(h, embedding);
+            if (attns.Count > 0) h = attns[i].call(h);
             skips.Add(h);
         }
         if (downsample is not null)
         {
-            h = downsample.forward(h);
+            h = downsample.call(h);
             skips.Add(h);
         }
         return h;

@@ -22,6 +22,6 @@ internal sealed class MiddleBlock : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor h, Tensor embedding)
     {
         using var scope = NewDisposeScope();
-        return block2.forward(attn.forward(block1.forward(h, embedding)), embedding).MoveToOuterDisposeScope();
+        return block2.call(attn.call(block1.call(h, embedding)), embedding).MoveToOuterDisposeScope();
     }
 }

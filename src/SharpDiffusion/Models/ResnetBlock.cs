@@ -37,12 +37,12 @@ internal sealed class ResnetBlock : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor embedding)
     {
         using var scope = NewDisposeScope();
-        var h = conv1.forward(functional.silu(norm1.forward(x)));
-        var scaleShift = time_proj.forward(functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
+        var h = conv1.call(functional.silu(norm1.call(x)));
+        var scaleShift = time_proj.call(functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
         var parts = scaleShift.chunk(2, dim: 1);
-        h = norm2.forward(h) * (parts[0] + 1) + parts[1];
-        h = conv2.forward(dropout.forward(functional.silu(h)));
-        var residual = skip is null ? x : skip.forward(x);
+        h = norm2.call(h) * (parts[0] + 1) + parts[1];
+        h = conv2.call(dropout.call(functional.silu(h)));
+        var residual = skip is null ? x : skip.call(x);
         return (h + residual).MoveToOuterDisposeScope();
     }
 }

@@ -28,19 +28,22 @@ internal sealed class SelfAttention : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>heads · head_dim: the width of q, k and v.</summary>
+    public long InnerChannels => (long)_heads * _headDim;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], height = x.shape[2], width = x.shape[3];
         long tokens = height * width;
         // [B, 3·heads·headDim, H, W] → 3 × [B, heads, tokens, headDim], the layout SDPA expects.
-        var qkvTokens = qkv.forward(norm.forward(x)).reshape(batch, 3, _heads, _headDim, tokens).permute(1, 0, 2, 4, 3);
+        var qkvTokens = qkv.call(norm.call(x)).reshape(batch, 3, _heads, _headDim, tokens).permute(1, 0, 2, 4, 3);
         // The fused (flash / memory-efficient) kernels need a unit stride in the last dimension.
         var q = qkvTokens[0].contiguous();
         var k = qkvTokens[1].contiguous();
         var v = qkvTokens[2].contiguous();
         var attended = functional.scaled_dot_product_attention(q, k, v);
         var merged = attended.permute(0, 1, 3, 2).reshape(batch, (long)_heads * _headDim, height, width);
-        return (x + proj.forward(merged)).MoveToOuterDisposeScope();
+        return (x + proj.call(merged)).MoveToOuterDisposeScope();
     }
 }

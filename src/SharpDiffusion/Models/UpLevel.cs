@@ -29,11 +29,11 @@ internal sealed class UpLevel : Module
         {
             var skip = skips[^1];
             skips.RemoveAt(skips.Count - 1);
-            h = blocks[i].forward(cat([h, skip], dim: 1), embedding);
-            if (attns.Count > 0) h = attns[i].forward(h);
+            h = blocks[i].call(cat([h, skip], dim: 1), embedding);
+            if (attns.Count > 0) h = attns[i].call(h);
         }
         if (upsample is not null)
-            h = upsample.forward(functional.interpolate(h, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest));
+            h = upsample.call(functional.interpolate(h, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest));
         return h;
     }
 }

@@ -2,42 +2,71 @@ using System.Diagnostics;
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Models;
+using SharpDiffusion.Runtime;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Training;
 
-/// <summary>Timing of the real training step (<see cref="TrainingStep"/>) on random data: warm-up, then synchronised, median of repeats.</summary>
-public sealed record StepBenchmarkResult(int Dim, long Parameters, int BatchSize, int ImageSize, double MedianMs, double MinMs, double ImagesPerSecond, long PeakRssBytes);
+/// <summary>
+/// Timing of the real training step (<see cref="TrainingStep"/>) on random data: warm-up, then each step timed between two
+/// device synchronisations, median of repeats. <see cref="PhaseMs"/> holds per-phase medians when profiled (each phase then
+/// ends with a synchronisation, which makes the whole step slightly slower than unprofiled).
+/// </summary>
+public sealed record StepBenchmarkResult(int Dim, long Parameters, int BatchSize, int ImageSize, Precision Precision, OptimizerKind Optimizer,
+    double MedianMs, double MinMs, double ImagesPerSecond, double TrainingFlopsPerStep, long PeakRssBytes, IReadOnlyDictionary<string, double>? PhaseMs)
+{
+    /// <summary>Model FLOP/s at the median step time (3× forward FLOPs per image, <see cref="ModelFlops"/>).</summary>
+    public double FlopsPerSecond => TrainingFlopsPerStep / (MedianMs / 1000);
+}
 
 public static class StepBenchmark
 {
-    public static StepBenchmarkResult Measure(RunConfig config, Device device, int warmup, int repeats)
+    public static StepBenchmarkResult Measure(RunConfig config, Device device, int warmup, int repeats, bool profile = false)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(device);
         int size = config.Data.ImageSize, channels = config.Data.Channels, batch = config.Training.BatchSize;
         using var model = ModelFactory.Create(config, channels, size, device);
         using var ema = ModelFactory.CreateEma(model, config, device);
-        using var optimizer = TrainingStep.CreateOptimizer(model, config.Training);
+        double flops = 3 * ModelFlops.Forward(model, batch, device);
+        using var update = ParameterUpdates.Create(config, model, ema, emaStart: 0);
         using var generator = new Generator((ulong)config.Seed, device);
-        var step = new TrainingStep(config, model, optimizer, new GaussianDiffusion(config.Diffusion),
-            new ExponentialMovingAverage(model, ema, config.Training.EmaDecay, config.Training.EmaEvery, start: 0));
+        var step = new TrainingStep(config, update, new GaussianDiffusion(config.Diffusion));
         using var images = rand([batch, channels, size, size], generator: generator, device: device).mul(2).sub(1);
         using var labels = zeros([batch], ScalarType.Int64, device);
         model.train();
+        update.ForwardModel.train();
 
         var times = new List<double>();
+        var phases = StepPhases.All.ToDictionary(p => p, _ => new List<double>());
+        var phaseClock = new Stopwatch();
+        Action<string>? phaseEnded = profile ? name =>
+        {
+            DeviceSync.Wait(device);
+            phases[name].Add(phaseClock.Elapsed.TotalMilliseconds);
+            phaseClock.Restart();
+        } : null;
         for (int i = 1; i <= warmup + repeats; i++)
         {
+            DeviceSync.Wait(device);
             var clock = Stopwatch.StartNew();
+            phaseClock.Restart();
             using (NewDisposeScope())
             {
-                // item() waits for the device, so the clock covers the whole step.
-                step.Run(i, images, labels, generator).Loss.item<float>();
+                step.Run(i, images, labels, generator, i > warmup ? phaseEnded : null);
             }
+            DeviceSync.Wait(device);
             if (i > warmup) times.Add(clock.Elapsed.TotalMilliseconds);
         }
-        times.Sort();
-        double median = times[times.Count / 2];
-        return new StepBenchmarkResult(config.Model.Dim, ParameterCount.Of(model), batch, size, median, times[0], batch * 1000 / median,
-            Process.GetCurrentProcess().PeakWorkingSet64);
+        double median = Median(times);
+        var phaseMs = profile ? phases.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => Median(kv.Value)) : null;
+        return new StepBenchmarkResult(config.Model.Dim, ParameterCount.Of(model), batch, size, config.Training.Precision, config.Training.Optimizer,
+            median, times.Min(), batch * 1000 / median, flops, Process.GetCurrentProcess().PeakWorkingSet64, phaseMs);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -51,13 +51,12 @@ public sealed class Trainer
         var t = _config.Training;
         using var model = ModelFactory.Create(_config, _data.Channels, _data.ImageSize, _device);
         using var ema = ModelFactory.CreateEma(model, _config, _device);
-        using var optimizer = TrainingStep.CreateOptimizer(model, t);
+        using var update = ParameterUpdates.Create(_config, model, ema, t.EmaStart);
         using var generator = new Generator((ulong)_config.Seed, _device);
         var diffusion = new GaussianDiffusion(_config.Diffusion);
-        var averager = new ExponentialMovingAverage(model, ema, t.EmaDecay, t.EmaEvery, t.EmaStart);
         var log = new TrainingLog(_run.LogPath);
-        var state = new CheckpointFile.State(model, ema, optimizer, generator);
-        var trainingStep = new TrainingStep(_config, model, optimizer, diffusion, averager);
+        var state = new CheckpointFile.State(model, ema, update.Checkpointed, generator);
+        var trainingStep = new TrainingStep(_config, update, diffusion);
 
         int startStep = 0;
         double previousSeconds = 0;
@@ -65,6 +64,7 @@ public sealed class Trainer
         {
             var meta = ThrowIfCannotResume(latest);
             CheckpointFile.Load(latest, state);
+            update.AfterLoad();
             startStep = meta.Step;
             previousSeconds = meta.ElapsedSeconds;
             Message?.Invoke($"resumed from {Path.GetFileName(latest)} at step {startStep}");
@@ -78,12 +78,15 @@ public sealed class Trainer
         using var batches = new BatchSampler(_data, _device, _config.Data.Hflip);
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
-        using var lossSum = zeros(1, device: _device);
-        int intervalSteps = 0, badSteps = 0, skippedSteps = 0;
+        // Loss sums, skip counts and the divergence check stay on the device; they are read at log rows and checkpoints only.
+        using var counters = new StepCounters(_device, t.MaxBadSteps);
+        int intervalSteps = 0, skippedSteps = 0, lastRead = startStep;
+        double lossSum = 0;
         double? lastLoss = null;
         string? lastCheckpoint = null;
         int step = startStep;
         model.train();
+        update.ForwardModel.train();
 
         while (step < t.Steps)
         {
@@ -92,35 +95,23 @@ public sealed class Trainer
             {
                 var (images, labels) = batches.Next(t.BatchSize, generator);
                 var (loss, applied) = trainingStep.Run(step, images, labels, generator);
-                if (applied)
-                {
-                    // Summed on the device and read once per log interval.
-                    lossSum.add_(loss);
-                    intervalSteps++;
-                    badSteps = 0;
-                }
-                else
-                {
-                    skippedSteps++;
-                    badSteps++;
-                    Message?.Invoke($"step {step}: NaN/Inf gradient, update skipped ({skippedSteps} so far)");
-                    if (badSteps >= t.MaxBadSteps)
-                        throw new TrainingDivergedException(
-                            $"training diverged: {badSteps} consecutive steps up to step {step} had NaN/Inf gradients; the last good checkpoint is " +
-                            $"{Path.GetFileName(lastCheckpoint ?? _run.LatestCheckpoint()) ?? "none"}; lower training.lr or check the data, then --resume.");
-                }
+                counters.Record(step, loss, applied);
             }
 
             bool last = step == t.Steps;
+            bool logRow = step % t.LogEvery == 0 || last;
+            bool checkpoint = step % t.CheckpointEvery == 0 || last;
+            if (logRow) ReadCounters();
             double elapsed = previousSeconds + clock.Elapsed.TotalSeconds;
-            if ((step % t.LogEvery == 0 || last) && intervalSteps > 0) lastLoss = AppendLogRow(elapsed);
+            if (logRow && intervalSteps > 0) lastLoss = AppendLogRow(elapsed);
             Progress?.Invoke(new TrainingProgress(step, t.Steps, lastLoss, ImagesPerSecond(step - startStep, clock), TimeSpan.FromSeconds(elapsed)));
             bool stopping = cancel.IsCancellationRequested;
+            if ((checkpoint || stopping) && lastRead != step) ReadCounters();
             if (stopping && intervalSteps > 0) lastLoss = AppendLogRow(elapsed); // the log ends where the checkpoint does
 
-            if (step % t.CheckpointEvery == 0 || last || stopping)
+            if (checkpoint || stopping)
             {
-                lastCheckpoint = SaveCheckpoint(step, elapsed, state);
+                lastCheckpoint = SaveCheckpoint(step, elapsed, state, update);
             }
             if ((t.SampleEvery > 0 && step % t.SampleEvery == 0) || last)
             {
@@ -135,15 +126,33 @@ public sealed class Trainer
         }
         return new TrainingResult(startStep, step, false, lastCheckpoint, lastLoss);
 
-        // Reads the device-side loss sum once per interval: the only host sync of the loop.
+        // The loop's only host sync: brings the device counters back, reports skipped steps and stops a diverged run before it
+        // writes another checkpoint (every checkpoint so far holds the weights of the last applied step, which are finite).
+        void ReadCounters()
+        {
+            var totals = counters.Read();
+            lossSum += totals.LossSum;
+            intervalSteps += totals.Applied;
+            if (totals.Skipped > 0)
+            {
+                skippedSteps += totals.Skipped;
+                Message?.Invoke($"steps {lastRead + 1}–{step}: {totals.Skipped} update(s) skipped for NaN/Inf gradients ({skippedSteps} so far)");
+            }
+            lastRead = step;
+            if (totals.DivergedAt > 0)
+                throw new TrainingDivergedException(
+                    $"training diverged: {t.MaxBadSteps} consecutive steps up to step {totals.DivergedAt} had NaN/Inf gradients; the last good checkpoint is " +
+                    $"{Path.GetFileName(lastCheckpoint ?? _run.LatestCheckpoint()) ?? "none"}; lower training.lr or check the data, then --resume.");
+        }
+
         double AppendLogRow(double elapsed)
         {
-            double loss = lossSum.item<float>() / intervalSteps;
+            double loss = lossSum / intervalSteps;
             double imagesPerSecond = intervalSteps * t.BatchSize / intervalClock.Elapsed.TotalSeconds;
             var row = new TrainingLogRow(step, loss, LearningRateSchedule.At(step, t.Lr, t.WarmupSteps), imagesPerSecond, elapsed);
             log.Append(row);
             LogRowWritten?.Invoke(row);
-            lossSum.zero_();
+            lossSum = 0;
             intervalSteps = 0;
             intervalClock.Restart();
             return loss;
@@ -167,8 +176,9 @@ public sealed class Trainer
         return meta;
     }
 
-    private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state)
+    private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state, IParameterUpdate update)
     {
+        update.PrepareSave();
         string path = _run.CheckpointPath(step);
         var metadata = new CheckpointMetadata
         {

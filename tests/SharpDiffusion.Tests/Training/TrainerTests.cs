@@ -38,16 +38,20 @@ public sealed class TrainerTests : IDisposable
         return new ImageDataset(images, labels, ["even", "odd"], $"patterns-{count}");
     }
 
-    [Fact]
-    public void Resume_TwoStepsThenTwo_EqualsFourStepsBitwise()
+    [Theory]
+    [InlineData(OptimizerKind.FusedAdam, Precision.Fp32)]
+    [InlineData(OptimizerKind.Adam, Precision.Fp32)]
+    [InlineData(OptimizerKind.FusedAdamw, Precision.Bf16)]
+    public void Resume_TwoStepsThenTwo_EqualsFourStepsBitwise(OptimizerKind optimizer, Precision precision)
     {
+        RunConfig Config(int steps) => Tiny(steps) with { Training = Tiny(steps).Training with { Optimizer = optimizer, Precision = precision, WeightDecay = 0.01 } };
         using var data = Patterns();
         var straight = new RunDirectory(Path.Combine(_dir, "straight"));
-        new Trainer(Tiny(4), data, straight, CPU).Run(resume: false);
+        new Trainer(Config(4), data, straight, CPU).Run(resume: false);
 
         var split = new RunDirectory(Path.Combine(_dir, "split"));
-        var first = new Trainer(Tiny(2), data, split, CPU).Run(resume: false);
-        var second = new Trainer(Tiny(4), data, split, CPU).Run(resume: true);
+        var first = new Trainer(Config(2), data, split, CPU).Run(resume: false);
+        var second = new Trainer(Config(4), data, split, CPU).Run(resume: true);
 
         Assert.Equal((0, 2, 2, 4), (first.StartStep, first.FinalStep, second.StartStep, second.FinalStep));
         foreach (bool ema in new[] { false, true })
@@ -58,6 +62,24 @@ public sealed class TrainerTests : IDisposable
             Assert.All(a.state_dict(), kv => Assert.True(kv.Value.equal(other[kv.Key]).all().item<bool>(), $"{kv.Key} (ema: {ema})"));
         }
         Assert.Equal([1, 2, 3, 4], new TrainingLog(split.LogPath).Read().Select(r => r.Step));
+    }
+
+    [Fact]
+    public void Resume_AdamCheckpointWithFusedAdam_ContinuesLikeAdamTo1e6()
+    {
+        // Both optimizers write TorchSharp's Adam format, so a run may switch on --resume; only float rounding differs.
+        RunConfig Config(int steps, OptimizerKind optimizer) => Tiny(steps) with { Training = Tiny(steps).Training with { Optimizer = optimizer } };
+        using var data = Patterns();
+        var straight = new RunDirectory(Path.Combine(_dir, "adam"));
+        new Trainer(Config(6, OptimizerKind.Adam), data, straight, CPU).Run(resume: false);
+        var switched = new RunDirectory(Path.Combine(_dir, "switched"));
+        new Trainer(Config(3, OptimizerKind.Adam), data, switched, CPU).Run(resume: false);
+        new Trainer(Config(6, OptimizerKind.FusedAdam), data, switched, CPU).Run(resume: true);
+
+        using var a = LoadedModel.Load(straight.CheckpointPath(6), CPU, useEma: false).Model;
+        using var b = LoadedModel.Load(switched.CheckpointPath(6), CPU, useEma: false).Model;
+        double difference = a.parameters().Zip(b.parameters()).Max(p => p.First.sub(p.Second).abs().max().item<float>());
+        Assert.True(difference <= 1e-6, $"max |θ_adam − θ_switched| = {difference}");
     }
 
     [Fact]
@@ -135,31 +157,46 @@ public sealed class TrainerFaultTests : IDisposable
         Training = new TrainingConfig { Steps = 4, BatchSize = 2, EmaEvery = 1, EmaStart = 0, SampleEvery = 0, SampleCount = 1, SampleSteps = 2, Device = "cpu" },
     };
 
-    [Fact]
-    public void Step_WithNaNGradient_ChangesNoWeightAndIsReportedSkipped()
+    [Theory]
+    [InlineData(OptimizerKind.FusedAdam)]
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.FusedAdamw)]
+    public void Step_WithNaNGradient_ChangesNoWeightAndIsReportedSkipped(OptimizerKind optimizer)
     {
-        var config = Tiny();
+        var config = Tiny() with { Training = Tiny().Training with { Optimizer = optimizer, WeightDecay = 0.01 } };
         using var model = ModelFactory.Create(config, 3, 8, CPU);
         using var ema = ModelFactory.CreateEma(model, config, CPU);
-        using var optimizer = TrainingStep.CreateOptimizer(model, config.Training);
-        var step = new TrainingStep(config, model, optimizer, new GaussianDiffusion(config.Diffusion), new ExponentialMovingAverage(model, ema, 0.9, 1, 0));
+        using var update = ParameterUpdates.Create(config with { Training = config.Training with { EmaDecay = 0.9, EmaEvery = 1 } }, model, ema, emaStart: 0);
+        var step = new TrainingStep(config, update, new GaussianDiffusion(config.Diffusion));
         using var generator = new Generator(1);
         using var images = rand([2, 3, 8, 8], generator: generator) * 2 - 1;
         using var labels = zeros(2, ScalarType.Int64);
 
-        Assert.True(step.Run(1, images, labels, generator).Applied);
+        Assert.True(step.Run(1, images, labels, generator).Applied.item<bool>());
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var emaBefore = ema.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        var momentsBefore = OptimizerBytes(update);
 
         using var poisoned = images.clone();
         poisoned[0, 0, 0, 0] = tensor(float.NaN);
         var (loss, applied) = step.Run(2, poisoned, labels, generator);
 
-        Assert.False(applied);
+        Assert.False(applied.item<bool>());
         Assert.True(float.IsNaN(loss.item<float>()));
         Assert.All(model.state_dict(), kv => Assert.True(kv.Value.equal(before[kv.Key]).all().item<bool>(), kv.Key));
         Assert.All(ema.state_dict(), kv => Assert.True(kv.Value.equal(emaBefore[kv.Key]).all().item<bool>(), kv.Key));
-        Assert.True(step.Run(3, images, labels, generator).Applied); // and training goes on
+        Assert.Equal(momentsBefore, OptimizerBytes(update)); // moments and step count (bias correction) untouched
+        Assert.True(step.Run(3, images, labels, generator).Applied.item<bool>()); // and training goes on
+    }
+
+    /// <summary>The optimizer's checkpoint section: moments and step counts of every parameter.</summary>
+    private static byte[] OptimizerBytes(IParameterUpdate update)
+    {
+        update.PrepareSave();
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            ((TorchSharp.Modules.OptimizerHelper)update.Checkpointed).save_state_dict(writer);
+        return stream.ToArray();
     }
 
     [Fact]
