@@ -3,7 +3,7 @@
 # PyTorch twin (bench/pytorch_reference.py, eager + torch.compile), the old per-parameter Adam for the optimizer gap, a
 # per-phase profile, and DDIM-50 sampling at batch 256. About 6-8 minutes on an H100/H200; the per-part timeouts add up to 560 s, under the device tool's 600 s per call.
 #
-# Prepare on the CPU machine (../shared/gpu/README.md):   ../shared/gpu/pack.sh src/SharpDiffusion.Cli/SharpDiffusion.Cli.csproj
+# Prepare on the CPU machine (../shared/gpu/README.md):   bench/gpu-pack.sh   (pack.sh minus the evaluation-only ONNX files)
 # Run with the device tool:   command "bash bench/gpu-run.sh", carry [".gpu"], timeout_s 600
 # Logs go to $OUT (the device tool brings that folder back) or to the folder given as $1; a summary table is printed last.
 set -uo pipefail

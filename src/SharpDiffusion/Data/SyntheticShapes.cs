@@ -17,7 +17,7 @@ internal static class SyntheticShapes
     public static readonly IReadOnlyList<string> ClassNames = ["circle", "square", "triangle", "plus", "star"];
 
     /// <summary>Part of the dataset cache key: bump it whenever the drawing changes, so no stale cached set is used.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     public static DecodedSet Generate(int count, int size, int channels, long seed)
     {
@@ -84,7 +84,7 @@ internal static class SyntheticShapes
                 break;
             default:
                 canvas.RotateDegrees(36 * turn);
-                DrawPolygon(canvas, paint, Star(5, radius, radius * 0.42f));
+                DrawPolygon(canvas, paint, Star(5, radius, radius * 0.5f)); // arms at least ~3 px wide at 24×24
                 break;
         }
 
