@@ -43,6 +43,25 @@ public class ImageGeneratorLabelTests
     }
 
     [Fact]
+    public void GuidanceZero_SkipsTheUnconditionalBranchAndEqualsTheGuidedFormula()
+    {
+        // ε̃ = (1 + 0)·ε(x, c) − 0·ε(x, ∅) = ε(x, c): the shortcut must give what the guided denoiser gives at w = 0.
+        using var model = ConditionalModel();
+        var diffusion = new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 });
+        long[] labels = [0, 2, 1];
+        var request = Request(labels, batch: 3) with { Guidance = 0 };
+        using var fast = ImageGenerator.Generate(model, diffusion, request, CPU);
+
+        using var scope = NewDisposeScope();
+        var noise = new SampleNoise(request.Seed, 0, 3, CPU);
+        var xT = noise.Next([3, 8, 8]);
+        var guided = Denoisers.Guided((x, t, y) => model.forward(x, t, y), diffusion, tensor(labels), nullLabel: 3, w: 0);
+        var reference = request.Sampler.Sample(guided, xT, request.Timesteps, diffusion.Schedule, noise).clamp(-1, 1);
+
+        Assert.True(fast.allclose(reference, rtol: 0, atol: 1e-5), $"max difference {(fast - reference).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void LabelCountOtherThanImageCount_IsRejected()
     {
         using var model = ConditionalModel();
