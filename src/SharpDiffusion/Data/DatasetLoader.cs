@@ -8,6 +8,17 @@ namespace SharpDiffusion.Data;
 public static class DatasetLoader
 {
     /// <summary>
+    /// The classes a source has without reading any file: the built-in ones for synthetic and Fashion-MNIST, null for a folder
+    /// (its subfolders decide).
+    /// </summary>
+    public static IReadOnlyList<string>? KnownClassNames(DataSource source) => source switch
+    {
+        DataSource.Synthetic => SyntheticShapes.ClassNames,
+        DataSource.FashionMnist => FashionMnistSource.ClassNames,
+        _ => null,
+    };
+
+    /// <summary>
     /// Loads the configured source. <paramref name="cacheDir"/> null disables the cache; <paramref name="seed"/> drives
     /// the synthetic source only. Throws <see cref="DataException"/> for a missing or empty folder or when nothing is usable.
     /// Does no console I/O: skipped files are in <paramref name="report"/>.

@@ -47,7 +47,7 @@ public static class Denoisers
             var bothT = cat([t, t], 0);
             var (eps, _) = diffusion.Interpret(conditionalNetwork(bothX, bothT, bothLabels), bothX, bothT);
             var halves = eps.chunk(2, 0);
-            var guided = halves[0] * (1 + w) - halves[1] * w;
+            var guided = Scaled.By(halves[0], 1 + w) - Scaled.By(halves[1], w);
             return guided.MoveToOuterDisposeScope();
         };
     }

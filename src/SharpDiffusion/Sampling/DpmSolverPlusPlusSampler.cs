@@ -38,9 +38,9 @@ public sealed class DpmSolverPlusPlusSampler(bool clipDenoised = true) : ISample
                 {
                     // D = (1 + 1/(2r)) x̂_0 − 1/(2r) x̂_0,prev with r = h_prev/h.
                     double halfInverseR = h / (2 * previousH);
-                    d = x0 * (1 + halfInverseR) - previousX0 * halfInverseR;
+                    d = Scaled.By(x0, 1 + halfInverseR) - Scaled.By(previousX0, halfInverseR);
                 }
-                var next = x * (sigmaT / sigmaS) + d * (alphaT * OneMinusExpNegative(h));
+                var next = Scaled.By(x, sigmaT / sigmaS) + Scaled.By(d, alphaT * OneMinusExpNegative(h));
 
                 previousX0?.Dispose();
                 previousX0 = x0.MoveToOuterDisposeScope();

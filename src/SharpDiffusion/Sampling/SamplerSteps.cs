@@ -58,13 +58,13 @@ internal static class SamplerSteps
     /// <summary>x̂_0 = (x_t − √(1−ᾱ) ε̂)/√ᾱ (Ho et al. 2020, eq. 4 solved for x_0), clipped to [−1, 1] on request.</summary>
     public static Tensor PredictX0(Tensor x, Tensor eps, double alphaBar, bool clip)
     {
-        var x0 = x * (1 / Math.Sqrt(alphaBar)) - eps * Math.Sqrt((1 - alphaBar) / alphaBar);
-        return clip ? x0.clamp(-1.0, 1.0) : x0;
+        var x0 = Scaled.By(x, 1 / Math.Sqrt(alphaBar)) - Scaled.By(eps, Math.Sqrt((1 - alphaBar) / alphaBar));
+        return clip ? x0.clamp(Scaled.MinusOne, Scaled.One) : x0;
     }
 
     /// <summary>ε̂ consistent with a (clipped) x̂_0: (x_t − √ᾱ x̂_0)/√(1−ᾱ).</summary>
     public static Tensor EpsFromX0(Tensor x, Tensor x0, double alphaBar) =>
-        (x - x0 * Math.Sqrt(alphaBar)) * (1 / Math.Sqrt(1 - alphaBar));
+        Scaled.By(x - Scaled.By(x0, Math.Sqrt(alphaBar)), 1 / Math.Sqrt(1 - alphaBar));
 
     /// <summary>Fresh per-sample noise shaped and typed like x.</summary>
     public static Tensor Noise(SampleNoise noise, Tensor x) => noise.Next(x.shape[1..]).to(x.dtype, x.device);

@@ -29,6 +29,7 @@ internal static class CliRunner
     [
         "--device", "cpu", "--set", "data.image_size=8", "--set", "data.synthetic_count=16", "--set", "model.dim=8",
         "--set", "model.dim_mults=[1,2]", "--set", "model.res_blocks=1", "--set", "model.attention_resolutions=[]", "--set", "model.groups=4",
+        "--set", "model.class_conditional=false", // the demo config is class-conditional; tests opt in where they need it
         "--set", "training.batch_size=2", "--set", "training.sample_steps=2", "--set", "training.sample_count=4", "--set", "training.log_every=1",
     ];
 }
