@@ -15,9 +15,9 @@ for s in "${settings[@]}"; do
   "$root/ddpm" eval --run "$run" --n "$n" --sampler "$sampler" --steps "$steps" --guidance "$guidance" --metrics fid,kid --device cpu
 done
 echo
-echo "| sampler | steps (network evaluations) | FD-ResNet18 | KID × 1000 | sampling s/image |"
+echo "| sampler | steps (network evaluations) | FD-ResNet18 | KID (mean ± std) | sampling s/image |"
 echo "|---|---|---|---|---|"
 jq -r --argjson n "$n" --argjson g "$guidance" '
   .entries | map(select(.n == $n and .guidance == $g)) | sort_by(-.steps)[] |
-  "| \(.sampler) | \(.steps) | \(.fd * 100 | round / 100) | \(.kid_mean * 1e6 | round / 1000) ± \(.kid_std * 1e6 | round / 1000) | \(.sampling_seconds / .n * 1000 | round / 1000) |"' \
+  "| \(.sampler) | \(.steps) | \(.fd * 100 | round / 100) | \(.kid_mean * 1000 | round / 1000) ± \(.kid_std * 1000 | round / 1000) | \(.sampling_seconds / .n * 1000 | round / 1000) |"' \
   "$run/evaluation_results.json"
