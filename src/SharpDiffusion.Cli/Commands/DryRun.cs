@@ -16,13 +16,8 @@ internal static class DryRun
     public static void Print(RunConfig config)
     {
         NativeRuntime.Initialize(DeviceKind.Cpu);
-        if (config.Model.ClassConditional && config.Model.NumClasses == 0)
-        {
-            // The class embedding's size depends on the data; a folder's classes are only known once it is read.
-            var known = DatasetLoader.KnownClassNames(config.Data.Source);
-            config = config with { Model = config.Model with { NumClasses = known?.Count ?? 1 } };
-            if (known is null) AnsiConsole.MarkupLine("note: counted with 1 class; each class of the data adds 4·dim class-embedding parameters");
-        }
+        config = ClassCountWithoutData.Apply(config, out bool guessed);
+        if (guessed) AnsiConsole.MarkupLine("note: counted with 1 class; each class of the data adds 4·dim class-embedding parameters");
         AnsiConsole.WriteLine(ConfigJson.Serialize(config));
         var table = new Table().AddColumns("model", "image", "parameters");
         table.AddRow("this config", $"{config.Data.ImageSize}×{config.Data.ImageSize}×{config.Data.Channels}", Count(config.Model, config.Data.Channels, config.Data.ImageSize));

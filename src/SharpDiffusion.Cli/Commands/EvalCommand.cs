@@ -25,7 +25,7 @@ internal sealed class EvalCommand : Command
     private readonly Option<string> _checkpoints = new("--checkpoints") { HelpName = "latest|all|STEP,...", Description = "Which checkpoints; 'all' gives metric-versus-step curves.", DefaultValueFactory = _ => "latest" };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Samples per checkpoint. Default 2500, the reference protocol.", DefaultValueFactory = _ => EvalSettings.ReferenceSamples };
     private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fid,is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
-    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim or dpm-solver++. Default ddim, the reference protocol.", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim, dpm-solver++ or unipc. Default ddim, the reference protocol.", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default 250, the reference protocol (DDIM 250).", DefaultValueFactory = _ => EvalSettings.ReferenceSteps };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass (sampling and extraction).", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };

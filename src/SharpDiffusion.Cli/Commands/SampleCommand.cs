@@ -16,8 +16,8 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string?> _checkpoint = new("--checkpoint") { HelpName = "FILE", Description = "Checkpoint to sample from. Default: the run's latest." };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
-    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim or dpm-solver++.", DefaultValueFactory = _ => "ddim" };
-    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Network evaluations (timesteps). Default: 50 (ddim, dpm-solver++: 20), or T for ddpm." };
+    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim, dpm-solver++ or unipc.", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Network evaluations (timesteps). Default: 50 for ddim, 20 for dpm-solver++ and unipc, T for ddpm." };
     private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = "Timesteps visited: auto (log-snr for dpm-solver++, else leading), leading, trailing, quadratic, log-snr.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
@@ -57,7 +57,7 @@ internal sealed class SampleCommand : Command
         using var model = loaded.Model;
         var meta = loaded.Metadata;
 
-        int steps = settings.Steps ?? settings.Sampler switch { "ddpm" => meta.Config.Diffusion.Timesteps, "dpm-solver++" => 20, _ => 50 };
+        int steps = settings.Steps ?? settings.Sampler switch { "ddpm" => meta.Config.Diffusion.Timesteps, "dpm-solver++" or "unipc" => 20, _ => 50 };
         var sampler = settings.Eta == 0 ? Samplers.Create(settings.Sampler) : Samplers.Create(settings.Sampler, settings.Eta);
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
@@ -79,7 +79,7 @@ internal sealed class SampleCommand : Command
             {
                 string path = settings.Out ?? Path.Combine(run?.SamplesDir ?? ".", $"sample-{meta.Step:D6}-{settings.Sampler}{steps}.png");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                ImageCodec.SaveGrid(unit, path);
+                ImageCodec.SaveGrid(unit, path, scale: ImageCodec.GridScale((int)unit.shape[2]));
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({settings.N} images from step {meta.Step})");
             }
         }

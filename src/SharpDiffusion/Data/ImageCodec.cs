@@ -42,25 +42,35 @@ public static class ImageCodec
     /// <summary>Columns of a grid of <paramref name="count"/> images when none are given: ⌈√count⌉, a near-square grid.</summary>
     public static int DefaultColumns(int count) => Math.Max(1, (int)Math.Ceiling(Math.Sqrt(count)));
 
+    /// <summary>Smallest side a grid tile is shown at; smaller images are enlarged by an integer factor to reach it.</summary>
+    public const int GridTileMinimum = 64;
+
+    /// <summary>The integer enlargement that brings a tile of side <paramref name="size"/> to at least <see cref="GridTileMinimum"/> px (1 from 64 up).</summary>
+    public static int GridScale(int size) => Math.Max(1, (GridTileMinimum + size - 1) / Math.Max(1, size));
+
     /// <summary>
     /// Writes a grid of images [B, C, H, W] (uint8, or float in [0, 1]) as one PNG: <paramref name="columns"/> per row
     /// (default ⌈√B⌉), <paramref name="padding"/> black pixels around and between them; the last row may be partial.
+    /// Each image is enlarged <paramref name="scale"/> times with nearest-neighbour (whole pixels, nothing invented), so
+    /// that 16×16 or 24×24 samples can be looked at; the padding is not scaled.
     /// </summary>
-    public static void SaveGrid(torch.Tensor images, string path, int? columns = null, int padding = 2)
+    public static void SaveGrid(torch.Tensor images, string path, int? columns = null, int padding = 2, int scale = 1)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.dim() != 4 || images.shape[0] == 0)
             throw new ArgumentException($"Expected images [B, C, H, W] with B ≥ 1, got shape [{string.Join(", ", images.shape)}].", nameof(images));
         ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scale, 1);
 
         using var scope = torch.NewDisposeScope();
         var count = (int)images.shape[0];
         var cols = Math.Clamp(columns ?? DefaultColumns(count), 1, count);
         var rows = (count + cols - 1) / cols;
         var channels = images.shape[1];
-        var height = (int)images.shape[2];
-        var width = (int)images.shape[3];
+        var height = (int)images.shape[2] * scale;
+        var width = (int)images.shape[3] * scale;
         var source = AsUint8(images).cpu();
+        if (scale > 1) source = source.repeat_interleave(scale, dim: 2).repeat_interleave(scale, dim: 3);
         var grid = torch.zeros([channels, padding + (rows * (height + padding)), padding + (cols * (width + padding))], torch.uint8);
         for (var i = 0; i < count; i++)
         {

@@ -40,7 +40,7 @@ public sealed class DpmSolverPlusPlusSampler(bool clipDenoised = true) : ISample
                     double halfInverseR = h / (2 * previousH);
                     d = Scaled.By(x0, 1 + halfInverseR) - Scaled.By(previousX0, halfInverseR);
                 }
-                var next = Scaled.By(x, sigmaT / sigmaS) + Scaled.By(d, alphaT * OneMinusExpNegative(h));
+                var next = Scaled.By(x, sigmaT / sigmaS) + Scaled.By(d, -alphaT * Phi.ExpMinusOne(-h));
 
                 previousX0?.Dispose();
                 previousX0 = x0.MoveToOuterDisposeScope();
@@ -53,7 +53,4 @@ public sealed class DpmSolverPlusPlusSampler(bool clipDenoised = true) : ISample
             previousX0?.Dispose();
         }
     }
-
-    /// <summary>1 − e^(−h) without cancellation for small h.</summary>
-    private static double OneMinusExpNegative(double h) => h < 1e-5 ? h - h * h / 2 + h * h * h / 6 : 1 - Math.Exp(-h);
 }

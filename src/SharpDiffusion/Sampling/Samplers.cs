@@ -5,7 +5,7 @@ namespace SharpDiffusion.Sampling;
 /// <summary>The sampler registry: the one place a sampler is picked by name.</summary>
 public static class Samplers
 {
-    public static IReadOnlyList<string> Names { get; } = new ReadOnlyCollection<string>(["ddpm", "ddim", "dpm-solver++"]);
+    public static IReadOnlyList<string> Names { get; } = new ReadOnlyCollection<string>(["ddpm", "ddim", "dpm-solver++", "unipc"]);
 
     /// <summary>
     /// Creates a sampler by name (case-insensitive). <paramref name="eta"/> applies only to ddim and
@@ -25,6 +25,7 @@ public static class Samplers
             "ddpm" => new DdpmSampler(largeVariance, clipDenoised),
             "ddim" => new DdimSampler(eta, clipDenoised),
             "dpm-solver++" => new DpmSolverPlusPlusSampler(clipDenoised),
+            "unipc" => new UniPcSampler(clipDenoised),
             _ => throw new ArgumentException($"Unknown sampler '{name}'; use one of: {string.Join(", ", Names)}.", nameof(name)),
         };
     }

@@ -5,9 +5,9 @@ public static class TimestepSpacings
 {
     public static IReadOnlyList<string> Names { get; } = ["leading", "trailing", "quadratic", "log-snr"];
 
-    /// <summary>DPM-Solver++ is accurate only with log-SNR-uniform steps (docs/sampling.md); DDPM and DDIM use DDIM's uniform skip.</summary>
+    /// <summary>The λ-space solvers (DPM-Solver++, UniPC) are accurate only with log-SNR-uniform steps (docs/sampling.md); DDPM and DDIM use DDIM's uniform skip.</summary>
     public static TimestepSpacing DefaultFor(string sampler) =>
-        sampler == "dpm-solver++" ? TimestepSpacing.LogSnrUniform : TimestepSpacing.Leading;
+        sampler is "dpm-solver++" or "unipc" ? TimestepSpacing.LogSnrUniform : TimestepSpacing.Leading;
 
     /// <summary>Parses a name from <see cref="Names"/>; "auto" means <see cref="DefaultFor"/>.</summary>
     public static TimestepSpacing Parse(string name, string sampler) => name switch

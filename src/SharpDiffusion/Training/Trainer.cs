@@ -208,7 +208,7 @@ public sealed class Trainer
         using var unit = images.add(1).div(2);
         string path = _run.SampleGridPath(step);
         Directory.CreateDirectory(_run.SamplesDir);
-        ImageCodec.SaveGrid(unit, path);
+        ImageCodec.SaveGrid(unit, path, scale: ImageCodec.GridScale((int)unit.shape[2]));
         SampleGridWritten?.Invoke(step, path);
         Message?.Invoke($"samples {Path.GetFileName(path)}");
     }

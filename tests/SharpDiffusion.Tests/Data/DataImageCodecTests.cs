@@ -266,4 +266,33 @@ public sealed class DataImageCodecTests : IDisposable
         Assert.Equal(0, bitmap.GetPixel(0, 0).Red); // padding
         Assert.Equal(0, bitmap.GetPixel(1 + 10 + 2, 1 + 5 + 2).Red); // the sixth cell stays empty
     }
+
+    [Fact]
+    public void SaveGrid_Scale3_RepeatsEachPixelInA3x3BlockAndKeepsPadding()
+    {
+        // One 2×2 image with four different grey levels; at scale 3 each becomes a 3×3 block inside a 2-pixel border.
+        using var image = torch.tensor(new byte[] { 10, 20, 30, 40 }).view(1, 1, 2, 2).expand(1, 3, 2, 2).contiguous();
+        var path = _folder.Combine("grid-scaled.png");
+
+        ImageCodec.SaveGrid(image, path, padding: 2, scale: 3);
+
+        using var bitmap = SKBitmap.Decode(path);
+        Assert.Equal(2 + 6 + 2, bitmap.Width);
+        Assert.Equal(2 + 6 + 2, bitmap.Height);
+        byte[] levels = [10, 20, 30, 40];
+        for (var y = 0; y < 6; y++)
+        for (var x = 0; x < 6; x++)
+            Assert.Equal(levels[(y / 3 * 2) + (x / 3)], bitmap.GetPixel(2 + x, 2 + y).Red);
+        Assert.Equal(0, bitmap.GetPixel(1, 1).Red);
+    }
+
+    [Theory]
+    [InlineData(16, 4)]
+    [InlineData(24, 3)]
+    [InlineData(28, 3)]
+    [InlineData(32, 2)]
+    [InlineData(64, 1)]
+    [InlineData(128, 1)]
+    public void GridScale_EnlargesSmallTilesToAtLeast64Pixels(int size, int expected) =>
+        Assert.Equal(expected, ImageCodec.GridScale(size));
 }

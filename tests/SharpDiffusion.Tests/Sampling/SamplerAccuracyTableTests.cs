@@ -40,6 +40,12 @@ public class SamplerAccuracyTableTests(ITestOutputHelper output)
         { "dpm-solver++", TimestepSpacing.Leading, 20, 0.1135 },
         { "dpm-solver++", TimestepSpacing.Trailing, 10, -0.0952 },
         { "dpm-solver++", TimestepSpacing.Trailing, 20, -0.0218 },
+        { "dpm-solver++", TimestepSpacing.LogSnrUniform, 40, 0.0018 },
+        { "unipc", TimestepSpacing.LogSnrUniform, 5, -0.0875 },
+        { "unipc", TimestepSpacing.LogSnrUniform, 10, 0.0254 },
+        { "unipc", TimestepSpacing.LogSnrUniform, 20, 0.0047 },
+        { "unipc", TimestepSpacing.LogSnrUniform, 40, 0.0005 },
+        { "unipc", TimestepSpacing.LogSnrUniform, 50, 0.0002 },
     };
 
     [Theory]

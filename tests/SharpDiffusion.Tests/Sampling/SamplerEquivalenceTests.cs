@@ -43,11 +43,23 @@ public class SamplerEquivalenceTests
     }
 
     [Fact]
+    public void UniPc_TwoSteps_EqualsDdim()
+    {
+        // Two steps: one first-order predictor step (DDIM's update) and the final step to x̂₀ at the uncorrected point,
+        // so no correction can show. With five steps three points are corrected and UniPC must differ from DPM-Solver++.
+        using var scope = NewDisposeScope();
+        var two = Timesteps.Create(TimestepSpacing.LogSnrUniform, 2, Schedule);
+        Assert.True(Run(new UniPcSampler(false), two).allclose(Run(new DdimSampler(0, false), two), rtol: 1e-4, atol: 1e-5));
+        var five = Timesteps.Create(TimestepSpacing.LogSnrUniform, 5, Schedule);
+        Assert.False(Run(new UniPcSampler(false), five).allclose(Run(new DpmSolverPlusPlusSampler(false), five), rtol: 1e-3, atol: 1e-3));
+    }
+
+    [Fact]
     public void DeterministicSamplers_IgnoreTheNoiseSeed()
     {
         using var scope = NewDisposeScope();
         var timesteps = Timesteps.Create(TimestepSpacing.LogSnrUniform, 6, Schedule);
-        foreach (var sampler in new ISampler[] { new DdimSampler(0), new DpmSolverPlusPlusSampler() })
+        foreach (var sampler in new ISampler[] { new DdimSampler(0), new DpmSolverPlusPlusSampler(), new UniPcSampler() })
         {
             var xT = new SampleNoise(1, 0, 16, CPU).Next([1]);
             var a = sampler.Sample(Mixture, xT, timesteps, Schedule, new SampleNoise(1, 0, 16, CPU));

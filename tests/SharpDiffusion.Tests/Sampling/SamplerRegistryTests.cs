@@ -7,7 +7,7 @@ public class SamplerRegistryTests
     [Fact]
     public void Create_EveryName_GivesASamplerOfThatName()
     {
-        Assert.Equal(["ddpm", "ddim", "dpm-solver++"], Samplers.Names);
+        Assert.Equal(["ddpm", "ddim", "dpm-solver++", "unipc"], Samplers.Names);
         foreach (string name in Samplers.Names) Assert.Equal(name, Samplers.Create(name).Name);
         Assert.Equal("ddim", Samplers.Create("DDIM").Name);
     }
@@ -20,13 +20,14 @@ public class SamplerRegistryTests
         Assert.False(ddpm.ClipDenoised);
         Assert.Equal(0.5, Assert.IsType<DdimSampler>(Samplers.Create("ddim", eta: 0.5)).Eta);
         Assert.True(Assert.IsType<DpmSolverPlusPlusSampler>(Samplers.Create("dpm-solver++")).ClipDenoised);
+        Assert.False(Assert.IsType<UniPcSampler>(Samplers.Create("unipc", clipDenoised: false)).ClipDenoised);
     }
 
     [Fact]
     public void Create_UnknownName_ListsTheValidOnes()
     {
         var ex = Assert.Throws<ArgumentException>(() => Samplers.Create("euler"));
-        Assert.Contains("ddpm, ddim, dpm-solver++", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ddpm, ddim, dpm-solver++, unipc", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -34,6 +35,7 @@ public class SamplerRegistryTests
     {
         Assert.Throws<ArgumentException>(() => Samplers.Create("ddpm", eta: 0.3));
         Assert.Throws<ArgumentException>(() => Samplers.Create("dpm-solver++", eta: 1));
+        Assert.Throws<ArgumentException>(() => Samplers.Create("unipc", largeVariance: true));
         Assert.Throws<ArgumentException>(() => Samplers.Create("ddim", largeVariance: true));
     }
 

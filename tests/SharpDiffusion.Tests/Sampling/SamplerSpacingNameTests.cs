@@ -6,6 +6,7 @@ public class SamplerSpacingNameTests
 {
     [Theory]
     [InlineData("auto", "dpm-solver++", TimestepSpacing.LogSnrUniform)]
+    [InlineData("auto", "unipc", TimestepSpacing.LogSnrUniform)]
     [InlineData("auto", "ddim", TimestepSpacing.Leading)]
     [InlineData("auto", "ddpm", TimestepSpacing.Leading)]
     [InlineData("trailing", "dpm-solver++", TimestepSpacing.Trailing)]

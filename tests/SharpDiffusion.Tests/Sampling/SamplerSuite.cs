@@ -231,3 +231,25 @@ public class SamplerSuiteDpmSolver10 : SamplerSuite
     protected override int[] ConvergenceSteps => [5, 10, 20];
     protected override bool Deterministic => true;
 }
+
+/// <summary>UniPC-2 at 20 log-SNR-uniform steps; measured std error 0.0047.</summary>
+public class SamplerSuiteUniPc20 : SamplerSuite
+{
+    protected override ISampler CreateSampler(bool clipDenoised) => new UniPcSampler(clipDenoised);
+    protected override TimestepSpacing Spacing => TimestepSpacing.LogSnrUniform;
+    protected override int ReferenceSteps => 20;
+    protected override double DiscretisationAllowance => 0.008;
+    protected override int[] ConvergenceSteps => [5, 10, 20, 40, 80];
+    protected override bool Deterministic => true;
+}
+
+/// <summary>UniPC-2 at 10 log-SNR-uniform steps; measured std error 0.025.</summary>
+public class SamplerSuiteUniPc10 : SamplerSuite
+{
+    protected override ISampler CreateSampler(bool clipDenoised) => new UniPcSampler(clipDenoised);
+    protected override TimestepSpacing Spacing => TimestepSpacing.LogSnrUniform;
+    protected override int ReferenceSteps => 10;
+    protected override double DiscretisationAllowance => 0.035;
+    protected override int[] ConvergenceSteps => [5, 10, 20];
+    protected override bool Deterministic => true;
+}
