@@ -18,11 +18,11 @@ internal sealed class SampleCommand : Command
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim, dpm-solver++ or unipc.", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Network evaluations (timesteps). Default: 50 for ddim, 20 for dpm-solver++ and unipc, T for ddpm." };
-    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = "Timesteps visited: auto (log-snr for dpm-solver++, else leading), leading, trailing, quadratic, log-snr.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = "Timesteps visited: auto (log-snr for dpm-solver++ and unipc, else leading), leading, trailing, quadratic, log-snr.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
-    private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate, or 'all' for one row per class (class-conditional runs only)." };
-    private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Classifier-free guidance weight w (with --class)." };
+    private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate; 'all' (the default for a class-conditional run) gives one row per class, 'none' the unconditional (null-class) branch." };
+    private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Classifier-free guidance weight w (class-conditional runs; 0 uses the conditional branch alone)." };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
     private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Use the trained weights instead of the EMA weights." };
@@ -61,8 +61,11 @@ internal sealed class SampleCommand : Command
         var sampler = settings.Eta == 0 ? Samplers.Create(settings.Sampler) : Samplers.Create(settings.Sampler, settings.Eta);
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
-        var labels = settings.Class is null ? null : ClassLabels(settings.Class, settings.N, meta);
-        if (settings.Guidance != 0 && labels is null) throw new UsageException("--guidance needs --class NAME (or --class all).");
+        var labels = ClassLabels(settings.Class, settings.N, meta);
+        if (settings.Guidance != 0 && labels is null)
+            throw new UsageException(meta.Config.Model.ClassConditional
+                ? "--guidance needs class labels; drop --class none or name a class."
+                : "this run was trained without classes, so --guidance cannot be used; train with --set model.class_conditional=true.");
         var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels, settings.Guidance);
 
         Tensor images = null!;
@@ -97,14 +100,23 @@ internal sealed class SampleCommand : Command
         AnsiConsole.MarkupLine($"wrote {unit.shape[0]} images to {Markup.Escape(dir)}");
     }
 
-    /// <summary>The label of each of the <paramref name="count"/> images: one named class, or with "all" one class per grid row.</summary>
-    private static long[] ClassLabels(string name, int count, CheckpointMetadata meta)
+    /// <summary>
+    /// The label of each of the <paramref name="count"/> images: one named class, or with "all" one class per grid row; null
+    /// for an unconditional run or "none". A class-conditional run defaults to "all": its null-class branch saw only the
+    /// dropped-out labels in training (10% by default), so the classes in turn give the better picture of what it learned.
+    /// </summary>
+    private static long[]? ClassLabels(string? name, int count, CheckpointMetadata meta)
     {
         if (!meta.Config.Model.ClassConditional)
+        {
+            if (name is null) return null;
             throw new UsageException("this run was trained without classes, so --class cannot be used; train with --set model.class_conditional=true.");
+        }
+        name ??= "all";
+        if (string.Equals(name, "none", StringComparison.OrdinalIgnoreCase)) return null;
         if (string.Equals(name, "all", StringComparison.OrdinalIgnoreCase)) return ClassRows.Labels(count, meta.Config.Model.NumClasses);
         int index = meta.ClassNames.ToList().FindIndex(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
-        if (index < 0) throw new UsageException($"unknown class '{name}'; this run knows: {string.Join(", ", meta.ClassNames)} (or all).");
+        if (index < 0) throw new UsageException($"unknown class '{name}'; this run knows: {string.Join(", ", meta.ClassNames)} (or all, none).");
         return Enumerable.Repeat((long)index, count).ToArray();
     }
 }

@@ -34,7 +34,7 @@ public sealed class UniPcSampler(bool clipDenoised = true) : ISampler
                 var start = previous is null ? x : Correct(previous, beforePrevious, here, x0);
                 var target = LogSnr.At(schedule.AlphaBar(next));
                 // UniP-2 (= DPM-Solver++(2M)); first order on the first step.
-                var predicted = Step(start, here, target, x0, previous is null ? null : Slope(previous, here, target, x0, previous.X0));
+                var predicted = Step(start, here, target, x0, previous is null ? null : Slope(previous, here, target, x0));
 
                 beforePrevious?.Dispose();
                 beforePrevious = previous;
@@ -79,10 +79,10 @@ public sealed class UniPcSampler(bool clipDenoised = true) : ISampler
     }
 
     /// <summary>The second-order term ρ·D1 of UniP-2 with ρ = ½ (the paper's choice for order 2), from the x̂₀ at the previous point.</summary>
-    private static Tensor Slope(Point previous, LogSnr here, LogSnr target, Tensor x0Here, Tensor x0Previous)
+    private static Tensor Slope(Point previous, LogSnr here, LogSnr target, Tensor x0Here)
     {
         double r = (previous.Snr.Lambda - here.Lambda) / (target.Lambda - here.Lambda);
-        return Scaled.By(x0Previous - x0Here, 0.5 / r);
+        return Scaled.By(previous.X0 - x0Here, 0.5 / r);
     }
 
     /// <summary>x_t = σ_t/σ_s x_s − α_t φ₁ x̂₀ − α_t B(h) ρ·D1 (B(h) = φ₁ = e^(−h) − 1).</summary>

@@ -89,7 +89,7 @@ public sealed class CliBadInputTests : IDisposable
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--sampler", "euler"), "euler");
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--class", "circle"), "without classes");
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--steps", "5000"), "5000");
-        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--guidance", "2"), "--guidance needs --class");
+        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--guidance", "2"), "without classes, so --guidance");
 
         string damaged = Path.Combine(run, "checkpoints", "step-000001.ckpt");
         byte[] bytes = File.ReadAllBytes(damaged);
@@ -109,7 +109,18 @@ public sealed class CliBadInputTests : IDisposable
         Assert.True(File.Exists(all));
         Assert.Equal(0, CliRunner.Run("sample", "--run", run, "--n", "2", "--steps", "2", "--class", "STAR", "--out", Path.Combine(_dir, "star.png")).ExitCode);
 
-        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--class", "hexagon"), "circle, square, triangle, plus, star (or all)");
+        // Without --class a conditional run samples the classes in turn: the same images as --class all.
+        string byDefault = Path.Combine(_dir, "default.png");
+        Assert.Equal(0, CliRunner.Run("sample", "--run", run, "--n", "6", "--steps", "2", "--out", byDefault).ExitCode);
+        string allUnguided = Path.Combine(_dir, "all-unguided.png");
+        Assert.Equal(0, CliRunner.Run("sample", "--run", run, "--n", "6", "--steps", "2", "--class", "all", "--out", allUnguided).ExitCode);
+        Assert.Equal(File.ReadAllBytes(allUnguided), File.ReadAllBytes(byDefault));
+        string none = Path.Combine(_dir, "none.png");
+        Assert.Equal(0, CliRunner.Run("sample", "--run", run, "--n", "6", "--steps", "2", "--class", "none", "--out", none).ExitCode);
+        Assert.NotEqual(File.ReadAllBytes(allUnguided), File.ReadAllBytes(none));
+
+        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--class", "none", "--guidance", "2"), "--guidance needs class labels");
+        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--class", "hexagon"), "circle, square, triangle, plus, star (or all, none)");
         AssertOneLineError(CliRunner.Run("train", "--out", Path.Combine(_dir, "neg"), "--set", "training.sample_guidance=-1"), "training.sample_guidance");
     }
 }

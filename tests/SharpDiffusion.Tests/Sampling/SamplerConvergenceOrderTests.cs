@@ -2,17 +2,16 @@ using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Sampling;
 using Xunit.Abstractions;
-using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Sampling;
 
 /// <summary>
 /// The observed order of convergence p = log₂(e(n)/e(2n)) of each deterministic sampler, from its exact std error on
-/// Gaussian data (measured as in <see cref="SamplerSuite"/>: the output is affine in x_T, so two runs give it exactly).
-/// Expected: DDIM is first order (Song et al. 2021: the Euler method of the probability-flow ODE), DPM-Solver++(2M) second
-/// (Lu et al. 2022) and UniPC-2 third (Zhao et al. 2023: the corrector UniC raises the predictor's order by one).
-/// Step counts are past the pre-asymptotic range where the error changes sign (docs/sampling.md) and below 50 → 100,
-/// where UniPC's error (4·10⁻⁵ at 100 steps) nears the floor set by the prior mismatch at t = T−1.
+/// Gaussian data (<see cref="ExactGaussianError"/>). Expected: DDIM first order (Song et al. 2021: the Euler method of
+/// the probability-flow ODE), DPM-Solver++(2M) second (Lu et al. 2022) and UniPC-2 third (Zhao et al. 2023: the
+/// corrector UniC raises the predictor's order by one). Step counts are past the pre-asymptotic range where the error
+/// changes sign (docs/sampling.md) and below 50 → 100, where UniPC's error (4·10⁻⁵ at 100 steps) nears the floor set by
+/// the prior mismatch at t = T−1.
 /// </summary>
 public class SamplerConvergenceOrderTests(ITestOutputHelper output)
 {
@@ -34,11 +33,6 @@ public class SamplerConvergenceOrderTests(ITestOutputHelper output)
         Assert.InRange(order, minOrder, maxOrder);
     }
 
-    private static double StdError(string name, TimestepSpacing spacing, int steps)
-    {
-        using var scope = NewDisposeScope();
-        var x = Samplers.Create(name, clipDenoised: false).Sample(Data.Denoiser(Schedule), tensor(new double[] { 0, 1 }).reshape(2, 1),
-            Timesteps.Create(spacing, steps, Schedule), Schedule, new SampleNoise(0, 0, 2, CPU)).to(ScalarType.Float64);
-        return Math.Abs(Math.Abs((x[1, 0] - x[0, 0]).item<double>()) - Data.Std);
-    }
+    private static double StdError(string name, TimestepSpacing spacing, int steps) =>
+        Math.Abs(ExactGaussianError.Of(Samplers.Create(name, clipDenoised: false), Data, Schedule, spacing, steps).Std);
 }

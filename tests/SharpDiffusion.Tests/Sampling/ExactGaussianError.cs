@@ -1,0 +1,25 @@
+using SharpDiffusion.Diffusion;
+using SharpDiffusion.Sampling;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Tests.Sampling;
+
+/// <summary>
+/// The exact error of a deterministic sampler on Gaussian data. Without clipping its output is affine in x_T,
+/// x₀ = a·x_T + b, so it is exactly N(b, a²): two runs (x_T = 0 and 1, in float64) give the mean and std errors with no
+/// Monte-Carlo noise.
+/// </summary>
+public static class ExactGaussianError
+{
+    /// <summary>(b − μ, |a| − s) of <paramref name="sampler"/> (created without clipping) on <paramref name="data"/>.</summary>
+    public static (double Mean, double Std) Of(ISampler sampler, SamplerAnalyticData data, NoiseSchedule schedule, TimestepSpacing spacing, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        ArgumentNullException.ThrowIfNull(data);
+        using var scope = NewDisposeScope();
+        var x = sampler.Sample(data.Denoiser(schedule), tensor(new double[] { 0, 1 }).reshape(2, 1), Timesteps.Create(spacing, steps, schedule),
+            schedule, new SampleNoise(0, 0, 2, CPU)).to(ScalarType.Float64);
+        double offset = x[0, 0].item<double>(), slope = (x[1, 0] - x[0, 0]).item<double>();
+        return (offset - data.Mean, Math.Abs(slope) - data.Std);
+    }
+}
