@@ -1,6 +1,5 @@
 using System.Globalization;
 using SharpDiffusion.Config;
-using SharpDiffusion.Data;
 using SharpDiffusion.Models;
 using SharpDiffusion.Runtime;
 using Spectre.Console;
