@@ -30,15 +30,17 @@ public static class ImageGenerator
             var noise = new SampleNoise(request.Seed, first, count, device);
             var xT = noise.Next([model.Channels, model.ImageSize, model.ImageSize]);
             var batchLabels = request.Labels is { } labels ? tensor(labels.Skip(first).Take(count).ToArray(), device: device) : null;
+            // An unconditional sample of a class-conditional model asks for the null class; made once per batch, not per step.
+            var nullLabels = model.Config.ClassConditional ? full(count, nullLabel, ScalarType.Int64, device) : null;
             Denoiser denoiser = (batchLabels, request.Guidance) switch
             {
                 // w = 0 is the plain conditional model: no unconditional branch, so half the network evaluations.
                 (not null, 0) => Denoisers.FromModel((x, t) => model.forward(x, t, batchLabels), diffusion),
                 (not null, _) => Denoisers.Guided((x, t, y) => model.forward(x, t, y), diffusion, batchLabels, nullLabel, request.Guidance),
-                _ => Denoisers.FromModel((x, t) => model.forward(x, t, model.Config.ClassConditional ? full(x.shape[0], nullLabel, ScalarType.Int64, device) : null), diffusion),
+                _ => Denoisers.FromModel((x, t) => model.forward(x, t, nullLabels), diffusion),
             };
             var images = request.Sampler.Sample(denoiser, xT, request.Timesteps, diffusion.Schedule, noise);
-            batches.Add(images.clamp(-1, 1).cpu().MoveToOuterDisposeScope());
+            batches.Add(images.clamp(Scaled.MinusOne, Scaled.One).cpu().MoveToOuterDisposeScope());
             progress?.Invoke(first + count, request.Count);
         }
         var all = cat(batches, 0);

@@ -15,6 +15,7 @@ public sealed class FusedUpdate : IParameterUpdate
 {
     private readonly UNet _model;
     private readonly FlatParameters _parameters;
+    private readonly Tensor[] _gradients;
     private readonly FusedAdam _optimizer;
     private readonly FusedExponentialMovingAverage _ema;
     private readonly LowPrecisionCopy? _lowPrecision;
@@ -28,6 +29,7 @@ public sealed class FusedUpdate : IParameterUpdate
         var t = training;
         _model = model;
         _parameters = new FlatParameters(model, withGradients: true);
+        _gradients = _parameters.Groups.Select(g => g.Gradients!).ToArray(); // fixed buffers: gathered once, not per step
         _optimizer = new FusedAdam(_parameters, t.Lr, t.AdamBeta1, t.AdamBeta2, eps: 1e-8, t.WeightDecay, decoupled: t.Optimizer == OptimizerKind.FusedAdamw);
         _ema = new FusedExponentialMovingAverage(_parameters, ema, t.EmaDecay, t.EmaEvery, emaStart);
         _lowPrecision = lowPrecisionModel is null ? null : new LowPrecisionCopy(_parameters, lowPrecisionModel);
@@ -48,7 +50,7 @@ public sealed class FusedUpdate : IParameterUpdate
     public Tensor Apply(int stepNumber, Action<string>? phaseEnded = null)
     {
         _lowPrecision?.CopyGradientsToMaster();
-        var finite = DeviceGradientClip.Clip(_parameters.Groups.Select(g => g.Gradients!).ToArray(), _gradClip);
+        var finite = DeviceGradientClip.Clip(_gradients, _gradClip);
         phaseEnded?.Invoke(StepPhases.Clip);
         _optimizer.Step(finite);
         phaseEnded?.Invoke(StepPhases.Optimizer);
