@@ -78,7 +78,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
             throw new UsageException($"--steps {settings.Steps} is more than the run's {metadata.Config.Diffusion.Timesteps} diffusion timesteps.");
         if (settings.Guidance != 0 && !metadata.Config.Model.ClassConditional)
             throw new UsageException("--guidance needs a class-conditional run; this one was trained without classes.");
-        var sampler = Samplers.Create(settings.Sampler);
+        var sampler = new SamplerChoice(settings.Sampler);
+        sampler.Create(clipDenoised: true); // an unknown name fails here, before the real set is read
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);
         using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device);
         var identity = ReferenceFeatureCache.ExtractorIdentity(extractor, spec == "inception" ? settings.InceptionWeights : null);
@@ -113,7 +114,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         return 0;
     }
 
-    private EvaluationEntry EvaluateCheckpoint(RunDirectory run, int step, string path, ISampler sampler, IReadOnlyList<string> metrics, IFeatureExtractor extractor,
+    private EvaluationEntry EvaluateCheckpoint(RunDirectory run, int step, string path, SamplerChoice sampler, IReadOnlyList<string> metrics, IFeatureExtractor extractor,
         string identity, string key, ImageDataset real, Tensor realFeatures, Device device)
     {
         var watch = Stopwatch.StartNew();
@@ -125,8 +126,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var diffusion = new GaussianDiffusion(config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.DefaultFor(settings.Sampler), settings.Steps, diffusion.Schedule);
         // A class-conditional model is scored on a class-balanced sample (image i has class i mod K), like its training set.
-        var labels = config.Model.ClassConditional ? Enumerable.Range(0, settings.N).Select(i => (long)(i % config.Model.NumClasses)).ToArray() : null;
-        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels, settings.Guidance);
+        var classes = model.Accepts.HasClasses ? new ClassLabelSource([.. Enumerable.Range(0, settings.N).Select(i => (long)(i % model.Accepts.Classes))]) : null;
+        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, classes, settings.Guidance);
         var samplingWatch = Stopwatch.StartNew();
         using var samples = EvalProgress.Run($"step {step}: {settings.Sampler} {settings.Steps} steps", settings.N,
             p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done)));

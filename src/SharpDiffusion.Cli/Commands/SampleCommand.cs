@@ -58,7 +58,8 @@ internal sealed class SampleCommand : Command
         var meta = loaded.Metadata;
 
         int steps = settings.Steps ?? settings.Sampler switch { "ddpm" => meta.Config.Diffusion.Timesteps, "dpm-solver++" or "unipc" => 20, _ => 50 };
-        var sampler = settings.Eta == 0 ? Samplers.Create(settings.Sampler) : Samplers.Create(settings.Sampler, settings.Eta);
+        var sampler = new SamplerChoice(settings.Sampler, settings.Eta);
+        sampler.Create(model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
         var labels = ClassLabels(settings.Class, settings.N, meta);
@@ -66,7 +67,7 @@ internal sealed class SampleCommand : Command
             throw new UsageException(meta.Config.Model.ClassConditional
                 ? "--guidance needs class labels; drop --class none or name a class."
                 : "this run was trained without classes, so --guidance cannot be used; train with --set model.class_conditional=true.");
-        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels, settings.Guidance);
+        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance);
 
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
