@@ -16,9 +16,9 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string?> _checkpoint = new("--checkpoint") { HelpName = "FILE", Description = "Checkpoint to sample from. Default: the run's latest." };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
-    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim, dpm-solver++ or unipc.", DefaultValueFactory = _ => "ddim" };
-    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Network evaluations (timesteps). Default: 50 for ddim, 20 for dpm-solver++ and unipc, T for ddpm." };
-    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = "Timesteps visited: auto (log-snr for dpm-solver++ and unipc, else leading), leading, trailing, quadratic, log-snr.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = Samplers.NameList + ".", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: {Samplers.DefaultStepsHelp}." };
+    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = $"Timesteps visited: auto ({Samplers.DefaultSpacingHelp}), {string.Join(", ", TimestepSpacings.Names)}.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
     private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate; 'all' (the default for a class-conditional run) gives one row per class, 'none' the unconditional (null-class) branch." };
@@ -57,7 +57,7 @@ internal sealed class SampleCommand : Command
         using var model = loaded.Model;
         var meta = loaded.Metadata;
 
-        int steps = settings.Steps ?? settings.Sampler switch { "ddpm" => meta.Config.Diffusion.Timesteps, "dpm-solver++" or "unipc" => 20, _ => 50 };
+        int steps = settings.Steps ?? Samplers.Find(settings.Sampler).StepsFor(meta.Config.Diffusion.Timesteps);
         var sampler = new SamplerChoice(settings.Sampler, settings.Eta);
         sampler.Create(model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
