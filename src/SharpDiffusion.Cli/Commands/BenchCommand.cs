@@ -48,7 +48,7 @@ internal sealed class BenchCommand : Command
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200); // logs keep table rows on one line
         if (device.type == DeviceType.CUDA) DeviceSync.EnableTf32(); // fp32 matmuls/convolutions on tensor cores, as PyTorch's reference does
         int batch = settings.Batch ?? (device.type == DeviceType.CUDA ? 64 : 8);
-        var baseConfig = ClassCountWithoutData.Apply(
+        var baseConfig = ClassCount.WithoutData(
             ConfigLoader.Load(settings.Config, [$"data.image_size={settings.ImageSize}", $"training.batch_size={batch}"]), out _);
 
         AnsiConsole.MarkupLine($"device {device.type.ToString().ToLowerInvariant()}, {get_num_threads()} threads, batch {batch}, {settings.ImageSize}×{settings.ImageSize}, " +

@@ -2,6 +2,7 @@ using System.Globalization;
 using SharpDiffusion.Config;
 using SharpDiffusion.Models;
 using SharpDiffusion.Runtime;
+using SharpDiffusion.Training;
 using Spectre.Console;
 
 namespace SharpDiffusion.Cli.Commands;
@@ -15,7 +16,7 @@ internal static class DryRun
     public static void Print(RunConfig config)
     {
         NativeRuntime.Initialize(DeviceKind.Cpu);
-        config = ClassCountWithoutData.Apply(config, out bool guessed);
+        config = ClassCount.WithoutData(config, out bool guessed);
         if (guessed) AnsiConsole.MarkupLine("note: counted with 1 class; each class of the data adds 4·dim class-embedding parameters");
         AnsiConsole.WriteLine(ConfigJson.Serialize(config));
         var table = new Table().AddColumns("model", "image", "parameters");

@@ -1,10 +1,19 @@
+using SharpDiffusion.Evaluation;
 using Spectre.Console;
 
 namespace SharpDiffusion.Cli.Commands;
 
-/// <summary>Spectre progress bars for the long parts of evaluation (sampling, decoding, feature extraction).</summary>
-internal static class EvalProgress
+/// <summary>Spectre progress bars for the long parts of evaluation (sampling, decoding, feature extraction), its lines on the console, and each entry to <paramref name="evaluated"/>.</summary>
+internal sealed class EvalProgress(Action<EvaluationEntry> evaluated) : IEvaluationProgress
 {
+    T IEvaluationProgress.Phase<T>(string label, long total, Func<IProgress<long>, T> work) => Run(label, total, work);
+
+    T IEvaluationProgress.CountedPhase<T>(string label, Func<IProgress<(int Done, int Total)>, T> work) => RunCounted(label, work);
+
+    public void Info(string message) => AnsiConsole.MarkupLine(Markup.Escape(message));
+
+    public void Evaluated(EvaluationEntry entry) => evaluated(entry);
+
     /// <summary>Runs <paramref name="work"/> under one bar of <paramref name="total"/> units; the work reports units done.</summary>
     public static T Run<T>(string label, long total, Func<IProgress<long>, T> work)
     {

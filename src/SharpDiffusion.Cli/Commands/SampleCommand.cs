@@ -16,9 +16,9 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string?> _checkpoint = new("--checkpoint") { HelpName = "FILE", Description = "Checkpoint to sample from. Default: the run's latest." };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
-    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim, dpm-solver++ or unipc.", DefaultValueFactory = _ => "ddim" };
-    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Network evaluations (timesteps). Default: 50 for ddim, 20 for dpm-solver++ and unipc, T for ddpm." };
-    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = "Timesteps visited: auto (log-snr for dpm-solver++ and unipc, else leading), leading, trailing, quadratic, log-snr.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = Samplers.NameList + ".", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: {Samplers.DefaultStepsHelp}." };
+    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = $"Timesteps visited: auto ({Samplers.DefaultSpacingHelp}), {string.Join(", ", TimestepSpacings.Names)}.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
     private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate; 'all' (the default for a class-conditional run) gives one row per class, 'none' the unconditional (null-class) branch." };
@@ -57,8 +57,9 @@ internal sealed class SampleCommand : Command
         using var model = loaded.Model;
         var meta = loaded.Metadata;
 
-        int steps = settings.Steps ?? settings.Sampler switch { "ddpm" => meta.Config.Diffusion.Timesteps, "dpm-solver++" or "unipc" => 20, _ => 50 };
-        var sampler = settings.Eta == 0 ? Samplers.Create(settings.Sampler) : Samplers.Create(settings.Sampler, settings.Eta);
+        int steps = settings.Steps ?? Samplers.Find(settings.Sampler).StepsFor(meta.Config.Diffusion.Timesteps);
+        var sampler = new SamplerChoice(settings.Sampler, settings.Eta);
+        sampler.Create(model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
         var labels = ClassLabels(settings.Class, settings.N, meta);
@@ -66,7 +67,7 @@ internal sealed class SampleCommand : Command
             throw new UsageException(meta.Config.Model.ClassConditional
                 ? "--guidance needs class labels; drop --class none or name a class."
                 : "this run was trained without classes, so --guidance cannot be used; train with --set model.class_conditional=true.");
-        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels, settings.Guidance);
+        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance);
 
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>

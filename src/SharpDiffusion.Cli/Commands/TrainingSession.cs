@@ -36,7 +36,7 @@ internal static class TrainingSession
         var trainer = new Trainer(config, data, run, device);
         if (settings.Resume) trainer.ThrowIfCannotResume(); // before the resource monitor's first row can touch the folder
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
-        AnsiConsole.MarkupLine($"model: {ParameterCountText(config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
+        AnsiConsole.MarkupLine($"model: {ParameterCountText(trainer.Config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
 
         using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
         TrainingTensorBoard.Attach(trainer, tensorBoard);
@@ -88,7 +88,7 @@ internal static class TrainingSession
 
     private static string ParameterCountText(RunConfig config, ImageDataset data)
     {
-        using var model = new UNet(config.Model with { NumClasses = config.Model.ClassConditional ? data.ClassNames.Count : 0 }, data.Channels, data.ImageSize);
+        using var model = new UNet(config.Model, data.Channels, data.ImageSize);
         return ParameterCount.Of(model).ToString("N0", CultureInfo.InvariantCulture);
     }
 

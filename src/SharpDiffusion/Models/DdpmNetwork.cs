@@ -23,7 +23,7 @@ internal sealed class DdpmNetwork : IUNetNetwork
     private readonly GroupNorm final_norm;
     private readonly Conv2d final_conv;
 
-    public DdpmNetwork(ModelConfig config, int channels, int imageSize)
+    public DdpmNetwork(ModelConfig config, int channels, int imageSize, ConditioningSpec conditioning)
     {
         int dim = config.Dim;
         _dim = dim;
@@ -32,8 +32,8 @@ internal sealed class DdpmNetwork : IUNetNetwork
 
         init_conv = Conv2d(channels, dim, 3, padding: 1);
         time_mlp = Sequential(("0", Linear(dim, embeddingDim)), ("1", SiLU()), ("2", Linear(embeddingDim, embeddingDim)));
-        // Index NumClasses is the null class that classifier-free guidance trains with and samples against.
-        class_emb = config.ClassConditional ? Embedding(config.NumClasses + 1, embeddingDim) : null;
+        // One row per class plus the null class (ConditioningSpec).
+        class_emb = conditioning.HasClasses ? Embedding(conditioning.ClassEmbeddingRows, embeddingDim) : null;
 
         var skipChannels = new List<long> { dim };
         long current = dim;
@@ -103,11 +103,11 @@ internal sealed class DdpmNetwork : IUNetNetwork
         }
     }
 
-    public Tensor Forward(Tensor x, Tensor t, Tensor? classLabels)
+    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices)
     {
         using var scope = NewDisposeScope();
         var embedding = time_mlp.call(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
-        if (class_emb is not null && classLabels is not null) embedding = embedding + class_emb.call(classLabels);
+        if (class_emb is not null && classIndices is not null) embedding = embedding + class_emb.call(classIndices);
 
         var h = init_conv.call(x);
         var skips = new List<Tensor> { h };

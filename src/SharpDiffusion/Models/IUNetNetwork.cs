@@ -14,6 +14,6 @@ internal interface IUNetNetwork
 
     /// <param name="x">Noisy images [B, C, H, W].</param>
     /// <param name="t">Timesteps int64 [B].</param>
-    /// <param name="classLabels">int64 [B] (the null class already filled in) when class-conditional, otherwise null.</param>
-    Tensor Forward(Tensor x, Tensor t, Tensor? classLabels);
+    /// <param name="classIndices">Class embedding rows int64 [B] (<see cref="ConditioningSpec.ClassIndices"/>) when class-conditional, otherwise null.</param>
+    Tensor Forward(Tensor x, Tensor t, Tensor? classIndices);
 }

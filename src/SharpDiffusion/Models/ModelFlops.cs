@@ -52,7 +52,7 @@ public static class ModelFlops
             var dtype = model.parameters().First().dtype;
             var x = zeros([batch, model.Channels, model.ImageSize, model.ImageSize], dtype, device);
             var t = zeros([batch], ScalarType.Int64, device);
-            model.forward(x, t, null);
+            model.forward(x, t, Conditioning.None);
         }
         finally
         {

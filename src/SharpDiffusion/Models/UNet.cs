@@ -7,9 +7,10 @@ namespace SharpDiffusion.Models;
 /// <summary>
 /// The ε-prediction U-Net. <see cref="ModelConfig.Layout"/> picks its structure: <see cref="UNetLayout.Ddpm"/> (Ho et al.
 /// 2020; <see cref="DdpmNetwork"/>) or <see cref="UNetLayout.Reference"/> (denoising-diffusion-pytorch 2.x's <c>Unet</c>;
-/// <see cref="ReferenceNetwork"/>). Parameter names of both are documented in docs/model.md.
+/// <see cref="ReferenceNetwork"/>). Parameter names of both are documented in docs/model.md. It is the pixel-space family:
+/// it denoises images in [−1, 1] and is conditioned on nothing or on class labels.
 /// </summary>
-public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
+public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffusionNetwork
 {
     // Holds the layout's modules (registered on this module by name in the constructor) and runs them.
     private readonly IUNetNetwork _network;
@@ -17,6 +18,13 @@ public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
     public ModelConfig Config { get; }
     public int Channels { get; }
     public int ImageSize { get; }
+
+    public ConditioningSpec Accepts { get; }
+
+    public long[] SampleShape => [Channels, ImageSize, ImageSize];
+
+    /// <summary>Images live in [−1, 1], so x̂₀ is clipped there.</summary>
+    public bool ClipDenoised => true;
 
     /// <param name="config">Layout, widths, depth and attention; <see cref="ModelConfig.NumClasses"/> must be set when class-conditional.</param>
     /// <param name="channels">Image channels (1 or 3).</param>
@@ -28,11 +36,12 @@ public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
         Config = config;
         Channels = channels;
         ImageSize = imageSize;
+        Accepts = ConditioningSpec.For(config);
 
         _network = config.Layout switch
         {
-            UNetLayout.Ddpm => new DdpmNetwork(config, channels, imageSize),
-            UNetLayout.Reference => new ReferenceNetwork(config, channels, imageSize),
+            UNetLayout.Ddpm => new DdpmNetwork(config, channels, imageSize, Accepts),
+            UNetLayout.Reference => new ReferenceNetwork(config, channels, imageSize, Accepts),
             _ => throw new ArgumentException($"Unknown model.layout '{config.Layout}'; use ddpm or reference."),
         };
         foreach (var (name, module) in _network.NamedModules) register_module(name, module);
@@ -40,20 +49,19 @@ public sealed class UNet : Module<Tensor, Tensor, Tensor?, Tensor>
 
     /// <param name="x">Noisy images, float [B, C, H, W].</param>
     /// <param name="t">Timesteps, int64 [B], in [0, T).</param>
-    /// <param name="classLabels">int64 [B] with NumClasses meaning "no class"; null means the null class (ignored when the model is unconditional).</param>
-    /// <returns>The predicted noise, shaped like <paramref name="x"/>.</returns>
-    public override Tensor forward(Tensor x, Tensor t, Tensor? classLabels)
+    /// <param name="conditioning">Class labels when class-conditional (absent or unconditional samples get the null class); nothing else.</param>
+    /// <returns>The network output in its objective (ε, x₀ or v), shaped like <paramref name="x"/>.</returns>
+    public override Tensor forward(Tensor x, Tensor t, Conditioning conditioning)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
         if (x.dim() != 4 || x.shape[1] != Channels)
             throw new ArgumentException($"The U-Net expects images shaped [B, {Channels}, H, W] but got [{string.Join(", ", x.shape)}]; convert the data to {Channels} channel(s).");
+        Accepts.Check(conditioning, x.shape[0]);
 
         using var scope = NewDisposeScope();
-        Tensor? labels = null;
-        if (Config.ClassConditional)
-            labels = classLabels ?? full(x.shape[0], Config.NumClasses, dtype: ScalarType.Int64, device: x.device);
-        return _network.Forward(x, t, labels).MoveToOuterDisposeScope();
+        var classIndices = Accepts.ClassIndices(conditioning, x.shape[0], x.device);
+        return _network.Forward(x, t, classIndices).MoveToOuterDisposeScope();
     }
 
     private static void Validate(ModelConfig config, int channels, int imageSize)

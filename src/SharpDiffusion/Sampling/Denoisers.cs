@@ -1,4 +1,5 @@
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Models;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Sampling;
@@ -21,31 +22,32 @@ public static class Denoisers
 
     /// <summary>
     /// Classifier-free guidance (Ho &amp; Salimans 2022, eq. 6): ε̃ = (1 + w)·ε(x, c) − w·ε(x, ∅), with the conditional
-    /// and the unconditional branch evaluated in one batched forward of 2B samples. w = 0 is the plain conditional model.
+    /// and the unconditional branch evaluated in one batched forward of 2B samples. ∅ is the condition's own unconditional
+    /// form (<see cref="Conditioning.AsUnconditional"/>), so any kind of condition can be guided. w = 0 is the plain
+    /// conditional model.
     /// </summary>
-    /// <param name="conditionalNetwork">network(x, t, labels) in any objective; labels are int64 [B].</param>
-    /// <param name="labels">The class of each sample, int64 [B].</param>
-    /// <param name="nullLabel">The label the network was trained with for "no class" (label dropout).</param>
+    /// <param name="conditionalNetwork">network(x, t, conditioning) in any objective.</param>
+    /// <param name="condition">The condition of each of the B samples.</param>
     /// <param name="w">Guidance weight, ≥ 0.</param>
-    public static Denoiser Guided(Func<Tensor, Tensor, Tensor, Tensor> conditionalNetwork, GaussianDiffusion diffusion, Tensor labels, long nullLabel, double w)
+    public static Denoiser Guided(Func<Tensor, Tensor, Conditioning, Tensor> conditionalNetwork, GaussianDiffusion diffusion, Conditioning condition, double w)
     {
         ArgumentNullException.ThrowIfNull(conditionalNetwork);
         ArgumentNullException.ThrowIfNull(diffusion);
-        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(condition);
         if (!(w >= 0) || double.IsInfinity(w))
             throw new ArgumentOutOfRangeException(nameof(w), w, "The guidance weight must be a finite number ≥ 0.");
-        if (labels.dim() != 1 || labels.dtype != ScalarType.Int64)
-            throw new ArgumentException($"Labels must be an int64 tensor [B]; got {labels.dtype} [{string.Join(", ", labels.shape)}].", nameof(labels));
+        if (condition.BatchSize is not long count)
+            throw new ArgumentException("Guidance needs a condition to guide towards; this one is empty.", nameof(condition));
         return (xt, t) =>
         {
-            if (xt.shape[0] != labels.shape[0])
-                throw new ArgumentException($"The guided denoiser was built for {labels.shape[0]} labels but got a batch of {xt.shape[0]}; pass one label per sample.", nameof(xt));
+            if (xt.shape[0] != count)
+                throw new ArgumentException($"The guided denoiser was built for {count} conditions but got a batch of {xt.shape[0]}; pass one condition per sample.", nameof(xt));
             using var scope = NewDisposeScope();
-            var onDevice = labels.to(xt.device);
-            var bothLabels = cat([onDevice, full_like(onDevice, nullLabel)], 0);
+            var onDevice = condition.To(xt.device);
+            var both = Conditioning.Cat(onDevice, onDevice.AsUnconditional());
             var bothX = cat([xt, xt], 0);
             var bothT = cat([t, t], 0);
-            var (eps, _) = diffusion.Interpret(conditionalNetwork(bothX, bothT, bothLabels), bothX, bothT);
+            var (eps, _) = diffusion.Interpret(conditionalNetwork(bothX, bothT, both), bothX, bothT);
             var halves = eps.chunk(2, 0);
             var guided = Scaled.By(halves[0], 1 + w) - Scaled.By(halves[1], w);
             return guided.MoveToOuterDisposeScope();

@@ -9,7 +9,7 @@ namespace SharpDiffusion.Sampling;
 /// </summary>
 public interface ISampler
 {
-    /// <summary>The registry name ("ddpm", "ddim", "dpm-solver++", "unipc").</summary>
+    /// <summary>The registry name (<see cref="Samplers.All"/>).</summary>
     string Name { get; }
 
     /// <summary>

@@ -16,7 +16,7 @@ public static class SamplingBenchmark
         using var model = ModelFactory.Create(config, config.Data.Channels, config.Data.ImageSize, device);
         model.eval();
         var diffusion = new GaussianDiffusion(config.Diffusion);
-        var request = new GenerationRequest(batch, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, steps, config.Diffusion.Timesteps), config.Seed, BatchSize: batch);
+        var request = new GenerationRequest(batch, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, steps, config.Diffusion.Timesteps), config.Seed, BatchSize: batch);
         using (ImageGenerator.Generate(model, diffusion, request, device)) DeviceSync.Wait(device);
         var clock = Stopwatch.StartNew();
         using (ImageGenerator.Generate(model, diffusion, request, device)) DeviceSync.Wait(device);

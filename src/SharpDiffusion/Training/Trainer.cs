@@ -21,10 +21,11 @@ public sealed class Trainer
     private readonly RunDirectory _run;
     private readonly Device _device;
 
-    /// <param name="config">The run's config; model.num_classes is filled from the data when class-conditional.</param>
+    /// <param name="config">The run's config; model.num_classes is filled from the data when class-conditional (<see cref="ClassCount"/>).</param>
     public Trainer(RunConfig config, ImageDataset data, RunDirectory run, Device device)
     {
-        _config = config.Model.ClassConditional ? config with { Model = config.Model with { NumClasses = data.ClassNames.Count } } : config;
+        ArgumentNullException.ThrowIfNull(data);
+        _config = ClassCount.FromData(config, data.ClassNames);
         _data = data;
         _run = run;
         _device = device;
@@ -94,7 +95,7 @@ public sealed class Trainer
             using (var scope = NewDisposeScope())
             {
                 var (images, labels) = batches.Next(t.BatchSize, generator);
-                var (loss, applied) = trainingStep.Run(step, images, labels, generator);
+                var (loss, applied) = trainingStep.Run(step, images, model.Accepts.FromData(labels), generator);
                 counters.Record(step, loss, applied);
             }
 
@@ -200,10 +201,10 @@ public sealed class Trainer
     {
         var t = _config.Training;
         // A class-conditional model shows one class per grid row (guided), so its grid says whether it follows the label.
-        var labels = _config.Model.ClassConditional ? ClassRows.Labels(t.SampleCount, _config.Model.NumClasses) : null;
+        var classes = ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(t.SampleCount, ema.Accepts.Classes)) : null;
         var request = new GenerationRequest(
-            t.SampleCount, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
-            BatchSize: t.SampleCount, Labels: labels, Guidance: t.SampleGuidance);
+            t.SampleCount, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
+            BatchSize: t.SampleCount, Conditions: classes, Guidance: t.SampleGuidance);
         using var images = ImageGenerator.Generate(ema, diffusion, request, _device);
         using var unit = images.add(1).div(2);
         string path = _run.SampleGridPath(step);

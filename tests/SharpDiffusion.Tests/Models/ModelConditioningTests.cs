@@ -32,37 +32,42 @@ public class ModelConditioningTests
         var x = randn(2, 3, 16, 16);
         var t = tensor(new long[] { 10, 10 });
 
-        var first = model.forward(x, t, tensor(new long[] { 0, 0 }));
-        var second = model.forward(x, t, tensor(new long[] { 1, 1 }));
+        var first = model.forward(x, t, Conditioning.Classes(tensor(new long[] { 0, 0 })));
+        var second = model.forward(x, t, Conditioning.Classes(tensor(new long[] { 1, 1 })));
 
         Assert.True(MaxDifference(first, second) > 1e-3f);
     }
 
     [Fact]
-    public void Forward_NullLabels_UseTheNullClass()
+    public void Forward_NoLabelsOrUnconditional_UseTheNullClass()
     {
         using var model = TinyModel(conditional: true);
         using var scope = NewDisposeScope();
         var x = randn(2, 3, 16, 16);
         var t = tensor(new long[] { 3, 500 });
+        var twos = Conditioning.Classes(tensor(new long[] { 2, 2 }));
 
-        var withoutLabels = model.forward(x, t, null);
-        var nullClass = model.forward(x, t, tensor(new long[] { Classes, Classes }));
-        var realClass = model.forward(x, t, tensor(new long[] { 2, 2 }));
+        var withoutLabels = model.forward(x, t, Conditioning.None);
+        var unconditional = model.forward(x, t, twos.AsUnconditional());
+        var oneDropped = model.forward(x, t, twos.DropWhere(tensor(new[] { false, true })));
+        var realClass = model.forward(x, t, twos);
 
-        Assert.Equal(0f, MaxDifference(withoutLabels, nullClass));
+        Assert.Equal(0f, MaxDifference(withoutLabels, unconditional));
+        Assert.Equal(0f, MaxDifference(oneDropped[1], withoutLabels[1]));
+        Assert.Equal(0f, MaxDifference(oneDropped[0], realClass[0]));
         Assert.True(MaxDifference(withoutLabels, realClass) > 1e-3f);
     }
 
     [Fact]
-    public void Forward_UnconditionalModel_IgnoresLabels()
+    public void Forward_UnconditionalModelGivenLabels_RefusesThemInsteadOfIgnoringThem()
     {
         using var model = TinyModel(conditional: false);
         using var scope = NewDisposeScope();
         var x = randn(2, 3, 16, 16);
         var t = tensor(new long[] { 3, 500 });
 
-        Assert.Equal(0f, MaxDifference(model.forward(x, t, null), model.forward(x, t, tensor(new long[] { 0, 1 }))));
+        var error = Assert.Throws<ArgumentException>(() => model.forward(x, t, Conditioning.Classes(tensor(new long[] { 0, 1 }))));
+        Assert.Contains("without classes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -72,8 +77,8 @@ public class ModelConditioningTests
         using var scope = NewDisposeScope();
         var x = randn(1, 3, 16, 16);
 
-        var early = model.forward(x, tensor(new long[] { 0 }), null);
-        var late = model.forward(x, tensor(new long[] { 500 }), null);
+        var early = model.forward(x, tensor(new long[] { 0 }), Conditioning.None);
+        var late = model.forward(x, tensor(new long[] { 500 }), Conditioning.None);
 
         Assert.True(MaxDifference(early, late) > 1e-3f);
     }
@@ -86,12 +91,12 @@ public class ModelConditioningTests
         using var scope = NewDisposeScope();
         var x = randn(3, 3, 16, 16);
         var t = tensor(new long[] { 1, 200, 999 });
-        var labels = tensor(new long[] { 0, Classes, 2 });
+        var labels = Conditioning.Classes(tensor(new long[] { 0, 1, 2 })).DropWhere(tensor(new[] { false, true, false }));
 
         var batched = model.forward(x, t, labels);
         for (int i = 0; i < 3; i++)
         {
-            var alone = model.forward(x[i..(i + 1)], t[i..(i + 1)], labels[i..(i + 1)]);
+            var alone = model.forward(x[i..(i + 1)], t[i..(i + 1)], labels.Slice(i, 1));
             Assert.True(MaxDifference(batched[i..(i + 1)], alone) < 1e-5f, $"sample {i} depends on the batch");
         }
     }
@@ -104,8 +109,8 @@ public class ModelConditioningTests
         var x = randn(1, 3, 16, 16);
         var t = tensor(new long[] { 42 });
 
-        Assert.Equal(0f, MaxDifference(model.forward(x, t, null), model.forward(x, t, null)));
+        Assert.Equal(0f, MaxDifference(model.forward(x, t, Conditioning.None), model.forward(x, t, Conditioning.None)));
         model.train();
-        Assert.True(MaxDifference(model.forward(x, t, null), model.forward(x, t, null)) > 1e-4f);
+        Assert.True(MaxDifference(model.forward(x, t, Conditioning.None), model.forward(x, t, Conditioning.None)) > 1e-4f);
     }
 }

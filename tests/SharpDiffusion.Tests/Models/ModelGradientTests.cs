@@ -22,7 +22,7 @@ public class ModelGradientTests
         // Every class row of the embedding, the null one included, is used so that each receives a gradient.
         var labels = tensor(new long[] { 0, 1, 2, 0 });
 
-        var loss = nn.functional.mse_loss(model.forward(x, tensor(new long[] { 0, 10, 500, 999 }), labels), randn_like(x));
+        var loss = nn.functional.mse_loss(model.forward(x, tensor(new long[] { 0, 10, 500, 999 }), Conditioning.Classes(labels)), randn_like(x));
         loss.backward();
 
         foreach (var (name, parameter) in model.named_parameters())

@@ -22,7 +22,7 @@ public class ModelUNetShapeTests
         model.eval();
         using var scope = NewDisposeScope();
         var x = randn(2, channels, size, size);
-        var labels = conditional ? tensor(new long[] { 0, 3 }) : null;
+        var labels = conditional ? Conditioning.Classes(tensor(new long[] { 0, 2 })) : Conditioning.None;
 
         var output = model.forward(x, tensor(new long[] { 0, 999 }), labels);
 
@@ -80,7 +80,7 @@ public class ModelUNetShapeTests
         using var model = new UNet(new ModelConfig { Dim = 8, DimMults = [1, 2], ResBlocks = 1 }, 3, 16);
         using var x = zeros(1, 1, 16, 16);
         using var t = zeros(1, dtype: ScalarType.Int64);
-        var error = Assert.Throws<ArgumentException>(() => model.forward(x, t, null));
+        var error = Assert.Throws<ArgumentException>(() => model.forward(x, t, Conditioning.None));
         Assert.Contains("3 channel", error.Message, StringComparison.Ordinal);
     }
 }

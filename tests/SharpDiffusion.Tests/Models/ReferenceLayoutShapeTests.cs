@@ -26,7 +26,7 @@ public class ReferenceLayoutShapeTests
         model.eval();
         using var scope = NewDisposeScope();
         var x = randn(2, channels, size, size);
-        var labels = conditional ? tensor(new long[] { 0, 3 }) : null;
+        var labels = conditional ? Conditioning.Classes(tensor(new long[] { 0, 2 })) : Conditioning.None;
 
         var output = model.forward(x, tensor(new long[] { 0, 999 }), labels);
 
@@ -67,7 +67,7 @@ public class ReferenceLayoutShapeTests
         model.to(ScalarType.Float64);
         model.eval();
         using var scope = NewDisposeScope();
-        var output = model.forward(randn(1, 3, 16, 16, dtype: ScalarType.Float64), tensor(new long[] { 5 }), null);
+        var output = model.forward(randn(1, 3, 16, 16, dtype: ScalarType.Float64), tensor(new long[] { 5 }), Conditioning.None);
         Assert.Equal(ScalarType.Float64, output.dtype);
         Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float64, p.dtype));
     }

@@ -50,9 +50,9 @@ public class ReferenceLayoutTrainingTests
         using var scope = NewDisposeScope();
         var x = randn(4, 3, 16, 16);
         // Every class row, the null one included, is used so that each receives a gradient.
-        var labels = tensor(new long[] { 0, 1, 2, Classes });
+        var labels = tensor(new long[] { 0, 1, 2, 1 });
 
-        var loss = nn.functional.mse_loss(model.forward(x, tensor(new long[] { 0, 10, 500, 999 }), labels), randn_like(x));
+        var loss = nn.functional.mse_loss(model.forward(x, tensor(new long[] { 0, 10, 500, 999 }), Conditioning.Classes(labels).DropWhere(tensor(new[] { false, false, false, true }))), randn_like(x));
         loss.backward();
 
         foreach (var (name, parameter) in model.named_parameters())
@@ -72,7 +72,7 @@ public class ReferenceLayoutTrainingTests
         var x = randn(2, 3, 16, 16);
         var t = tensor(new long[] { 10, 10 });
 
-        Assert.True(MaxDifference(model.forward(x, t, tensor(new long[] { 0, 0 })), model.forward(x, t, tensor(new long[] { 1, 1 }))) > 1e-3f);
+        Assert.True(MaxDifference(model.forward(x, t, Conditioning.Classes(tensor(new long[] { 0, 0 }))), model.forward(x, t, Conditioning.Classes(tensor(new long[] { 1, 1 })))) > 1e-3f);
     }
 
     [Fact]
@@ -83,9 +83,10 @@ public class ReferenceLayoutTrainingTests
         var x = randn(2, 3, 16, 16);
         var t = tensor(new long[] { 3, 500 });
 
-        var withoutLabels = model.forward(x, t, null);
-        Assert.Equal(0f, MaxDifference(withoutLabels, model.forward(x, t, tensor(new long[] { Classes, Classes }))));
-        Assert.True(MaxDifference(withoutLabels, model.forward(x, t, tensor(new long[] { 2, 2 }))) > 1e-3f);
+        var withoutLabels = model.forward(x, t, Conditioning.None);
+        var twos = Conditioning.Classes(tensor(new long[] { 2, 2 }));
+        Assert.Equal(0f, MaxDifference(withoutLabels, model.forward(x, t, twos.AsUnconditional())));
+        Assert.True(MaxDifference(withoutLabels, model.forward(x, t, twos)) > 1e-3f);
     }
 
     [Fact]
@@ -95,7 +96,7 @@ public class ReferenceLayoutTrainingTests
         using var scope = NewDisposeScope();
         var x = randn(1, 3, 16, 16);
 
-        Assert.True(MaxDifference(model.forward(x, tensor(new long[] { 0 }), null), model.forward(x, tensor(new long[] { 500 }), null)) > 1e-3f);
+        Assert.True(MaxDifference(model.forward(x, tensor(new long[] { 0 }), Conditioning.None), model.forward(x, tensor(new long[] { 500 }), Conditioning.None)) > 1e-3f);
     }
 
     [Fact]
@@ -106,11 +107,11 @@ public class ReferenceLayoutTrainingTests
         using var scope = NewDisposeScope();
         var x = randn(3, 3, 16, 16);
         var t = tensor(new long[] { 1, 200, 999 });
-        var labels = tensor(new long[] { 0, Classes, 2 });
+        var labels = Conditioning.Classes(tensor(new long[] { 0, 1, 2 })).DropWhere(tensor(new[] { false, true, false }));
 
         var batched = model.forward(x, t, labels);
         for (int i = 0; i < 3; i++)
-            Assert.True(MaxDifference(batched[i..(i + 1)], model.forward(x[i..(i + 1)], t[i..(i + 1)], labels[i..(i + 1)])) < 1e-5f, $"sample {i} depends on the batch");
+            Assert.True(MaxDifference(batched[i..(i + 1)], model.forward(x[i..(i + 1)], t[i..(i + 1)], labels.Slice(i, 1))) < 1e-5f, $"sample {i} depends on the batch");
     }
 
     [Fact]
@@ -121,8 +122,8 @@ public class ReferenceLayoutTrainingTests
         var x = randn(1, 3, 16, 16);
         var t = tensor(new long[] { 42 });
 
-        Assert.Equal(0f, MaxDifference(model.forward(x, t, null), model.forward(x, t, null)));
+        Assert.Equal(0f, MaxDifference(model.forward(x, t, Conditioning.None), model.forward(x, t, Conditioning.None)));
         model.train();
-        Assert.True(MaxDifference(model.forward(x, t, null), model.forward(x, t, null)) > 1e-4f);
+        Assert.True(MaxDifference(model.forward(x, t, Conditioning.None), model.forward(x, t, Conditioning.None)) > 1e-4f);
     }
 }

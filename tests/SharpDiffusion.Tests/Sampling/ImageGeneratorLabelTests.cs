@@ -22,7 +22,8 @@ public class ImageGeneratorLabelTests
     }
 
     private static GenerationRequest Request(long[]? labels, int batch) =>
-        new(labels?.Length ?? 4, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, 5, 100), Seed: 9, BatchSize: batch, Labels: labels, Guidance: 2);
+        new(labels?.Length ?? 4, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, 5, 100), Seed: 9, BatchSize: batch,
+            Conditions: labels is null ? null : new ClassLabelSource(labels), Guidance: 2);
 
     [Fact]
     public void MixedLabels_EqualEachImageGeneratedWithItsOwnClass()
@@ -55,8 +56,8 @@ public class ImageGeneratorLabelTests
         using var scope = NewDisposeScope();
         var noise = new SampleNoise(request.Seed, 0, 3, CPU);
         var xT = noise.Next([3, 8, 8]);
-        var guided = Denoisers.Guided((x, t, y) => model.forward(x, t, y), diffusion, tensor(labels), nullLabel: 3, w: 0);
-        var reference = request.Sampler.Sample(guided, xT, request.Timesteps, diffusion.Schedule, noise).clamp(-1, 1);
+        var guided = Denoisers.Guided(model.forward, diffusion, Conditioning.Classes(tensor(labels)), w: 0);
+        var reference = request.Sampler.Create(model.ClipDenoised).Sample(guided, xT, request.Timesteps, diffusion.Schedule, noise).clamp(-1, 1);
 
         Assert.True(fast.allclose(reference, rtol: 0, atol: 1e-5), $"max difference {(fast - reference).abs().max().item<float>()}");
     }
@@ -68,6 +69,6 @@ public class ImageGeneratorLabelTests
         var diffusion = new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 });
         var request = Request([0, 1], batch: 2) with { Count = 3 };
         var error = Assert.Throws<ArgumentException>(() => ImageGenerator.Generate(model, diffusion, request, CPU));
-        Assert.Contains("3 labels", error.Message, StringComparison.Ordinal);
+        Assert.Contains("3 conditions", error.Message, StringComparison.Ordinal);
     }
 }

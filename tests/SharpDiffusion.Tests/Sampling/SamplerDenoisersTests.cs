@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
 
@@ -31,30 +32,51 @@ public class SamplerDenoisersTests
     [InlineData(3.0)]
     public void Guided_CombinesBothBranchesFromOneBatchedForward(double w)
     {
-        // A fake ε-network whose output is label + 1: ε(x, c) = c + 1 and ε(x, ∅) = nullLabel + 1.
-        const long nullLabel = 9;
+        // A fake ε-network whose output is label + 1 for a conditional sample and NullOutput for an unconditional one.
+        const float NullOutput = 10;
         var diffusion = new GaussianDiffusion(new DiffusionConfig());
         var calls = new List<long>();
-        Tensor Network(Tensor x, Tensor t, Tensor labels)
+        Tensor Network(Tensor x, Tensor t, Conditioning c)
         {
             calls.Add(x.shape[0]);
-            return (labels.to(ScalarType.Float32) + 1).reshape(-1, 1, 1, 1).expand_as(x);
+            var output = where(c.Unconditional!, tensor(NullOutput), c.ClassLabels!.to(ScalarType.Float32) + 1);
+            return output.reshape(-1, 1, 1, 1).expand_as(x);
         }
         using var scope = NewDisposeScope();
-        var labels = tensor(Labels);
-        var eps = Denoisers.Guided(Network, diffusion, labels, nullLabel, w)(zeros(3, 1, 2, 2), tensor(new long[] { 10, 10, 10 }));
+        var eps = Denoisers.Guided(Network, diffusion, Conditioning.Classes(tensor(Labels)), w)(zeros(3, 1, 2, 2), tensor(new long[] { 10, 10, 10 }));
         Assert.Equal([6L], calls);
-        float[] expected = [.. Labels.Select(c => (float)((1 + w) * (c + 1) - w * (nullLabel + 1)))];
+        float[] expected = [.. Labels.Select(c => (float)((1 + w) * (c + 1) - w * NullOutput))];
         Assert.Equal(expected, eps[.., 0, 0, 0].data<float>().ToArray());
     }
 
     [Fact]
-    public void Guided_BatchOfAnotherSize_Throws()
+    public void Guided_LowResolutionCondition_GuidesLikeAClassOne()
+    {
+        // Guidance knows no kind: a fake network that outputs the low-resolution image's mean (0 when unconditional) gives
+        // ε̃ = (1 + w)·mean − w·0 for each sample, and the condition reaches it with both branches' masks.
+        const double W = 2;
+        var diffusion = new GaussianDiffusion(new DiffusionConfig());
+        Tensor Network(Tensor x, Tensor t, Conditioning c)
+        {
+            Assert.Null(c.ClassLabels);
+            var mean = c.LowResolution!.mean([1, 2, 3]);
+            return where(c.Unconditional!, zeros_like(mean), mean).reshape(-1, 1, 1, 1).expand_as(x);
+        }
+        using var scope = NewDisposeScope();
+        var lowResolution = tensor(new[] { 0.25f, -0.5f }).view(2, 1, 1, 1).expand(2, 3, 4, 4);
+        var condition = new Conditioning { LowResolution = lowResolution, AugmentationLevel = tensor(new[] { 0.2f, 0.2f }) };
+        var eps = Denoisers.Guided(Network, diffusion, condition, W)(zeros(2, 1, 2, 2), tensor(new long[] { 5, 5 }));
+        Assert.Equal([0.75f, -1.5f], eps[.., 0, 0, 0].data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Guided_BatchOfAnotherSizeOrNoCondition_Throws()
     {
         var diffusion = new GaussianDiffusion(new DiffusionConfig());
         using var scope = NewDisposeScope();
-        var denoiser = Denoisers.Guided((x, t, c) => zeros_like(x), diffusion, tensor(new long[] { 1, 2 }), 0, 1);
+        var denoiser = Denoisers.Guided((x, t, c) => zeros_like(x), diffusion, Conditioning.Classes(tensor(new long[] { 1, 2 })), 1);
         Assert.Throws<ArgumentException>(() => denoiser(zeros(3, 1), tensor(new long[] { 1, 1, 1 })));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Denoisers.Guided((x, t, c) => x, diffusion, tensor(new long[] { 1 }), 0, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Denoisers.Guided((x, t, c) => x, diffusion, Conditioning.Classes(tensor(new long[] { 1 })), -1));
+        Assert.Throws<ArgumentException>(() => Denoisers.Guided((x, t, c) => x, diffusion, Conditioning.None, 1));
     }
 }

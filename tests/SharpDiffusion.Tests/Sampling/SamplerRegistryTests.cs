@@ -46,3 +46,40 @@ public class SamplerRegistryTests
     public void Create_DdimEtaOutsideUnitInterval_Throws(double eta) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Samplers.Create("ddim", eta));
 }
+
+public class SamplerRegistryEntryTests
+{
+    [Fact]
+    public void All_EachEntry_CreatesItsOwnNameAndKnowsItsDefaults()
+    {
+        // Defaults as docs/sampling.md states them: DDPM runs every timestep; DDIM 50 leading steps; the λ-space solvers 20 log-SNR steps.
+        var expected = new Dictionary<string, (TimestepSpacing Spacing, int Steps)>
+        {
+            ["ddpm"] = (TimestepSpacing.Leading, 1000), ["ddim"] = (TimestepSpacing.Leading, 50),
+            ["dpm-solver++"] = (TimestepSpacing.LogSnrUniform, 20), ["unipc"] = (TimestepSpacing.LogSnrUniform, 20),
+        };
+        Assert.Equal(expected.Keys, Samplers.All.Select(s => s.Name));
+        foreach (var entry in Samplers.All)
+        {
+            Assert.Equal(expected[entry.Name], (entry.DefaultSpacing, entry.StepsFor(1000)));
+            Assert.Equal(entry.Name, entry.Factory(0, false, true).Name);
+            Assert.Equal(entry.DefaultSpacing, TimestepSpacings.DefaultFor(entry.Name.ToUpperInvariant()));
+        }
+    }
+
+    [Fact]
+    public void HelpTexts_NameEverySamplerOnce()
+    {
+        Assert.Equal("ddpm, ddim, dpm-solver++ or unipc", Samplers.NameList);
+        Assert.Equal("50 for ddim, 20 for dpm-solver++ and unipc, T for ddpm", Samplers.DefaultStepsHelp);
+        Assert.Equal("leading for ddpm and ddim, log-snr for dpm-solver++ and unipc", Samplers.DefaultSpacingHelp);
+    }
+
+    [Fact]
+    public void Choice_CreatesWithTheClippingItIsGiven()
+    {
+        var choice = new SamplerChoice("ddpm", LargeVariance: true);
+        Assert.False(Assert.IsType<DdpmSampler>(choice.Create(clipDenoised: false)).ClipDenoised);
+        Assert.True(Assert.IsType<DdpmSampler>(choice.Create(clipDenoised: true)).LargeVariance);
+    }
+}

@@ -29,7 +29,7 @@ public sealed class FusedOptimizerTests
         using var scope = NewDisposeScope();
         var images = rand([4, 3, 8, 8], generator: generator) * 2 - 1;
         foreach (var p in reference.parameters()) p.grad?.zero_();
-        diffusion.TrainingLoss((x, t) => reference.forward(x, t, null), images, generator).backward();
+        diffusion.TrainingLoss((x, t) => reference.forward(x, t, Conditioning.None), images, generator).backward();
         using var _ = no_grad();
         foreach (var (r, f) in reference.parameters().Zip(fused.parameters())) f.grad!.copy_(r.grad!);
     }
@@ -117,7 +117,7 @@ public sealed class FusedOptimizerTests
         Assert.All(model.parameters().Zip(before), p => Assert.True(p.First.equal(p.Second + 1).all().item<bool>()));
 
         using var scope = NewDisposeScope();
-        model.forward(randn(2, 3, 8, 8), tensor(new long[] { 1, 2 }), null).square().sum().backward();
+        model.forward(randn(2, 3, 8, 8), tensor(new long[] { 1, 2 }), Conditioning.None).square().sum().backward();
         var fromParameters = cat(model.parameters().Select(p => p.grad!.flatten()).ToArray());
         Assert.True(group.Gradients!.abs().sum().item<float>() > 0);
         Assert.True(fromParameters.equal(group.Gradients).all().item<bool>());
@@ -132,8 +132,8 @@ public sealed class FusedOptimizerTests
         using var scope = NewDisposeScope();
         var x = randn(2, 3, 8, 8);
         var t = tensor(new long[] { 3, 50 });
-        reference.forward(x, t, null).square().sum().mul(100).backward();
-        fused.forward(x, t, null).square().sum().mul(100).backward();
+        reference.forward(x, t, Conditioning.None).square().sum().mul(100).backward();
+        fused.forward(x, t, Conditioning.None).square().sum().mul(100).backward();
 
         double norm = nn.utils.clip_grad_norm_(reference.parameters(), 1.0);
         var finite = DeviceGradientClip.Clip([flat.Groups[0].Gradients!], 1.0);

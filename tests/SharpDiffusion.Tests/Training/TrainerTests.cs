@@ -1,6 +1,7 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
 using static TorchSharp.torch;
@@ -132,7 +133,7 @@ public sealed class TrainerTests : IDisposable
         new Trainer(config, data, run, CPU).Run(resume: false);
 
         using var model = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false).Model;
-        var request = new GenerationRequest(8, Samplers.Create("ddim"), Timesteps.Create(TimestepSpacing.Leading, 20, 100), Seed: 5);
+        var request = new GenerationRequest(8, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, 20, 100), Seed: 5);
         using var samples = ImageGenerator.Generate(model, new GaussianDiffusion(config.Diffusion), request, CPU);
         using var target = data.Images.to(ScalarType.Float32).div(127.5).sub(1);
 
@@ -172,21 +173,21 @@ public sealed class TrainerFaultTests : IDisposable
         using var images = rand([2, 3, 8, 8], generator: generator) * 2 - 1;
         using var labels = zeros(2, ScalarType.Int64);
 
-        Assert.True(step.Run(1, images, labels, generator).Applied.item<bool>());
+        Assert.True(step.Run(1, images, model.Accepts.FromData(labels), generator).Applied.item<bool>());
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var emaBefore = ema.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var momentsBefore = OptimizerBytes(update);
 
         using var poisoned = images.clone();
         poisoned[0, 0, 0, 0] = tensor(float.NaN);
-        var (loss, applied) = step.Run(2, poisoned, labels, generator);
+        var (loss, applied) = step.Run(2, poisoned, model.Accepts.FromData(labels), generator);
 
         Assert.False(applied.item<bool>());
         Assert.True(float.IsNaN(loss.item<float>()));
         Assert.All(model.state_dict(), kv => Assert.True(kv.Value.equal(before[kv.Key]).all().item<bool>(), kv.Key));
         Assert.All(ema.state_dict(), kv => Assert.True(kv.Value.equal(emaBefore[kv.Key]).all().item<bool>(), kv.Key));
         Assert.Equal(momentsBefore, OptimizerBytes(update)); // moments and step count (bias correction) untouched
-        Assert.True(step.Run(3, images, labels, generator).Applied.item<bool>()); // and training goes on
+        Assert.True(step.Run(3, images, model.Accepts.FromData(labels), generator).Applied.item<bool>()); // and training goes on
     }
 
     /// <summary>The optimizer's checkpoint section: moments and step counts of every parameter.</summary>

@@ -29,7 +29,7 @@ internal sealed class ReferenceNetwork : IUNetNetwork
     private readonly ReferenceResnetBlock final_res_block;
     private readonly Conv2d final_conv;
 
-    public ReferenceNetwork(ModelConfig config, int channels, int imageSize)
+    public ReferenceNetwork(ModelConfig config, int channels, int imageSize, ConditioningSpec conditioning)
     {
         int dim = config.Dim;
         _dim = dim;
@@ -41,8 +41,8 @@ internal sealed class ReferenceNetwork : IUNetNetwork
         // PyTorch's Sequential holds the parameter-free sinusoidal embedding at index 0 and GELU at 2; the indices are kept
         // so the keys read time_mlp.1 and time_mlp.3 as in its checkpoints.
         time_mlp = Sequential(("1", Linear(dim, embeddingDim)), ("2", GELU()), ("3", Linear(embeddingDim, embeddingDim)));
-        // Our addition (the PyTorch Unet has no classes): index NumClasses is the null class of classifier-free guidance.
-        class_emb = config.ClassConditional ? Embedding(config.NumClasses + 1, embeddingDim) : null;
+        // Our addition (the PyTorch Unet has no classes); one row per class plus the null class (ConditioningSpec).
+        class_emb = conditioning.HasClasses ? Embedding(conditioning.ClassEmbeddingRows, embeddingDim) : null;
 
         Module<Tensor, Tensor> Attention(long width, int level) =>
             config.AttentionResolutions.Contains(imageSize >> level)
@@ -101,11 +101,11 @@ internal sealed class ReferenceNetwork : IUNetNetwork
         }
     }
 
-    public Tensor Forward(Tensor x, Tensor t, Tensor? classLabels)
+    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices)
     {
         using var scope = NewDisposeScope();
         var embedding = time_mlp.forward(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
-        if (class_emb is not null && classLabels is not null) embedding = embedding + class_emb.forward(classLabels);
+        if (class_emb is not null && classIndices is not null) embedding = embedding + class_emb.forward(classIndices);
 
         var h = init_conv.forward(x);
         var initial = h;

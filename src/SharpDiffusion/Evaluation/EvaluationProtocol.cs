@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace SharpDiffusion.Evaluation;
+
+/// <summary>
+/// How a checkpoint is measured: how many samples, drawn how (sampler, steps, guidance, seed, batch), scored with which
+/// metrics. Two evaluations with equal protocols, extractor and real set measure the same thing (<see cref="SettingsKey"/>).
+/// </summary>
+/// <param name="N">Samples per checkpoint.</param>
+/// <param name="Metrics">Metric names (<see cref="EvaluationMetricNames"/>).</param>
+/// <param name="Sampler">Sampler registry name.</param>
+/// <param name="Steps">Sampler steps (network evaluations).</param>
+/// <param name="Guidance">Classifier-free guidance weight of a class-conditional run; 0 is the plain conditional model.</param>
+/// <param name="Seed">Sampling seed; sample i depends only on (seed, i).</param>
+/// <param name="Batch">Images per forward pass (sampling and extraction); does not change a result.</param>
+public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch)
+{
+    /// <summary>The reference study's protocol: 2,500 samples per checkpoint with DDIM 250 steps.</summary>
+    public const int ReferenceSamples = 2500;
+
+    public const int ReferenceSteps = 250;
+
+    /// <summary>The key an entry of evaluation_results.json is recognised by, so an evaluation already done is skipped.</summary>
+    public string SettingsKey(string extractorIdentity, string realSetHash) => string.Create(CultureInfo.InvariantCulture,
+        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}");
+}

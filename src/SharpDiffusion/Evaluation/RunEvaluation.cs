@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using SharpDiffusion.Config;
+using SharpDiffusion.Data;
+using SharpDiffusion.Diffusion;
+using SharpDiffusion.Monitoring;
+using SharpDiffusion.Reporting.TensorBoard;
+using SharpDiffusion.Sampling;
+using SharpDiffusion.Training;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Evaluation;
+
+/// <summary>
+/// Evaluates checkpoints of a run under one <see cref="EvaluationProtocol"/>: real-set features once (cached), then for each
+/// checkpoint samples with the run's own config (class-balanced for a class-conditional model), extracts their features,
+/// computes the chosen metrics, writes the memorisation grid and logs the entry (evaluation_results.json, evaluation.csv,
+/// TensorBoard). A step already evaluated with the same settings is skipped.
+/// </summary>
+/// <param name="realData">A folder of real images to compare with instead of the run's own data (null: the run's data).</param>
+/// <param name="datasetCacheDir">Where decoded datasets are cached (as for training).</param>
+/// <param name="featureCacheDir">Where real-set features are cached.</param>
+public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol, IEvaluationProgress progress, string? realData, string datasetCacheDir, string featureCacheDir)
+{
+    private const int GridPairs = 8;
+
+    /// <summary>Refuses a protocol the run cannot be evaluated with, before anything expensive is loaded.</summary>
+    public static void ThrowIfUnsuitable(EvaluationProtocol protocol, CheckpointMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (protocol.Steps > metadata.Config.Diffusion.Timesteps)
+            throw new EvaluationException($"--steps {protocol.Steps} is more than the run's {metadata.Config.Diffusion.Timesteps} diffusion timesteps.");
+        if (protocol.Guidance != 0 && !metadata.Config.Model.ClassConditional)
+            throw new EvaluationException("--guidance needs a class-conditional run; this one was trained without classes.");
+        Samplers.Find(protocol.Sampler);
+    }
+
+    /// <param name="extractorIdentity">The extractor and its weights, as recorded with each entry (<see cref="ReferenceFeatureCache.ExtractorIdentity"/>).</param>
+    /// <returns>The entries evaluated (skipped steps excluded).</returns>
+    public IReadOnlyList<EvaluationEntry> Execute(IReadOnlyList<(int Step, string Path)> checkpoints, IFeatureExtractor extractor, string extractorIdentity, Device device,
+        CancellationToken stop = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        ArgumentNullException.ThrowIfNull(extractor);
+        var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
+        ThrowIfUnsuitable(protocol, metadata);
+        var sampler = new SamplerChoice(protocol.Sampler);
+
+        using var real = LoadRealSet(metadata.Config);
+        using var realFeatures = RealFeatures(real, metadata.Config.Data, extractor, extractorIdentity);
+        var log = new EvaluationLog(run.Root);
+        using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
+        using var monitor = ResourceMonitor.StartForRun(run.Root, metadata.Config.Training.MonitorIntervalS);
+        var entries = new List<EvaluationEntry>();
+        foreach (var (step, path) in checkpoints)
+        {
+            if (stop.IsCancellationRequested) break;
+            var key = protocol.SettingsKey(extractorIdentity, real.ContentHash);
+            if (log.HasEntry(step, key))
+            {
+                progress.Info($"step {step}: already evaluated with these settings, skipped");
+                continue;
+            }
+
+            var entry = EvaluateCheckpoint(step, path, sampler, extractor, extractorIdentity, key, real, realFeatures, device);
+            log.Add(entry);
+            WriteTensorBoard(tensorBoard, entry, extractor.Name);
+            entries.Add(entry);
+            progress.Evaluated(entry);
+        }
+
+        return entries;
+    }
+
+    private EvaluationEntry EvaluateCheckpoint(int step, string path, SamplerChoice sampler, IFeatureExtractor extractor, string identity, string key, ImageDataset real,
+        Tensor realFeatures, Device device)
+    {
+        var watch = Stopwatch.StartNew();
+        var loaded = LoadedModel.Load(path, device);
+        using var model = loaded.Model;
+        var config = loaded.Metadata.Config;
+        if (loaded.Metadata.ImageSize != real.ImageSize || loaded.Metadata.Channels != real.Channels)
+            throw new EvaluationException($"checkpoint step {step} makes {loaded.Metadata.ImageSize}×{loaded.Metadata.ImageSize}×{loaded.Metadata.Channels} images but the real set is {real.ImageSize}×{real.ImageSize}×{real.Channels}; pass --data with the run's own images.");
+        var diffusion = new GaussianDiffusion(config.Diffusion);
+        var timesteps = Timesteps.Create(Samplers.Find(protocol.Sampler).DefaultSpacing, protocol.Steps, diffusion.Schedule);
+        // A class-conditional model is scored on a class-balanced sample (image i has class i mod K), like its training set.
+        var classes = model.Accepts.HasClasses ? new ClassLabelSource([.. Enumerable.Range(0, protocol.N).Select(i => (long)(i % model.Accepts.Classes))]) : null;
+        var request = new GenerationRequest(protocol.N, sampler, timesteps, protocol.Seed, protocol.Batch, classes, protocol.Guidance);
+        var samplingWatch = Stopwatch.StartNew();
+        using var samples = progress.Phase($"step {step}: {protocol.Sampler} {protocol.Steps} steps", protocol.N,
+            p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done)));
+        double samplingSeconds = samplingWatch.Elapsed.TotalSeconds;
+        using var generated = ImageCodec.ToUint8(samples);
+        var (features, logits) = progress.Phase($"step {step}: {extractor.Name} features", protocol.N, p => FeatureExtraction.ExtractAll(extractor, generated, protocol.Batch, p));
+        using (features)
+        using (logits)
+        {
+            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated), protocol.Metrics, (int)protocol.Seed);
+            string? grid = null;
+            if (values.FeatureMemorization is { } memorization)
+            {
+                grid = Path.Combine(run.Root, string.Create(CultureInfo.InvariantCulture, $"memorization-step-{step:D6}.png"));
+                SaveClosestPairs(memorization, generated, real.Images, grid);
+            }
+
+            return values.Entry with
+            {
+                Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed,
+                Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
+                CreatedUtc = DateTimeOffset.UtcNow,
+            };
+        }
+    }
+
+    /// <summary>Rows of (generated | nearest real image), closest first.</summary>
+    private static void SaveClosestPairs(MemorizationResult memorization, Tensor generated, Tensor real, string path)
+    {
+        using var scope = NewDisposeScope();
+        var tiles = new List<Tensor>();
+        foreach (var pair in memorization.Closest(GridPairs))
+        {
+            tiles.Add(generated[pair.GeneratedIndex]);
+            tiles.Add(real[pair.TrainingIndex]);
+        }
+
+        ImageCodec.SaveGrid(stack(tiles), path, columns: 2);
+    }
+
+    private ImageDataset LoadRealSet(RunConfig config)
+    {
+        var data = config.Data;
+        if (realData is string folder)
+            data = data with { Path = folder, Source = data.Source == DataSource.Synthetic ? DataSource.Folder : data.Source };
+        DataLoadReport report = null!;
+        var set = progress.CountedPhase("loading real images", p => DatasetLoader.Load(data, datasetCacheDir, out report, config.Seed, p));
+        progress.Info($"real set: {report.Description}");
+        if (set.Count < 2)
+        {
+            set.Dispose();
+            throw new EvaluationException($"The real set has {set.Count} image; evaluation needs at least 2 real images.");
+        }
+
+        return set;
+    }
+
+    private Tensor RealFeatures(ImageDataset real, DataConfig data, IFeatureExtractor extractor, string identity)
+    {
+        var cache = new ReferenceFeatureCache(featureCacheDir);
+        var key = ReferenceFeatureCache.Key(real.ContentHash, identity, data.Resize.ToString());
+        var features = cache.GetOrCompute(key, extractor.Name, () =>
+        {
+            var (f, logits) = progress.Phase($"real set: {extractor.Name} features", real.Count, p => FeatureExtraction.ExtractAll(extractor, real.Images, protocol.Batch, p));
+            logits?.Dispose();
+            return f;
+        }, out var fromCache);
+        progress.Info($"real features: {real.Count} × {features.shape[1]} ({(fromCache ? "from cache " : "cached as ")}{cache.FeaturesPath(key)})");
+        return features;
+    }
+
+    /// <summary>Metric curves next to the training curves: eval/fid for Inception, eval/fd_&lt;extractor&gt; otherwise.</summary>
+    private static void WriteTensorBoard(TensorBoardWriter tensorBoard, EvaluationEntry entry, string extractor)
+    {
+        string fdTag = extractor == "inception" ? "eval/fid" : $"eval/fd_{extractor}";
+        foreach (var (tag, value) in new[] { (fdTag, entry.Fd), ("eval/is", entry.IsMean), ("eval/kid", entry.KidMean), ("eval/precision", entry.Precision),
+                     ("eval/recall", entry.Recall), ("eval/memorization_share", entry.MemorizationShare) })
+            if (value is double v) tensorBoard.AddScalar(tag, entry.Step, v);
+    }
+}
