@@ -36,7 +36,7 @@ public sealed class ResourceMonitor : IDisposable
         _rssMiB = rssMiB ?? ProcessStats.ReadRssMiB;
         _previousCpuSeconds = _cpuSeconds();
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        if (!File.Exists(_path) || new FileInfo(_path).Length == 0) File.WriteAllText(_path, ResourceLog.Header + "\n");
+        ResourceLog.EnsureHeader(_path);
         _thread = new Thread(Loop) { IsBackground = true, Name = "resource monitor" };
         _thread.Start();
     }
@@ -63,7 +63,7 @@ public sealed class ResourceMonitor : IDisposable
     {
         try
         {
-            File.AppendAllText(_path, ResourceLog.Format(Sample()) + "\n");
+            ResourceLog.Append(_path, Sample());
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
