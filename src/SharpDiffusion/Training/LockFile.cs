@@ -54,7 +54,7 @@ public sealed class LockFile : IDisposable
         {
             stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (IOException e) when (e is not (DirectoryNotFoundException or FileNotFoundException or PathTooLongException))
         {
             holder = null; // the OS lock is held by a live process; its record cannot be read while it is
             return null;

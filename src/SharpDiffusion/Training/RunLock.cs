@@ -18,6 +18,7 @@ public sealed class RunLock : IDisposable
 
     public static RunLock Acquire(RunDirectory run)
     {
+        Directory.CreateDirectory(run.Root);
         string path = Path.Combine(run.Root, FileName);
         if (LockFile.TryAcquire(path, out var holder) is { } held) return new RunLock(held);
         string who = holder is null ? $"another ddpm process (`cat {path}` names it)" : $"another ddpm process ({holder.Describe()})";
