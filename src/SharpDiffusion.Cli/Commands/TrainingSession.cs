@@ -30,6 +30,7 @@ internal static class TrainingSession
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(config.Training.Device));
         using var data = LoadData(config, settings.Cache);
         using var runLock = RunLock.Acquire(run);
+        if (runLock.TookOverStaleLock is string stale) AnsiConsole.MarkupLine(Markup.Escape($"took over run.lock left by {stale}"));
         ThrowIfRunStateConflicts(run, settings.Resume); // again under the lock: another process may have started meanwhile
         if (run.DeleteLeftoverTempFiles() is > 0 and int leftovers)
             AnsiConsole.MarkupLine($"[grey]removed {leftovers} half-written temp file(s) left by an interrupted process[/]");

@@ -1,4 +1,5 @@
 using System.Text;
+using SharpDiffusion.Training;
 
 namespace SharpDiffusion.Data;
 
@@ -49,9 +50,17 @@ internal static class DatasetCache
         }
     }
 
-    /// <summary>Writes through a temporary file and a rename, so a crash never leaves a half-written cache entry.</summary>
-    public static void Write(string path, DecodedSet set) =>
-        ImageCodec.WriteAtomically(path, stream =>
+    /// <summary>A cache write takes seconds; a temp file untouched this long was left by a killed process.</summary>
+    private static readonly TimeSpan AbandonedWriteAge = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Writes atomically (<see cref="AtomicFile"/>), so a crash never leaves a half-written cache entry, after removing temp
+    /// files of entries abandoned by killed processes (several processes may fill one cache at once, so only old ones).
+    /// </summary>
+    public static void Write(string path, DecodedSet set)
+    {
+        AtomicFile.DeleteLeftovers(Path.GetDirectoryName(Path.GetFullPath(path))!, name => name.EndsWith(".bin", StringComparison.Ordinal), AbandonedWriteAge);
+        AtomicFile.Write(path, stream =>
         {
             using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             writer.Write(Encoding.ASCII.GetBytes(Magic));
@@ -66,6 +75,7 @@ internal static class DatasetCache
                 writer.Write(label);
             writer.Write(set.Pixels);
         });
+    }
 
     private static List<string> ReadStrings(BinaryReader reader)
     {

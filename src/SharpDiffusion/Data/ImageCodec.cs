@@ -1,4 +1,5 @@
 using SharpDiffusion.Config;
+using SharpDiffusion.Training;
 using SkiaSharp;
 using TorchSharp;
 
@@ -7,7 +8,7 @@ namespace SharpDiffusion.Data;
 /// <summary>Reading single images into tensors and writing tensors (one image or a grid) as PNG.</summary>
 public static class ImageCodec
 {
-    /// <summary>Writes <paramref name="image"/> (uint8, or float in [0, 1]; [C, H, W] with C = 1 or 3) as PNG, through a temporary file and a rename.</summary>
+    /// <summary>Writes <paramref name="image"/> (uint8, or float in [0, 1]; [C, H, W] with C = 1 or 3) as PNG, atomically (<see cref="AtomicFile"/>).</summary>
     public static void SavePng(torch.Tensor image, string path)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -28,7 +29,8 @@ public static class ImageCodec
         var info = new SKImageInfo(width, height, colorType, SKAlphaType.Opaque);
         using var skImage = SKImage.FromPixelCopy(info, pixels);
         using var encoded = skImage.Encode(SKEncodedImageFormat.Png, 100);
-        WriteAtomically(path, encoded.ToArray());
+        byte[] png = encoded.ToArray();
+        AtomicFile.Write(path, stream => stream.Write(png));
     }
 
     /// <summary>Maps [-1, 1] floats to uint8 [0, 255]: round((x + 1) · 127.5), clamped.</summary>
@@ -109,27 +111,6 @@ public static class ImageCodec
     {
         var decoded = ImageDecoder.Decode(encoded, name);
         return ResizePipeline.Apply(decoded.Rgba, decoded.Width, decoded.Height, pixelStride: 4, sourceChannels: 3, size, channels, policy);
-    }
-
-    internal static void WriteAtomically(string path, byte[] bytes) => WriteAtomically(path, stream => stream.Write(bytes));
-
-    /// <summary>Writes beside the target and renames, so a reader never sees a half-written file.</summary>
-    internal static void WriteAtomically(string path, Action<Stream> write)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-                write(stream);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-                File.Delete(temporary);
-        }
     }
 
     private static torch.Tensor AsUint8(torch.Tensor image) =>

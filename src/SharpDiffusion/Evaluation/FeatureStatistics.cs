@@ -122,6 +122,14 @@ public sealed class FeatureStatistics
             var extractor = reader.ReadString();
             var count = reader.ReadInt64();
             var d = reader.ReadInt32();
+            // The rest of the file is exactly the mean and the covariance: checked before allocating them (a damaged or
+            // hostile dimension must not allocate d² doubles).
+            long remaining = stream.Length - stream.Position;
+            if (d < 1 || count < 2 || (long)d * (d + 1) > remaining / sizeof(double) || (long)d * (d + 1) * sizeof(double) != remaining)
+            {
+                throw new InvalidDataException($"The feature statistics file '{path}' is damaged ({count} features of dimension {d} in {remaining} data bytes); recompute the statistics.");
+            }
+
             var mean = new double[d];
             for (var i = 0; i < d; i++)
             {
@@ -137,11 +145,21 @@ public sealed class FeatureStatistics
                 }
             }
 
+            if (mean.Any(v => !double.IsFinite(v)) || covariance.Cast<double>().Any(v => !double.IsFinite(v)))
+            {
+                throw new InvalidDataException($"The feature statistics file '{path}' holds a non-finite mean or covariance; recompute the statistics.");
+            }
+
             return new FeatureStatistics(extractor, count, mean, covariance);
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException($"The feature statistics file '{path}' is truncated; recompute the statistics.");
+        }
+        catch (FormatException)
+        {
+            // BinaryReader.ReadString on a damaged length prefix.
+            throw new InvalidDataException($"The feature statistics file '{path}' is damaged (its extractor name cannot be read); recompute the statistics.");
         }
     }
 }

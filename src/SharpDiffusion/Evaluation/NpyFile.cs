@@ -84,13 +84,18 @@ public static partial class NpyFile
 
         var major = reader.ReadByte();
         _ = reader.ReadByte();
-        int headerLength = major switch
+        long headerLength = major switch
         {
             1 => reader.ReadUInt16(),
-            2 or 3 => checked((int)reader.ReadUInt32()),
+            2 or 3 => reader.ReadUInt32(),
             _ => throw new InvalidDataException($"'{name}' uses .npy format version {major}, which is not supported; save it with numpy's default format."),
         };
-        var header = Encoding.ASCII.GetString(reader.ReadBytes(headerLength));
+        if (headerLength > MaxHeaderLength || (stream.CanSeek && headerLength > stream.Length - stream.Position))
+        {
+            throw new InvalidDataException($"The .npy header of '{name}' claims {headerLength} bytes, more than the file or any numpy header holds; write the file with numpy.save.");
+        }
+
+        var header = Encoding.ASCII.GetString(reader.ReadBytes((int)headerLength));
 
         var descr = DescrPattern().Match(header);
         var fortran = FortranPattern().Match(header);
@@ -105,11 +110,10 @@ public static partial class NpyFile
             throw new InvalidDataException($"'{name}' is stored in Fortran order; save a C-ordered array (numpy.ascontiguousarray).");
         }
 
-        var shape = shapeMatch.Groups[1].Value
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => long.Parse(s, CultureInfo.InvariantCulture))
-            .ToArray();
-        var count = shape.Aggregate(1L, (a, b) => a * b);
+        var shape = ParseShape(shapeMatch.Groups[1].Value, name);
+        var count = shape.Aggregate(1L, (a, b) => b != 0 && a > long.MaxValue / b
+            ? throw new InvalidDataException($"The .npy file '{name}' declares a shape ({string.Join(", ", shape)}) too large for any file; write it again.")
+            : a * b);
 
         switch (descr.Groups[1].Value)
         {
@@ -146,9 +150,25 @@ public static partial class NpyFile
         return dict + new string(' ', padding) + "\n";
     }
 
+    /// <summary>"2, 3" → [2, 3]; each side a non-negative integer, or the header is damaged.</summary>
+    private static long[] ParseShape(string text, string name) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out long side)
+                ? side
+                : throw new InvalidDataException($"The .npy header of '{name}' has a shape entry '{s}' that is not a size; write the file with numpy.save."))
+            .ToArray();
+
+    /// <summary>Reads the data, after checking that the file holds that many bytes, so a lying header cannot make us allocate them.</summary>
     private static byte[] ReadExactly(BinaryReader reader, long bytes, string name)
     {
-        var data = reader.ReadBytes(checked((int)bytes));
+        var stream = reader.BaseStream;
+        if (bytes > Array.MaxLength || (stream.CanSeek && bytes > stream.Length - stream.Position))
+        {
+            long available = stream.CanSeek ? stream.Length - stream.Position : 0;
+            throw new InvalidDataException($"The .npy file '{name}' is truncated or its header lies ({available} of {bytes} data bytes); write it again.");
+        }
+
+        var data = reader.ReadBytes((int)bytes);
         if (data.Length != bytes)
         {
             throw new InvalidDataException($"The .npy file '{name}' is truncated ({data.Length} of {bytes} data bytes); write it again.");
@@ -156,6 +176,9 @@ public static partial class NpyFile
 
         return data;
     }
+
+    /// <summary>numpy pads headers to 64 bytes; even many-dimensional arrays stay far below this.</summary>
+    private const int MaxHeaderLength = 1 << 16;
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
     private static partial Regex DescrPattern();

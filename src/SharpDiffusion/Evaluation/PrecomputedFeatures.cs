@@ -13,14 +13,36 @@ public static class PrecomputedFeatures
     private static readonly byte[] NpyMagic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>The extractor the file says produced it, or null when it does not say (a bare .npy).</summary>
-    public static string? Extractor(string path) =>
-        IsStatistics(path) ? FeatureStatistics.Load(path).Extractor : FeatureFile.ReadExtractor(path);
+    public static string? Extractor(string path)
+    {
+        try
+        {
+            return IsStatistics(path) ? FeatureStatistics.Load(path).Extractor : FeatureFile.ReadExtractor(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw Damaged(path, e);
+        }
+    }
 
     /// <summary>
     /// Statistics of the file. A bare .npy is taken to come from <paramref name="assumedExtractor"/>: the caller
     /// names the feature space, because nothing in the file does.
     /// </summary>
     public static FeatureStatistics Load(string path, string assumedExtractor)
+    {
+        try
+        {
+            return LoadUnchecked(path, assumedExtractor);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            // One contract for every precomputed input: an EvaluationException naming the file.
+            throw Damaged(path, e);
+        }
+    }
+
+    private static FeatureStatistics LoadUnchecked(string path, string assumedExtractor)
     {
         if (IsStatistics(path))
         {
@@ -40,6 +62,9 @@ public static class PrecomputedFeatures
 
         return FeatureStatistics.FromFeatures(features, FeatureFile.ReadExtractor(path) ?? assumedExtractor);
     }
+
+    private static EvaluationException Damaged(string path, Exception e) =>
+        new(e is EndOfStreamException ? $"'{path}' ends too early (truncated); write it again with ddpm features." : e.Message);
 
     private static bool IsStatistics(string path) => StartsWith(path, StatisticsMagic);
 

@@ -1,11 +1,13 @@
 using System.Globalization;
+using SharpDiffusion.Training;
 
 namespace SharpDiffusion.Monitoring;
 
 /// <summary>
 /// <c>resources.csv</c> in a run folder: time (UTC, ISO 8601), elapsed_s, gpu_util_pct, gpu_mem_mib, gpu_power_w,
 /// gpu_temp_c, cpu_pct, rss_mib. An unknown value is an empty field. Append-only: a resumed run adds rows (elapsed_s
-/// restarts at 0 with each process; time orders them).
+/// restarts at 0 with each process; time orders them). Training and <c>ddpm eval</c> may both monitor one run at once:
+/// each append (and the header) is written under <c>resources.csv.lock</c>, in one write, so rows never interleave.
 /// </summary>
 public static class ResourceLog
 {
@@ -13,8 +15,27 @@ public static class ResourceLog
     public const string Header = "time,elapsed_s,gpu_util_pct,gpu_mem_mib,gpu_power_w,gpu_temp_c,cpu_pct,rss_mib";
     private const int FieldCount = 8;
 
+    /// <summary>How long an append waits for another process's append (each holds the lock for milliseconds).</summary>
+    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Where a run folder keeps its resource log.</summary>
     public static string PathIn(string runDirectory) => Path.Combine(runDirectory, FileName);
+
+    /// <summary>Creates the log with its header when it is missing or empty; leaves an existing log as it is.</summary>
+    public static void EnsureHeader(string path) => AppendUnderLock(path, null);
+
+    /// <summary>Appends one row (and the header first, when the file is new).</summary>
+    public static void Append(string path, ResourceSample sample) => AppendUnderLock(path, Format(sample));
+
+    private static void AppendUnderLock(string path, string? row)
+    {
+        using var held = LockFile.Acquire(path + ".lock", LockTimeout);
+        using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite);
+        string text = (file.Length == 0 ? Header + "\n" : "") + (row is null ? "" : row + "\n");
+        if (text.Length == 0) return;
+        file.Seek(0, SeekOrigin.End);
+        file.Write(System.Text.Encoding.UTF8.GetBytes(text));
+    }
 
     public static string Format(ResourceSample s) => string.Join(',',
         s.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),

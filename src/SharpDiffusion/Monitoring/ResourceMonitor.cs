@@ -14,7 +14,7 @@ public sealed class ResourceMonitor : IDisposable
     private readonly IGpuProbe? _gpu;
     private readonly Func<double?> _cpuSeconds;
     private readonly Func<double?> _rssMiB;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Func<double> _elapsedSeconds;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
     private double? _previousCpuSeconds;
@@ -26,8 +26,12 @@ public sealed class ResourceMonitor : IDisposable
     /// <param name="gpu">GPU source; null writes empty GPU columns (no GPU).</param>
     /// <param name="cpuSeconds">Process CPU time; default <see cref="ProcessStats.ReadCpuSeconds"/>.</param>
     /// <param name="rssMiB">Process resident memory; default <see cref="ProcessStats.ReadRssMiB"/>.</param>
-    public ResourceMonitor(string path, TimeSpan interval, IGpuProbe? gpu, Func<double?>? cpuSeconds = null, Func<double?>? rssMiB = null)
+    /// <param name="elapsedSeconds">Seconds since the monitor started; default a stopwatch started now.</param>
+    public ResourceMonitor(string path, TimeSpan interval, IGpuProbe? gpu, Func<double?>? cpuSeconds = null, Func<double?>? rssMiB = null,
+        Func<double>? elapsedSeconds = null)
     {
+        var clock = Stopwatch.StartNew();
+        _elapsedSeconds = elapsedSeconds ?? (() => clock.Elapsed.TotalSeconds);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         _path = Path.GetFullPath(path);
         _interval = interval;
@@ -36,7 +40,7 @@ public sealed class ResourceMonitor : IDisposable
         _rssMiB = rssMiB ?? ProcessStats.ReadRssMiB;
         _previousCpuSeconds = _cpuSeconds();
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        if (!File.Exists(_path) || new FileInfo(_path).Length == 0) File.WriteAllText(_path, ResourceLog.Header + "\n");
+        ResourceLog.EnsureHeader(_path);
         _thread = new Thread(Loop) { IsBackground = true, Name = "resource monitor" };
         _thread.Start();
     }
@@ -63,7 +67,7 @@ public sealed class ResourceMonitor : IDisposable
     {
         try
         {
-            File.AppendAllText(_path, ResourceLog.Format(Sample()) + "\n");
+            ResourceLog.Append(_path, Sample());
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -77,7 +81,7 @@ public sealed class ResourceMonitor : IDisposable
     private ResourceSample Sample()
     {
         var time = DateTimeOffset.UtcNow;
-        double elapsed = _clock.Elapsed.TotalSeconds;
+        double elapsed = _elapsedSeconds();
         double? cpu = _cpuSeconds();
         double? cpuPercent = cpu is double now && _previousCpuSeconds is double before && elapsed > _previousElapsed
             ? Math.Max(0, 100 * (now - before) / (elapsed - _previousElapsed))

@@ -26,16 +26,22 @@ public static class AtomicFile
 
     /// <summary>
     /// Deletes temp files of this class's naming left in <paramref name="directory"/> by a process that died mid-write (SIGKILL,
-    /// power loss). Call only while holding the folder's lock, when no other writer can be mid-write. Returns how many.
+    /// power loss), for the targets <paramref name="ownsTarget"/> accepts (by file name; default all). Call only while holding
+    /// the lock that every writer of those targets holds, so none of them can be mid-write; with <paramref name="olderThan"/>,
+    /// only temp files not touched for that long (for targets written outside any lock). Returns how many.
     /// </summary>
-    public static int DeleteLeftovers(string directory)
+    public static int DeleteLeftovers(string directory, Func<string, bool>? ownsTarget = null, TimeSpan? olderThan = null)
     {
         if (!Directory.Exists(directory)) return 0;
         int deleted = 0;
         foreach (string temp in Directory.EnumerateFiles(directory, ".*.tmp"))
         {
-            string[] parts = Path.GetFileName(temp).Split('.');
-            if (parts.Length < 4 || !parts[^2].All(char.IsAsciiDigit)) continue; // not ".{name}.{pid}.tmp"
+            string name = Path.GetFileName(temp);
+            string[] parts = name.Split('.');
+            if (parts.Length < 4 || parts[^2].Length == 0 || !parts[^2].All(char.IsAsciiDigit)) continue; // not ".{name}.{pid}.tmp"
+            string target = name[1..^(parts[^2].Length + ".tmp".Length + 1)];
+            if (ownsTarget is not null && !ownsTarget(target)) continue;
+            if (olderThan is TimeSpan age && DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) < age) continue;
             TryDelete(temp);
             deleted++;
         }

@@ -68,9 +68,14 @@ public sealed class RunDirectory
             if (!string.Equals(old, path, StringComparison.Ordinal)) File.Delete(old);
     }
 
-    /// <summary>Removes half-written temp files of a killed process (each as large as a checkpoint); call under the run lock.</summary>
+    /// <summary>
+    /// Removes half-written temp files of a killed trainer (each as large as a checkpoint); call under the run lock. Only of
+    /// the files training writes: <c>ddpm eval</c> and <c>ddpm sample</c> may be writing theirs into the same folders now.
+    /// </summary>
     public int DeleteLeftoverTempFiles() =>
-        AtomicFile.DeleteLeftovers(Root) + AtomicFile.DeleteLeftovers(CheckpointsDir) + AtomicFile.DeleteLeftovers(SamplesDir);
+        AtomicFile.DeleteLeftovers(Root, name => name is "config.json" or "log.csv")
+        + AtomicFile.DeleteLeftovers(CheckpointsDir)
+        + AtomicFile.DeleteLeftovers(SamplesDir, name => name.StartsWith(CheckpointPrefix, StringComparison.Ordinal));
 
     private static bool TryParseStep(string path, out int step)
     {

@@ -95,6 +95,7 @@ public sealed class Trainer
             using (var scope = NewDisposeScope())
             {
                 var (images, labels) = batches.Next(t.BatchSize, generator);
+                CudaDropoutSeed.BeforeStep(_device, _config.Seed, step);
                 var (loss, applied) = trainingStep.Run(step, images, model.Accepts.FromData(labels), generator);
                 counters.Record(step, loss, applied);
             }

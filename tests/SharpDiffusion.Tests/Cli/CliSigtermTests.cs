@@ -10,7 +10,8 @@ namespace SharpDiffusion.Tests.Cli;
 /// </summary>
 public sealed partial class CliSigtermTests : IDisposable
 {
-    private static readonly TimeSpan ExitBound = TimeSpan.FromSeconds(30);
+    /// <summary>A hang guard, not a speed requirement: a loaded 2-core machine must never fail this test by being slow.</summary>
+    private static readonly TimeSpan ExitBound = TimeSpan.FromMinutes(2);
     private readonly string _dir = Directory.CreateTempSubdirectory("sd-sigterm-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -46,13 +47,11 @@ public sealed partial class CliSigtermTests : IDisposable
         {
             Assert.True(reachedStep3.Wait(TimeSpan.FromMinutes(2)), "training never reached step 3: " + string.Join('\n', output));
 
-            var clock = Stopwatch.StartNew();
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
             Assert.True(process.WaitForExit(ExitBound), $"ddpm train still running {ExitBound.TotalSeconds} s after SIGTERM");
             process.WaitForExit(); // drains the asynchronous stdout reader
             string errors = await stderr;
             Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {errors}");
-            Assert.True(clock.Elapsed < ExitBound);
         }
         finally
         {

@@ -17,7 +17,7 @@ public sealed class RunDirectoryLeftoverTests : IDisposable
     }
 
     [Fact]
-    public void DeleteLeftoverTempFiles_RemovesOnlyAtomicFileTemps()
+    public void DeleteLeftoverTempFiles_RemovesOnlyTrainingsOwnAtomicFileTemps()
     {
         string[] leftovers =
         [
@@ -33,6 +33,10 @@ public sealed class RunDirectoryLeftoverTests : IDisposable
             Write(_run.LogPath),
             Write(Path.Combine(_run.Root, ".user-notes.tmp")),       // no pid part: not ours
             Write(Path.Combine(_run.CheckpointsDir, ".a.b.tmp")),   // "b" is not a pid
+            // Files of commands that run beside training (ddpm eval, ddpm sample): they may be mid-write right now.
+            Write(Path.Combine(_run.Root, ".evaluation_results.json.555.tmp")),
+            Write(Path.Combine(_run.Root, ".memorization-step-000004.png.556.tmp")),
+            Write(Path.Combine(_run.SamplesDir, ".sample-000004-ddim50.png.557.tmp")),
         ];
         // A real AtomicFile write of this process leaves nothing for the sweep to find.
         AtomicFile.WriteAllText(Path.Combine(_run.Root, "config.json"), "{}");

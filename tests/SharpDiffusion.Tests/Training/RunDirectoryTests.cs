@@ -46,21 +46,3 @@ public sealed class RunDirectoryTests : IDisposable
         Assert.True(_run.HasRunContent);
     }
 }
-
-public sealed class RunLockTests : IDisposable
-{
-    private readonly RunDirectory _run = new(Directory.CreateTempSubdirectory("sd-lock-").FullName);
-
-    public void Dispose() => Directory.Delete(_run.Root, recursive: true);
-
-    [Fact]
-    public void Acquire_WhileHeld_RefusesAndAfterRelease_Succeeds()
-    {
-        using (RunLock.Acquire(_run))
-        {
-            var e = Assert.Throws<RunLockedException>(() => RunLock.Acquire(_run));
-            Assert.Contains(_run.Root, e.Message, StringComparison.Ordinal);
-        }
-        using var again = RunLock.Acquire(_run);
-    }
-}

@@ -15,11 +15,11 @@ public sealed class TensorBoardWriter : IDisposable
     private readonly TfRecordWriter _records;
     private readonly TimeProvider _clock;
 
-    private TensorBoardWriter(string path, TimeProvider clock)
+    private TensorBoardWriter(string path, FileStream file, TimeProvider clock)
     {
         Path = path;
         _clock = clock;
-        _records = new TfRecordWriter(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read));
+        _records = new TfRecordWriter(file);
         Write(EventEncoder.FileVersionEvent(Now()));
     }
 
@@ -34,10 +34,26 @@ public sealed class TensorBoardWriter : IDisposable
         long seconds = clock.GetUtcNow().ToUnixTimeSeconds();
         string host = Environment.MachineName;
         string name = string.Create(CultureInfo.InvariantCulture, $"events.out.tfevents.{seconds}.{host}");
-        // Two writers opened in the same second (training then eval) need distinct files.
-        string path = System.IO.Path.Combine(folder, name);
-        for (int i = 1; File.Exists(path); i++) path = System.IO.Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{name}.{i}"));
-        return new TensorBoardWriter(path, clock);
+        // Writers opened in the same second (training and one or more evals, in any processes) need distinct files: the
+        // name is claimed by creating the file exclusively, so two processes can never pick the same one.
+        for (int i = 0; ; i++)
+        {
+            string path = System.IO.Path.Combine(folder, i == 0 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}.{i}"));
+            if (TryCreateNew(path) is { } file) return new TensorBoardWriter(path, file, clock);
+        }
+    }
+
+    private static FileStream? TryCreateNew(string path)
+    {
+        if (File.Exists(path)) return null;
+        try
+        {
+            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return null; // another process created it between the check and the open
+        }
     }
 
     public void AddScalar(string tag, long step, double value) => Write(EventEncoder.Scalar(Now(), step, tag, (float)value));

@@ -1,0 +1,109 @@
+using System.Text;
+using SharpDiffusion.Config;
+using SharpDiffusion.Data;
+using SharpDiffusion.Runtime;
+using SharpDiffusion.Training;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Tests.Training;
+
+/// <summary>
+/// Issue 15 item 3: "2 steps, stop, resume, 2 more" equals "4 steps" bit for bit on what users train — configs/demo.json
+/// itself (h-flip, class labels with label dropout, lr warm-up, EMA), with only step counts, batch (8), set size (64) and
+/// the end-of-run sample grid shrunk, warm-up and the EMA start moved after the split, and dropout switched on; in both
+/// U-Net layouts.
+/// </summary>
+[Collection(TrainingTestGroup.Name)]
+public sealed class ExactResumeTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("sd-exact-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string DemoConfig([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "configs", "demo.json"));
+
+    private static RunConfig Demo(string layout, int steps) => ConfigLoader.Load(DemoConfig(),
+    [
+        $"training.steps={steps}", "training.warmup_steps=3", "training.ema_start=3", "training.checkpoint_every=2", "training.sample_every=0",
+        "training.log_every=1", "training.batch_size=8", "training.sample_count=1", "training.sample_steps=1", "training.device=cpu", "model.dropout=0.1", $"model.layout={layout}", "data.synthetic_count=64",
+    ]);
+
+    [Theory]
+    [InlineData("ddpm")]
+    [InlineData("reference")]
+    public void Resume_DemoConfigTwoStepsThenTwo_EqualsFourStepsBitwise(string layout)
+    {
+        var config = Demo(layout, 4);
+        // What this test is about: every one of these is on, and warm-up and the EMA start straddle the resume at step 2.
+        Assert.True(config.Data.Hflip && config.Model.ClassConditional && config.Model.ClassDropout > 0 && config.Model.Dropout > 0);
+        Assert.Equal((3, 3, 1), (config.Training.WarmupSteps, config.Training.EmaStart, config.Training.EmaEvery));
+        using var data = DatasetLoader.Load(config.Data, cacheDir: null, out _, config.Seed);
+
+        var straight = new RunDirectory(Path.Combine(_dir, "straight"));
+        new Trainer(config, data, straight, CPU).Run(resume: false);
+        var split = new RunDirectory(Path.Combine(_dir, "split"));
+        var first = new Trainer(Demo(layout, 2), data, split, CPU).Run(resume: false);
+        var second = new Trainer(config, data, split, CPU).Run(resume: true);
+
+        Assert.Equal((2, 2, 4), (first.FinalStep, second.StartStep, second.FinalStep));
+        // Model, EMA, Adam moments, the trainer's generator and libtorch's global generator (dropout): every byte after the header.
+        Assert.Equal(StateBytes(straight.CheckpointPath(4)), StateBytes(split.CheckpointPath(4)));
+        Assert.Equal(new TrainingLog(straight.LogPath).Read().Select(r => (r.Step, r.Loss, r.Lr)), new TrainingLog(split.LogPath).Read().Select(r => (r.Step, r.Loss, r.Lr)));
+    }
+
+    [CudaFact]
+    public void CheckpointedCudaGenerator_ContinuesTheSameStreamAfterLoad()
+    {
+        var device = NativeRuntime.Initialize(DeviceKind.Cuda);
+        using var model = nn.Linear(2, 2);
+        using var ema = nn.Linear(2, 2);
+        using var original = new Generator(7, device);
+        using var warmUp = randn([100], generator: original, device: device);
+        string path = Path.Combine(_dir, "cuda.ckpt");
+        CheckpointFile.Save(path, new CheckpointMetadata { Step = 1, Config = new RunConfig(), Channels = 3, ImageSize = 8 }, new CheckpointFile.State(model, ema, null, original));
+        using var expected = randn([1000], generator: original, device: device);
+
+        using var restored = new Generator(99, device);
+        CheckpointFile.Load(path, new CheckpointFile.State(model, ema, null, restored));
+        using var actual = randn([1000], generator: restored, device: device);
+        Assert.True(expected.equal(actual).all().item<bool>());
+    }
+
+    [CudaFact]
+    public void CudaDropoutSeed_SameStep_SameMaskWhateverCameBefore()
+    {
+        var device = NativeRuntime.Initialize(DeviceKind.Cuda);
+        using var input = ones([4096], device: device);
+        CudaDropoutSeed.BeforeStep(device, runSeed: 5, step: 3);
+        using var mask = nn.functional.dropout(input, 0.5, training: true);
+        using var unrelated = rand([12345], device: device); // draws a resumed run never made
+        CudaDropoutSeed.BeforeStep(device, runSeed: 5, step: 3);
+        using var again = nn.functional.dropout(input, 0.5, training: true);
+        Assert.True(mask.equal(again).all().item<bool>());
+        CudaDropoutSeed.BeforeStep(device, runSeed: 5, step: 4);
+        using var next = nn.functional.dropout(input, 0.5, training: true);
+        Assert.False(mask.equal(next).all().item<bool>());
+    }
+
+    [Fact]
+    public void CudaDropoutSeed_OnTheCpu_LeavesTheGlobalGeneratorAlone()
+    {
+        random.manual_seed(3);
+        using var expected = rand([16]);
+        random.manual_seed(3);
+        CudaDropoutSeed.BeforeStep(CPU, runSeed: 5, step: 1);
+        using var actual = rand([16]);
+        Assert.True(expected.equal(actual).all().item<bool>());
+        Assert.NotEqual(CudaDropoutSeed.For(5, 1), CudaDropoutSeed.For(5, 2));
+    }
+
+    /// <summary>A checkpoint's bytes after its metadata header (which holds timestamps) and before its hash.</summary>
+    private static byte[] StateBytes(string checkpoint)
+    {
+        byte[] bytes = File.ReadAllBytes(checkpoint);
+        int headerLength = BitConverter.ToInt32(bytes, 8); // after the 8-byte magic
+        Assert.StartsWith("SDCKPT", Encoding.ASCII.GetString(bytes, 0, 8), StringComparison.Ordinal);
+        return bytes[(12 + headerLength)..^32];
+    }
+}
