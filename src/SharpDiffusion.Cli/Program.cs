@@ -29,6 +29,7 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
     new PlotCommand(),
     new ReportCommand(),
 };
+VersionAction.Attach(root);
 try
 {
     return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

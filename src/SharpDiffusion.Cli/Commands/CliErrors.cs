@@ -15,6 +15,13 @@ internal static class CliErrors
     public const int UserError = 2;
     public const int InternalError = 70; // EX_SOFTWARE
 
+    /// <summary>
+    /// Exit code of a command stopped by Ctrl-C or SIGTERM after saving its work (train: a checkpoint; eval: the entries so
+    /// far; sweep: both): EX_TEMPFAIL, "run the same command again to continue". Not 0, so <c>ddpm train &amp;&amp; ddpm eval</c>
+    /// never evaluates a half-trained run and SLURM's <c>afterok</c> never starts on one.
+    /// </summary>
+    public const int Interrupted = 75;
+
     public static int Report(Exception exception)
     {
         if (IsUserError(exception))
