@@ -65,7 +65,7 @@ public static class NativeRuntime
         }
         catch (Exception e) when (e is not NativeRuntimeException)
         {
-            throw new NativeRuntimeException($"libtorch could not be loaded ({FirstLine(e.Message)}); rebuild the project so that the TorchSharp-cpu natives are copied next to the application.");
+            throw new NativeRuntimeException($"libtorch could not be loaded ({FirstLine(e.Message)}); rebuild the project so that the libtorch-cpu-linux-x64 natives are copied next to the application.");
         }
         _cpuReady = true;
     }
