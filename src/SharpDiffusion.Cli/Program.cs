@@ -29,9 +29,12 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
     new PlotCommand(),
     new ReportCommand(),
 };
+VersionAction.Attach(root);
 try
 {
-    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    var parsed = root.Parse(args);
+    if (parsed.Errors.Count > 0) return CliErrors.ReportParseErrors(parsed.Errors);
+    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (Exception e)
 {

@@ -18,7 +18,7 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _imageSize = new("--image-size") { HelpName = "PX", Description = "Image side.", DefaultValueFactory = _ => 64 };
     private readonly Option<int> _warmup = new("--warmup") { HelpName = "N", Description = "Untimed steps first.", DefaultValueFactory = _ => 2 };
     private readonly Option<int> _repeats = new("--repeats") { HelpName = "N", Description = "Timed steps; the median is reported.", DefaultValueFactory = _ => 5 };
-    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _device = new("--device") { Description = "Where to run.", DefaultValueFactory = _ => "auto" };
     private readonly Option<string> _precision = new("--precision") { HelpName = "LIST", Description = "Comma-separated precisions of forward/backward: fp32, bf16 (bf16 keeps fp32 master weights).", DefaultValueFactory = _ => "fp32" };
     private readonly Option<string> _optimizer = new("--optimizer") { HelpName = "LIST", Description = "Comma-separated optimizers: fused-adam, fused-adamw, adam, adamw.", DefaultValueFactory = _ => "fused-adam" };
     private readonly Option<bool> _profile = new("--profile") { Description = "Also time each phase (forward+loss, backward, clip, optimizer, EMA) with a device sync after each." };
@@ -29,6 +29,7 @@ internal sealed class BenchCommand : Command
         : base("bench", "Time training steps of the reference U-Net (dims 64/96/128) on this machine; see docs/BENCHMARKS.md.")
     {
         foreach (var option in new Option[] { _config, _dims, _batch, _imageSize, _warmup, _repeats, _device, _precision, _optimizer, _profile, _peakTflops, _sampleBatch }) Add(option);
+        Choices.Restrict(_device, NativeRuntime.DeviceNames);
         SetAction(parse => Execute(new BenchSettings(parse.GetValue(_config), parse.GetValue(_dims)!, parse.GetValue(_batch), parse.GetValue(_imageSize),
             parse.GetValue(_warmup), parse.GetValue(_repeats), parse.GetValue(_device)!, parse.GetValue(_precision)!, parse.GetValue(_optimizer)!,
             parse.GetValue(_profile), parse.GetValue(_peakTflops), parse.GetValue(_sampleBatch)), stop));
@@ -45,7 +46,6 @@ internal sealed class BenchCommand : Command
         if (precisions.Contains(Precision.Bf16) && optimizers.Any(o => o is OptimizerKind.Adam or OptimizerKind.Adamw))
             throw new UsageException("--precision bf16 needs a fused optimizer (fused-adam or fused-adamw).");
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200); // logs keep table rows on one line
         if (device.type == DeviceType.CUDA) DeviceSync.EnableTf32(); // fp32 matmuls/convolutions on tensor cores, as PyTorch's reference does
         int batch = settings.Batch ?? (device.type == DeviceType.CUDA ? 64 : 8);
         var baseConfig = ClassCount.WithoutData(
@@ -56,9 +56,8 @@ internal sealed class BenchCommand : Command
         var columns = new List<string> { "dim", "parameters", "precision", "optimizer", "ms/step (median)", "ms/step (min)", "images/s", "model TFLOP/s" };
         if (settings.PeakTflops is not null) columns.Add("MFU");
         columns.Add("peak RSS MiB");
-        var table = new Table().AddColumns([.. columns]);
-        var profileTable = new Table().AddColumns(["dim", "precision", "optimizer", .. StepPhases.All.Select(p => $"{p} ms")]);
-        var sampleTable = new Table().AddColumns("dim", "sampler", "batch", "images/s", "s/batch");
+        var table = new StreamingTable(columns);
+        var profileRows = new List<string[]>();
         foreach (int dim in dims)
         {
             foreach (var precision in precisions)
@@ -78,23 +77,24 @@ internal sealed class BenchCommand : Command
                 };
                 if (settings.PeakTflops is double peak) row.Add(F(100 * r.FlopsPerSecond / 1e12 / peak, "F1") + "%");
                 row.Add(F(r.PeakRssBytes / (1024.0 * 1024), "F0"));
-                table.AddRow([.. row]);
+                table.Add(row);
                 if (r.PhaseMs is not null)
-                    profileTable.AddRow([dim.ToString(CultureInfo.InvariantCulture), Kebab(precision), Kebab(optimizer), .. StepPhases.All.Select(p => r.PhaseMs.TryGetValue(p, out double ms) ? F(ms, "F2") : "–")]);
-            }
-            if (settings.SampleBatch > 0 && !cancellationToken.IsCancellationRequested)
-            {
-                var (imagesPerSecond, seconds) = SamplingBenchmark.Measure(baseConfig with { Model = baseConfig.Model with { Dim = dim } }, device, settings.SampleBatch);
-                sampleTable.AddRow(dim.ToString(CultureInfo.InvariantCulture), "ddim-50 fp32", settings.SampleBatch.ToString(CultureInfo.InvariantCulture), F(imagesPerSecond, "F1"), F(seconds, "F2"));
+                    profileRows.Add([dim.ToString(CultureInfo.InvariantCulture), Kebab(precision), Kebab(optimizer), .. StepPhases.All.Select(p => r.PhaseMs.TryGetValue(p, out double ms) ? F(ms, "F2") : "–")]);
             }
         }
-        AnsiConsole.Write(table);
         if (settings.Profile)
         {
-            AnsiConsole.MarkupLine("per phase (median; a device sync after each phase):");
-            AnsiConsole.Write(profileTable);
+            Console.WriteLine("per phase (median; a device sync after each phase):");
+            var profileTable = new StreamingTable(["dim", "precision", "optimizer", .. StepPhases.All.Select(p => $"{p} ms")]);
+            foreach (var row in profileRows) profileTable.Add(row);
         }
-        if (settings.SampleBatch > 0) AnsiConsole.Write(sampleTable);
+        var sampleTable = new StreamingTable(["dim", "sampler", "batch", "images/s", "s/batch"]);
+        foreach (int dim in settings.SampleBatch > 0 ? dims : [])
+        {
+            if (cancellationToken.IsCancellationRequested) break;
+            var (imagesPerSecond, seconds) = SamplingBenchmark.Measure(baseConfig with { Model = baseConfig.Model with { Dim = dim } }, device, settings.SampleBatch);
+            sampleTable.Add([dim.ToString(CultureInfo.InvariantCulture), "ddim-50 fp32", settings.SampleBatch.ToString(CultureInfo.InvariantCulture), F(imagesPerSecond, "F1"), F(seconds, "F2")]);
+        }
         return 0;
     }
 

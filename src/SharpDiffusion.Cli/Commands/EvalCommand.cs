@@ -18,10 +18,10 @@ internal sealed class EvalCommand : Command
     private readonly Option<string> _checkpoints = new("--checkpoints") { HelpName = "latest|all|STEP,...", Description = "Which checkpoints; 'all' gives metric-versus-step curves.", DefaultValueFactory = _ => "latest" };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Samples per checkpoint. Default 2500, the reference protocol.", DefaultValueFactory = _ => EvalSettings.ReferenceSamples };
     private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fid,is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
-    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = Samplers.NameList + ". Default ddim, the reference protocol.", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<string> _sampler = new("--sampler") { Description = Samplers.NameList + ". Default ddim, the reference protocol.", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default 250, the reference protocol (DDIM 250).", DefaultValueFactory = _ => EvalSettings.ReferenceSteps };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass (sampling and extraction).", DefaultValueFactory = _ => 64 };
-    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _device = new("--device") { Description = "Where to run.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Class-conditional runs: classifier-free guidance weight; samples cycle through the classes (image i has class i mod K). Default 0, the plain conditional model." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
@@ -32,6 +32,8 @@ internal sealed class EvalCommand : Command
         : base("eval", "Evaluate checkpoints of a run: FID (or FD-ResNet18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
         foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache }.Concat(_extractor.All)) Add(option);
+        Choices.Restrict(_device, NativeRuntime.DeviceNames);
+        Choices.Restrict(_sampler, Samplers.Names);
         SetAction(parse => new EvalRunner(new EvalSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
@@ -82,11 +84,13 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         });
         var evaluation = new RunEvaluation(run, protocol, progress, settings.Data, TrainingSession.DefaultCacheDir(), settings.Cache ?? DefaultCacheDir());
         evaluation.Execute(checkpoints, extractor, identity, device, stop);
+        bool interrupted = stop.IsCancellationRequested;
 
         var log = new EvaluationLog(run.Root);
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape($"FD column: {FeatureExtractors.FrechetLabel(extractor.Name)}; results in {log.ResultsPath} and {log.CsvPath}"));
-        return 0;
+        if (interrupted) AnsiConsole.MarkupLine("[yellow]stopped[/]; run the same command again to evaluate the remaining checkpoints (finished ones are skipped).");
+        return interrupted ? CliErrors.Interrupted : 0;
     }
 
     private static string DefaultCacheDir() => Path.Combine(Path.GetDirectoryName(TrainingSession.DefaultCacheDir())!, "reference-features");

@@ -14,13 +14,14 @@ internal sealed class FeaturesCommand : Command
     private readonly Option<string?> _out = new("--out") { HelpName = "F.npy", Description = "Features [N, D] float32 as .npy; F.json names the extractor; F.logits.npy holds logits when the extractor has them." };
     private readonly Option<string?> _stats = new("--stats") { HelpName = "FILE", Description = "Also write mean and covariance (float64) for ddpm fid." };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass.", DefaultValueFactory = _ => 32 };
-    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where TorchSharp extractors run (ONNX ResNet-18 always runs on the CPU).", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _device = new("--device") { Description = "Where TorchSharp extractors run (ONNX ResNet-18 always runs on the CPU).", DefaultValueFactory = _ => "auto" };
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public FeaturesCommand()
         : base("features", "Extract features of a folder of images into a NumPy .npy file; prints images/s (the extraction benchmark of docs/BENCHMARKS.md).")
     {
         foreach (var option in new Option[] { _images, _out, _stats, _batch, _device }.Concat(_extractor.All)) Add(option);
+        Choices.Restrict(_device, NativeRuntime.DeviceNames);
         SetAction(parse => Execute(parse.GetValue(_images), parse.GetValue(_out), parse.GetValue(_stats), parse.GetValue(_batch), parse.GetValue(_device)!,
             parse.GetValue(_extractor.Extractor), parse.GetValue(_extractor.InceptionWeights)));
     }

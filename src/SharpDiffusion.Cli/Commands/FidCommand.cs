@@ -13,7 +13,7 @@ internal sealed class FidCommand : Command
     private readonly Argument<string> _first = new("A") { Description = "Image folder, statistics file (ddpm features --stats) or .npy features (ddpm features --out)." };
     private readonly Argument<string> _second = new("B") { Description = "The same kinds as A." };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass.", DefaultValueFactory = _ => 32 };
-    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where TorchSharp extractors run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _device = new("--device") { Description = "Where TorchSharp extractors run.", DefaultValueFactory = _ => "auto" };
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public FidCommand()
@@ -22,6 +22,7 @@ internal sealed class FidCommand : Command
         Add(_first);
         Add(_second);
         foreach (var option in new Option[] { _batch, _device }.Concat(_extractor.All)) Add(option);
+        Choices.Restrict(_device, NativeRuntime.DeviceNames);
         SetAction(parse => Execute(parse.GetValue(_first)!, parse.GetValue(_second)!, parse.GetValue(_batch), parse.GetValue(_device)!,
             parse.GetValue(_extractor.Extractor), parse.GetValue(_extractor.InceptionWeights)));
     }

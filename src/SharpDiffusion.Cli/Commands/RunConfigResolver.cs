@@ -23,6 +23,8 @@ internal static class RunConfigResolver
         string? path = settings.Config;
         if (path is null && resumeRun is not null && File.Exists(resumeRun.ConfigPath)) path = resumeRun.ConfigPath;
         if (path is not null) return WithDataSource(ConfigLoader.Load(path, overrides), settings);
+        if (settings.Resume && settings.ResumeFrom is string checkpoint) // a checkpoint continued in a new folder carries its config
+            return WithDataSource(ConfigLoader.LoadJson(ConfigJson.Serialize(CheckpointFile.ReadMetadata(checkpoint).Config), $"the config in {checkpoint}", overrides), settings);
 
         return WithDataSource(ConfigLoader.LoadJson(BuiltInDemo(), "built-in demo config", overrides), settings);
     }

@@ -16,15 +16,15 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string?> _checkpoint = new("--checkpoint") { HelpName = "FILE", Description = "Checkpoint to sample from. Default: the run's latest." };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
-    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = Samplers.NameList + ".", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<string> _sampler = new("--sampler") { Description = Samplers.NameList + ".", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: {Samplers.DefaultStepsHelp}." };
-    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = $"Timesteps visited: auto ({Samplers.DefaultSpacingHelp}), {string.Join(", ", TimestepSpacings.Names)}.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _spacing = new("--spacing") { Description = $"Timesteps visited; auto: {Samplers.DefaultSpacingHelp}.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
     private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate; 'all' (the default for a class-conditional run) gives one row per class, 'none' the unconditional (null-class) branch." };
     private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Classifier-free guidance weight w (class-conditional runs; 0 uses the conditional branch alone)." };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
-    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _device = new("--device") { Description = "Where to run.", DefaultValueFactory = _ => "auto" };
     private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Use the trained weights instead of the EMA weights." };
     private readonly Option<string?> _out = new("--out") { HelpName = "FILE", Description = "Grid PNG to write. Default: <run>/samples/sample-<step>-<sampler><steps>.png." };
     private readonly Option<string?> _outDir = new("--out-dir") { HelpName = "DIR", Description = "Write one PNG per image into DIR instead of a grid." };
@@ -34,6 +34,9 @@ internal sealed class SampleCommand : Command
     {
         foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir })
             Add(option);
+        Choices.Restrict(_device, NativeRuntime.DeviceNames);
+        Choices.Restrict(_sampler, Samplers.Names);
+        Choices.Restrict(_spacing, TimestepSpacings.NamesWithAuto);
         SetAction(parse => Execute(new SampleSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
             parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpDiffusion.Runtime;
 using SharpDiffusion.Experiments;
 using Spectre.Console;
 
@@ -7,13 +8,10 @@ namespace SharpDiffusion.Cli.Commands;
 /// <summary><c>ddpm sweep</c>: trains every config into &lt;out&gt;/&lt;name&gt; in turn, skipping finished runs and resuming interrupted ones.</summary>
 internal sealed class SweepCommand : Command
 {
-    /// <summary>Exit code when the sweep was stopped (Ctrl-C, SIGTERM) before every run finished: EX_TEMPFAIL, "run it again".</summary>
-    public const int InterruptedExitCode = 75;
-
     private readonly Option<string[]> _configs = new("--configs") { HelpName = "FILE", Description = "Config files, one run each (e.g. configs/sysu/*.json).", Required = true, AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Image folder for every config; sets data.path." };
     private readonly Option<string> _out = new("--out") { HelpName = "DIR", Description = "Folder of run folders: each config trains into <out>/<its name>.", DefaultValueFactory = _ => "runs" };
-    private readonly Option<string?> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Sets training.device for every config." };
+    private readonly Option<string?> _device = new("--device") { Description = "Sets training.device for every config." };
     private readonly Option<string[]> _set = new("--set") { HelpName = "KEY=VALUE", Description = "Override one value in every config (repeatable)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where decoded datasets are cached (as for train)." };
     private readonly Option<bool> _eval = new("--eval") { Description = "After training, evaluate every checkpoint of each run (ddpm eval --checkpoints all, reference protocol)." };
@@ -23,6 +21,7 @@ internal sealed class SweepCommand : Command
         : base("sweep", "Train every config in turn into <out>/<name>: finished runs are skipped, interrupted ones resumed.")
     {
         foreach (var option in new Option[] { _configs, _data, _out, _device, _set, _cache, _eval, _inceptionWeights }) Add(option);
+        Choices.Restrict(_device, NativeRuntime.DeviceNames);
         SetAction(parse => Execute(new SweepSettings
         {
             Configs = parse.GetValue(_configs) ?? [], Out = parse.GetValue(_out) ?? "runs", Data = parse.GetValue(_data),
@@ -54,7 +53,7 @@ internal sealed class SweepCommand : Command
                 if (result is null || result.Interrupted || stop.IsCancellationRequested)
                 {
                     AnsiConsole.MarkupLine("[yellow]sweep stopped[/]; run the same command again to continue (finished runs are skipped).");
-                    return InterruptedExitCode;
+                    return CliErrors.Interrupted;
                 }
             }
             foreach (var stage in settings.AfterTraining)

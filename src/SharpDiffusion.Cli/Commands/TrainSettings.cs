@@ -9,6 +9,9 @@ internal sealed record TrainSettings
     public int? Steps { get; init; }
     public string? Device { get; init; }
     public bool Resume { get; init; }
+
+    /// <summary>With <see cref="Resume"/>: the checkpoint file to continue from; null for the run's latest.</summary>
+    public string? ResumeFrom { get; init; }
     public IReadOnlyList<string> Set { get; init; } = [];
     public string? Cache { get; init; }
     public bool DryRun { get; init; }

@@ -16,6 +16,7 @@ internal static class TrainingSession
     /// <summary>Trains as the settings say; null after a dry run.</summary>
     public static TrainingResult? Run(TrainSettings settings, CancellationToken cancellationToken)
     {
+        settings = ResumeCheckpoint.WithRunFolder(settings);
         var resumeRun = settings.Resume && settings.Out is not null ? new RunDirectory(settings.Out) : null;
         var config = RunConfigResolver.Resolve(settings, resumeRun);
         var run = new RunDirectory(settings.Out ?? Path.Combine("runs", config.Name));
@@ -26,15 +27,15 @@ internal static class TrainingSession
             return null;
         }
         // Checked before anything is written, so a refused run leaves the folder as it was.
-        ThrowIfRunStateConflicts(run, settings.Resume);
+        ThrowIfRunStateConflicts(run, settings);
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(config.Training.Device));
         using var data = LoadData(config, settings.Cache);
         using var runLock = RunLock.Acquire(run);
         if (runLock.TookOverStaleLock is string stale) AnsiConsole.MarkupLine(Markup.Escape($"took over run.lock left by {stale}"));
-        ThrowIfRunStateConflicts(run, settings.Resume); // again under the lock: another process may have started meanwhile
+        ThrowIfRunStateConflicts(run, settings); // again under the lock: another process may have started meanwhile
         if (run.DeleteLeftoverTempFiles() is > 0 and int leftovers)
             AnsiConsole.MarkupLine($"[grey]removed {leftovers} half-written temp file(s) left by an interrupted process[/]");
-        var trainer = new Trainer(config, data, run, device);
+        var trainer = new Trainer(config, data, run, device) { ResumeFrom = settings.ResumeFrom };
         if (settings.Resume) trainer.ThrowIfCannotResume(); // before the resource monitor's first row can touch the folder
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
         AnsiConsole.MarkupLine($"model: {ParameterCountText(trainer.Config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
@@ -59,8 +60,14 @@ internal static class TrainingSession
         return result;
     }
 
-    private static void ThrowIfRunStateConflicts(RunDirectory run, bool resume)
+    private static void ThrowIfRunStateConflicts(RunDirectory run, TrainSettings settings)
     {
+        bool resume = settings.Resume;
+        if (settings.ResumeFrom is string checkpoint)
+        {
+            ResumeCheckpoint.ThrowIfConflicts(run, checkpoint);
+            return;
+        }
         if (resume && !run.HasRunContent)
             throw new UsageException($"--resume: {run.Root} holds no run to continue; leave out --resume to start one there.");
         if (!resume && run.HasRunContent)

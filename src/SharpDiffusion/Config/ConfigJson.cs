@@ -15,7 +15,21 @@ public static class ConfigJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
     };
 
+    /// <summary>
+    /// Top-level key of a run's config.json that says which software wrote it (<see cref="Runtime.SoftwareVersions"/>);
+    /// a record, not a setting, so <see cref="ConfigLoader"/> ignores it when the file is read back.
+    /// </summary>
+    public const string SoftwareKey = "software";
+
     public static string Serialize(RunConfig config) => JsonSerializer.Serialize(config, Options);
+
+    /// <summary>The config as a run's config.json holds it: the settings plus the <see cref="SoftwareKey"/> record.</summary>
+    public static string SerializeForRun(RunConfig config, Runtime.SoftwareVersions software)
+    {
+        var node = ToNode(config);
+        node[SoftwareKey] = JsonSerializer.SerializeToNode(software, Options);
+        return node.ToJsonString(Options);
+    }
 
     public static JsonObject ToNode(RunConfig config) => JsonSerializer.SerializeToNode(config, Options)!.AsObject();
 

@@ -87,6 +87,7 @@ public static class ConfigLoader
     /// <summary>Merges <paramref name="node"/> onto its <c>extends</c> parent (recursively) or onto the defaults.</summary>
     private static JsonObject Resolve(JsonObject node, string baseDir, string origin, int depth)
     {
+        node.Remove(ConfigJson.SoftwareKey); // written into a run's config.json by the tool; says what wrote it, sets nothing
         if (!node.Remove(ExtendsKey, out JsonNode? parentRef)) return MergeOnto(ConfigJson.ToNode(new RunConfig()), node);
         string parentPath = parentRef?.GetValueKind() == JsonValueKind.String
             ? Path.GetFullPath(Path.Combine(baseDir, parentRef.GetValue<string>()))

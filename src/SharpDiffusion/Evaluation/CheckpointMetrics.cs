@@ -21,7 +21,7 @@ public static class CheckpointMetrics
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(metrics);
-        var entry = new EvaluationEntry { Metrics = metrics };
+        var entry = new EvaluationEntry { Metrics = metrics, Software = Runtime.SoftwareVersions.Current };
         var notes = new List<string>();
         MemorizationResult? memorization = null;
 

@@ -70,4 +70,7 @@ public sealed record EvaluationEntry
     public IReadOnlyList<string> Notes { get; init; } = [];
 
     public DateTimeOffset CreatedUtc { get; init; }
+
+    /// <summary>What computed the metrics; null in entries written before it was recorded.</summary>
+    public Runtime.SoftwareVersions? Software { get; init; }
 }

@@ -4,7 +4,7 @@ using TorchSharp;
 namespace SharpDiffusion.Evaluation;
 
 /// <summary>
-/// The file inputs of <c>ddpm fid</c>: a statistics file (<see cref="FeatureStatistics.Save"/>) or a .npy feature
+/// The file inputs of <c>ddpm fid</c>: a statistics file (<see cref="FeatureStatistics.Save(string)"/>) or a .npy feature
 /// matrix (with the extractor named in its <see cref="FeatureFile"/> sidecar when <c>ddpm features</c> wrote it).
 /// </summary>
 public static class PrecomputedFeatures

@@ -33,6 +33,19 @@ public static class NativeRuntime
         }
     }
 
+    /// <summary>Loads libtorch as <see cref="DeviceKind.Auto"/> does unless a backend is already loaded (then a no-op).</summary>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_cpuReady || _cudaReady == true) return;
+        }
+        Initialize(DeviceKind.Auto);
+    }
+
+    /// <summary>The device names a command line takes, from <see cref="DeviceKind"/>: auto, cpu, cuda.</summary>
+    public static IReadOnlyList<string> DeviceNames { get; } = Enum.GetNames<DeviceKind>().Select(n => n.ToLowerInvariant()).ToArray();
+
     /// <summary>Parses "cpu", "cuda" or "auto" as given on a command line or in a config.</summary>
     public static DeviceKind ParseDevice(string text) => text.Trim().ToLowerInvariant() switch
     {
@@ -52,7 +65,7 @@ public static class NativeRuntime
         }
         catch (Exception e) when (e is not NativeRuntimeException)
         {
-            throw new NativeRuntimeException($"libtorch could not be loaded ({FirstLine(e.Message)}); rebuild the project so that the TorchSharp-cpu natives are copied next to the application.");
+            throw new NativeRuntimeException($"libtorch could not be loaded ({FirstLine(e.Message)}); rebuild the project so that the libtorch-cpu-linux-x64 natives are copied next to the application.");
         }
         _cpuReady = true;
     }

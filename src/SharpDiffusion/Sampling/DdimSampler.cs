@@ -7,10 +7,10 @@ namespace SharpDiffusion.Sampling;
 /// DDIM, Song et al. 2021 eq. 12 with σ_t(η) of eq. 16: η = 0 is the deterministic sampler, η = 1 equals DDPM
 /// ancestral sampling over the same timesteps.
 /// </summary>
-/// <param name="eta">η in [0, 1].</param>
-/// <param name="clipDenoised">Clip x̂_0 to [−1, 1] and re-derive ε̂ from it, as denoising-diffusion-pytorch does.</param>
 public sealed class DdimSampler : ISampler
 {
+    /// <param name="eta">η in [0, 1].</param>
+    /// <param name="clipDenoised">Clip x̂_0 to [−1, 1] and re-derive ε̂ from it, as denoising-diffusion-pytorch does.</param>
     public DdimSampler(double eta = 0, bool clipDenoised = true)
     {
         if (!(eta >= 0 && eta <= 1))

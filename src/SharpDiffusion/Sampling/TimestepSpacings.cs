@@ -5,6 +5,9 @@ public static class TimestepSpacings
 {
     public static IReadOnlyList<string> Names { get; } = ["leading", "trailing", "quadratic", "log-snr"];
 
+    /// <summary><see cref="Names"/> and "auto" (each sampler's default), as a command line takes them.</summary>
+    public static IReadOnlyList<string> NamesWithAuto { get; } = ["auto", .. Names];
+
     /// <summary>
     /// The sampler's own default (<see cref="SamplerEntry.DefaultSpacing"/>): the λ-space solvers (DPM-Solver++, UniPC) are
     /// accurate only with log-SNR-uniform steps (docs/sampling.md); DDPM and DDIM use DDIM's uniform skip.

@@ -1,4 +1,5 @@
 using SharpDiffusion.Config;
+using SharpDiffusion.Runtime;
 
 namespace SharpDiffusion.Training;
 
@@ -24,4 +25,7 @@ public sealed record CheckpointMetadata
 
     /// <summary>Training seconds up to this step (carried across resumes).</summary>
     public double ElapsedSeconds { get; init; }
+
+    /// <summary>What wrote the checkpoint; null in checkpoints written before it was recorded.</summary>
+    public SoftwareVersions? Software { get; init; }
 }

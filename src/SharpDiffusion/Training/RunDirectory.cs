@@ -32,7 +32,8 @@ public sealed class RunDirectory
     public string SampleGridPath(int step) =>
         Path.Combine(SamplesDir, CheckpointPrefix + step.ToString("D6", CultureInfo.InvariantCulture) + ".png");
 
-    public void WriteConfig(RunConfig config) => AtomicFile.WriteAllText(ConfigPath, ConfigJson.Serialize(config) + "\n");
+    public void WriteConfig(RunConfig config) =>
+        AtomicFile.WriteAllText(ConfigPath, ConfigJson.SerializeForRun(config, Runtime.SoftwareVersions.Current) + "\n");
 
     /// <summary>Checkpoints on disk ordered by step (names only; validity is checked when loaded).</summary>
     public IReadOnlyList<(int Step, string Path)> ListCheckpoints()

@@ -31,6 +31,9 @@ public sealed class Trainer
         _device = device;
     }
 
+    /// <summary>On resume, the checkpoint to continue from instead of the run's latest (it may belong to another run).</summary>
+    public string? ResumeFrom { get; init; }
+
     /// <summary>The config as trained (resolved), also written to the run folder.</summary>
     public RunConfig Config => _config;
 
@@ -61,7 +64,7 @@ public sealed class Trainer
 
         int startStep = 0;
         double previousSeconds = 0;
-        if (resume && _run.LatestCheckpoint() is string latest)
+        if (resume && ResumePoint() is string latest)
         {
             var meta = ThrowIfCannotResume(latest);
             CheckpointFile.Load(latest, state);
@@ -167,8 +170,10 @@ public sealed class Trainer
     /// </summary>
     public void ThrowIfCannotResume()
     {
-        if (_run.LatestCheckpoint() is string latest) ThrowIfCannotResume(latest);
+        if (ResumePoint() is string latest) ThrowIfCannotResume(latest);
     }
+
+    private string? ResumePoint() => ResumeFrom ?? _run.LatestCheckpoint();
 
     private CheckpointMetadata ThrowIfCannotResume(string latest)
     {
@@ -191,6 +196,7 @@ public sealed class Trainer
             Channels = _data.Channels,
             ImageSize = _data.ImageSize,
             ElapsedSeconds = elapsedSeconds,
+            Software = Runtime.SoftwareVersions.Current,
         };
         CheckpointFile.Save(path, metadata, state);
         _run.PublishCheckpoint(path, _config.Training.KeepLast);

@@ -57,6 +57,8 @@ public sealed class CliEvalEndToEndTests : IDisposable
 
             Assert.Equal(JsonValueKind.Null, entry.GetProperty("is_mean").ValueKind);
             Assert.Equal("memorization-step-000002.png", entry.GetProperty("memorization_grid").GetString());
+            Assert.Equal(SharpDiffusion.Runtime.SoftwareVersions.Current.Tool, entry.GetProperty("software").GetProperty("tool").GetString());
+            Assert.Equal(SharpDiffusion.Runtime.SoftwareVersions.Current.TorchSharp, entry.GetProperty("software").GetProperty("torchsharp").GetString());
         }
 
         var csv = File.ReadAllLines(Path.Combine(run, "evaluation.csv"));

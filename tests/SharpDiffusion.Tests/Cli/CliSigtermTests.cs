@@ -51,7 +51,7 @@ public sealed partial class CliSigtermTests : IDisposable
             Assert.True(process.WaitForExit(ExitBound), $"ddpm train still running {ExitBound.TotalSeconds} s after SIGTERM");
             process.WaitForExit(); // drains the asynchronous stdout reader
             string errors = await stderr;
-            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {errors}");
+            Assert.True(process.ExitCode == 75, $"exit {process.ExitCode} (expected 75, EX_TEMPFAIL: stopped with a checkpoint): {errors}");
         }
         finally
         {

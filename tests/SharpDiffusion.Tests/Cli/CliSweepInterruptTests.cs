@@ -61,7 +61,7 @@ public sealed partial class CliSweepInterruptTests : IDisposable
         }
 
         string errors = await stderr;
-        Assert.True(process.ExitCode == SweepCommand.InterruptedExitCode, $"exit {process.ExitCode}: {errors}");
+        Assert.True(process.ExitCode == CliErrors.Interrupted, $"exit {process.ExitCode}: {errors}");
         var first = new RunDirectory(Path.Combine(runs, "first"));
         int stopped = CheckpointFile.ReadMetadata(first.LatestCheckpoint()!).Step;
         Assert.InRange(stopped, 3, 99_999);
