@@ -24,7 +24,7 @@ internal sealed class EvalCommand : Command
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string> _checkpoints = new("--checkpoints") { HelpName = "latest|all|STEP,...", Description = "Which checkpoints; 'all' gives metric-versus-step curves.", DefaultValueFactory = _ => "latest" };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Samples per checkpoint. Default 2500, the reference protocol.", DefaultValueFactory = _ => EvalSettings.ReferenceSamples };
-    private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fid,is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
+    private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fd (Fréchet distance: FID with the Inception, FD-ResNet18 with resnet18; 'fid' is accepted too),is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
     private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = "ddpm, ddim, dpm-solver++ or unipc. Default ddim, the reference protocol.", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default 250, the reference protocol (DDIM 250).", DefaultValueFactory = _ => EvalSettings.ReferenceSteps };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass (sampling and extraction).", DefaultValueFactory = _ => 64 };
@@ -33,23 +33,25 @@ internal sealed class EvalCommand : Command
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
+    private readonly Option<bool> _json = new(JsonOutput.OptionName) { Description = "Print the entries of the chosen checkpoints (evaluated now or before) as JSON on stdout, in the fields of evaluation_results.json; progress and tables go to stderr." };
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public EvalCommand(CancellationToken stop)
-        : base("eval", "Evaluate checkpoints of a run: FID (or FD-ResNet18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
+        : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _json, _extractor.IsLogits }.Concat(_extractor.All)) Add(option);
         SetAction(parse => new EvalRunner(new EvalSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
-            parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights))), stop).Execute());
+            parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
+            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits)!), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights)
+    string? Extractor, string? InceptionWeights, bool Json = false, string IsLogits = SharpDiffusion.Evaluation.Inception.InceptionLogitsKinds.UnbiasedName)
 {
     public const int ReferenceSamples = 2500;
     public const int ReferenceSteps = 250;
@@ -68,6 +70,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         if (settings.Steps < 1) throw new UsageException("--steps must be at least 1.");
         if (!(settings.Guidance >= 0) || double.IsInfinity(settings.Guidance)) throw new UsageException("--guidance must be a finite number ≥ 0.");
         var metrics = EvaluationMetricNames.Parse(settings.Metrics);
+        if (settings.Json) JsonOutput.HumanOutputToStderr();
         var run = new RunDirectory(settings.Run);
         if (!run.Exists) throw new UsageException($"run folder {run.Root} does not exist; pass the --out folder of a ddpm train run.");
         var checkpoints = EvalCheckpoints.Select(run, settings.Checkpoints);
@@ -80,7 +83,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
             throw new UsageException("--guidance needs a class-conditional run; this one was trained without classes.");
         var sampler = Samplers.Create(settings.Sampler);
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);
-        using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device);
+        using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device, settings.IsLogits);
         var identity = ReferenceFeatureCache.ExtractorIdentity(extractor, spec == "inception" ? settings.InceptionWeights : null);
 
         using var real = LoadRealSet(metadata.Config);
@@ -88,28 +91,33 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var log = new EvaluationLog(run.Root);
         using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
         using var monitor = ResourceMonitor.StartForRun(run.Root, metadata.Config.Training.MonitorIntervalS);
-        var table = new Table().AddColumns("step", "FD", "IS", "KID", "precision", "recall", "memorised", "seconds");
+        var results = new List<EvaluationEntry>();
+        var table = new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "seconds");
         foreach (var (step, path) in checkpoints)
         {
             if (stop.IsCancellationRequested) break;
             var key = string.Create(CultureInfo.InvariantCulture,
-                $"n={settings.N};metrics={string.Join(',', metrics)};extractor={identity};sampler={settings.Sampler};steps={settings.Steps};guidance={settings.Guidance};seed={settings.Seed};data={real.ContentHash}");
+                $"n={settings.N};metrics={string.Join(',', metrics)};extractor={identity};sampler={settings.Sampler};steps={settings.Steps};guidance={settings.Guidance};seed={settings.Seed};data={real.ContentHash}")
+                + (metrics.Contains(EvaluationMetricNames.InceptionScore) ? $";is_logits={extractor.LogitsKind}" : "");
             if (log.HasEntry(step, key))
             {
+                results.Add(log.Read().Last(e => e.Step == step && e.SettingsKey == key));
                 AnsiConsole.MarkupLine($"step {step}: already evaluated with these settings, skipped");
                 continue;
             }
 
             var entry = EvaluateCheckpoint(run, step, path, sampler, metrics, extractor, identity, key, real, realFeatures, device);
             log.Add(entry);
-            WriteTensorBoard(tensorBoard, entry, extractor.Name);
+            results.Add(entry);
+            foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
             table.AddRow(step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
                 Format(entry.Recall), Format(entry.MemorizationShare), entry.Seconds.ToString("F0", CultureInfo.InvariantCulture));
             foreach (var note in entry.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] step {step}: {Markup.Escape(note)}");
         }
 
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape($"FD column: {FeatureExtractors.FrechetLabel(extractor.Name)}; results in {log.ResultsPath} and {log.CsvPath}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"{FeatureExtractors.FrechetLabel(extractor.Name)} with {extractor.Name} features; results in {log.ResultsPath} and {log.CsvPath}"));
+        if (settings.Json) JsonOutput.Write(new { run = run.Root, entries = results }, EvaluationJson.Options);
         return 0;
     }
 
@@ -136,7 +144,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         using (features)
         using (logits)
         {
-            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated), metrics, (int)settings.Seed);
+            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated, extractor.LogitsKind), metrics, (int)settings.Seed);
             string? grid = null;
             if (values.FeatureMemorization is { } memorization)
             {
@@ -196,15 +204,6 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         }, out var fromCache);
         AnsiConsole.MarkupLine(Markup.Escape($"real features: {real.Count} × {features.shape[1]} ({(fromCache ? "from cache " : "cached as ")}{cache.FeaturesPath(key)})"));
         return features;
-    }
-
-    /// <summary>Metric curves next to the training curves: eval/fid for Inception, eval/fd_&lt;extractor&gt; otherwise.</summary>
-    private static void WriteTensorBoard(TensorBoardWriter tensorBoard, EvaluationEntry entry, string extractor)
-    {
-        string fdTag = extractor == "inception" ? "eval/fid" : $"eval/fd_{extractor}";
-        foreach (var (tag, value) in new[] { (fdTag, entry.Fd), ("eval/is", entry.IsMean), ("eval/kid", entry.KidMean), ("eval/precision", entry.Precision),
-                     ("eval/recall", entry.Recall), ("eval/memorization_share", entry.MemorizationShare) })
-            if (value is double v) tensorBoard.AddScalar(tag, entry.Step, v);
     }
 
     private static string DefaultCacheDir() => Path.Combine(Path.GetDirectoryName(TrainingSession.DefaultCacheDir())!, "reference-features");

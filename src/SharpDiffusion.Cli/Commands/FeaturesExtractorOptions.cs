@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpDiffusion.Evaluation;
+using SharpDiffusion.Evaluation.Inception;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Cli.Commands;
@@ -19,6 +20,14 @@ internal sealed class FeaturesExtractorOptions
         Description = $"pytorch-fid's {SharpDiffusion.Evaluation.Inception.InceptionFidExtractor.WeightsFileName} (from the pytorch-fid GitHub release). Default: ${FeatureExtractors.InceptionWeightsVariable}.",
     };
 
+    /// <summary>Only for the commands that produce logits (features, eval); fid has no use for it.</summary>
+    public Option<string> IsLogits { get; } = new("--is-logits")
+    {
+        HelpName = "unbiased|biased",
+        Description = "Inception logits for IS: unbiased (without the fc bias, as torch-fidelity and torchmetrics; default) or biased.",
+        DefaultValueFactory = _ => InceptionLogitsKinds.UnbiasedName,
+    };
+
     public IEnumerable<Option> All => [Extractor, InceptionWeights];
 
     public static string? WeightsOrEnvironment(string? weights) =>
@@ -26,5 +35,6 @@ internal sealed class FeaturesExtractorOptions
 
     public static string Spec(string? extractor, string? weights) => extractor ?? FeatureExtractors.DefaultSpec(weights);
 
-    public static IFeatureExtractor Create(string spec, string? weights, Device device) => FeatureExtractors.Create(spec, weights, device);
+    public static IFeatureExtractor Create(string spec, string? weights, Device device, string isLogits = InceptionLogitsKinds.UnbiasedName) =>
+        FeatureExtractors.Create(spec, weights, device, InceptionLogitsKinds.Parse(isLogits));
 }

@@ -1,11 +1,13 @@
 using System.Text;
+using SharpDiffusion.Training;
 using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
 
 /// <summary>
-/// The file inputs of <c>ddpm fid</c>: a statistics file (<see cref="FeatureStatistics.Save"/>) or a .npy feature
-/// matrix (with the extractor named in its <see cref="FeatureFile"/> sidecar when <c>ddpm features</c> wrote it).
+/// The file inputs of <c>ddpm fid</c>: a statistics file (<see cref="FeatureStatistics.Save"/>), a pytorch-fid
+/// statistics .npz (<see cref="NpzStatistics"/>) or a .npy feature matrix (with the extractor named in its
+/// <see cref="FeatureFile"/> sidecar when <c>ddpm features</c> wrote it). Told apart by their first bytes.
 /// </summary>
 public static class PrecomputedFeatures
 {
@@ -14,7 +16,9 @@ public static class PrecomputedFeatures
 
     /// <summary>The extractor the file says produced it, or null when it does not say (a bare .npy).</summary>
     public static string? Extractor(string path) =>
-        IsStatistics(path) ? FeatureStatistics.Load(path).Extractor : FeatureFile.ReadExtractor(path);
+        IsStatistics(path) ? FeatureStatistics.Load(path).Extractor
+        : IsNpz(path) ? NpzStatistics.Load(path).Extractor
+        : FeatureFile.ReadExtractor(path);
 
     /// <summary>
     /// Statistics of the file. A bare .npy is taken to come from <paramref name="assumedExtractor"/>: the caller
@@ -27,9 +31,14 @@ public static class PrecomputedFeatures
             return FeatureStatistics.Load(path);
         }
 
+        if (IsNpz(path))
+        {
+            return NpzStatistics.Load(path);
+        }
+
         if (!StartsWith(path, NpyMagic))
         {
-            throw new EvaluationException($"'{path}' is neither an image folder, a statistics file nor a .npy feature file; pass a folder of images or the output of ddpm features.");
+            throw new EvaluationException($"'{path}' is neither an image folder, a statistics file (ddpm or pytorch-fid .npz) nor a .npy feature file; pass a folder of images or the output of ddpm features.");
         }
 
         using var features = NpyFile.Read(path);
@@ -42,6 +51,27 @@ public static class PrecomputedFeatures
     }
 
     private static bool IsStatistics(string path) => StartsWith(path, StatisticsMagic);
+
+    private static bool IsNpz(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[4];
+        return NpzStatistics.HasMagic(head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)]);
+    }
+
+    /// <summary>Writes statistics as a pytorch-fid .npz when the path ends in .npz, else in the ddpm format.</summary>
+    public static void SaveStatistics(FeatureStatistics statistics, string path)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        if (string.Equals(Path.GetExtension(path), NpzStatistics.Extension, StringComparison.OrdinalIgnoreCase))
+        {
+            NpzStatistics.Save(statistics, path);
+        }
+        else
+        {
+            AtomicFile.Write(path, statistics.Save);
+        }
+    }
 
     private static bool StartsWith(string path, byte[] magic)
     {
