@@ -9,6 +9,9 @@
    Written from that definition here (not imported: torch-fidelity is not packaged by Debian).
 2. pytorch-fid statistics files: numpy.savez and numpy.savez_compressed of mu [D] and sigma [D, D] (float64), as
    pytorch-fid's save_fid_stats writes them and as the published TTUR statistics are laid out.
+3. Image files of the formats pytorch-fid lists (IMAGE_EXTENSIONS) that SkiaSharp does not decode: TIFF (raw, LZW,
+   deflate, grayscale, RGBA) written by Pillow, and Netpbm P2/P3/P5/P6 (binary ones by Pillow, plain ASCII ones by
+   hand); image_<name>.npy holds what pytorch-fid gets from each, np.asarray(Image.open(f).convert("RGB")), as float32.
 
 Usage (Debian 12: apt-get install python3-torch; numpy comes with it):
     OMP_NUM_THREADS=2 /usr/bin/python3 tools/standard_metrics_fixture.py tests/SharpDiffusion.Tests/Evaluation/Fixtures
@@ -16,6 +19,8 @@ Usage (Debian 12: apt-get install python3-torch; numpy comes with it):
 import json
 import os
 import sys
+
+from PIL import Image
 
 import numpy as np
 import torch
@@ -86,7 +91,37 @@ def main():
     np.save(os.path.join(out, "fid_stats_sigma.npy"), sigma)  # the same sigma alone, to compare values exactly
     np.savez(os.path.join(out, "fid_stats_no_sigma.npz"), mu=mu, cov=sigma)
     np.savez(os.path.join(out, "fid_stats_mismatched.npz"), mu=mu, sigma=sigma[:4, :4])
+    write_images(out)
     print(json.dumps(expected, indent=2))
+
+
+def write_images(out):
+    h, w = 4, 5
+    y, x = np.mgrid[0:h, 0:w]
+    rgb = np.stack([(40 * x + 7 * y) % 256, (60 * y + 3 * x + 11) % 256, (17 * x * y + 200) % 256], -1).astype(np.uint8)
+    rgba = np.concatenate([rgb, ((x * 60 + y * 5) % 256).astype(np.uint8)[..., None]], -1)
+    gray = rgb[..., 0]
+    files = {
+        "raw.tif": (Image.fromarray(rgb), {}),
+        "lzw.tif": (Image.fromarray(rgb), {"compression": "tiff_lzw"}),
+        "deflate.tiff": (Image.fromarray(rgb), {"compression": "tiff_adobe_deflate"}),
+        "gray.tif": (Image.fromarray(gray), {}),
+        "rgba.tif": (Image.fromarray(rgba, "RGBA"), {}),
+        "binary.ppm": (Image.fromarray(rgb), {}),
+        "binary.pgm": (Image.fromarray(gray), {}),
+    }
+    for name, (image, options) in files.items():
+        image.save(os.path.join(out, "image_" + name), **options)
+    # Plain (ASCII) Netpbm with a comment and a maxval of 15: Pillow reads these but does not write them.
+    small = (rgb // 17).astype(int)
+    with open(os.path.join(out, "image_plain.ppm"), "w") as f:
+        f.write(f"P3\n# written by standard_metrics_fixture.py\n{w} {h}\n15\n")
+        f.write("\n".join(" ".join(str(v) for v in row.reshape(-1)) for row in small) + "\n")
+    with open(os.path.join(out, "image_plain.pgm"), "w") as f:
+        f.write(f"P2 {w} {h} 255\n" + "\n".join(" ".join(str(v) for v in row) for row in gray) + "\n")
+    for name in list(files) + ["plain.ppm", "plain.pgm"]:
+        pixels = np.asarray(Image.open(os.path.join(out, "image_" + name)).convert("RGB")).astype(np.float32)
+        np.save(os.path.join(out, "image_" + name.replace(".", "_") + ".npy"), pixels)
 
 
 if __name__ == "__main__":
