@@ -17,7 +17,7 @@ namespace SharpDiffusion.Cli.Commands;
 
 /// <summary>
 /// <c>ddpm eval</c>: samples each chosen checkpoint with the run's own config, extracts features of the samples and of
-/// the run's training set, and records FID/FD, IS, KID, precision/recall and memorisation in the run folder.
+/// the run's training set, and records the Fréchet distance (named by its feature space), IS, KID, precision/recall and memorisation in the run folder.
 /// </summary>
 internal sealed class EvalCommand : Command
 {

@@ -13,7 +13,7 @@ public static class EvaluationTags
         ArgumentNullException.ThrowIfNull(entry);
         var protocol = EvaluationProtocol.Of(entry);
         var prefix = $"eval/{protocol.Tag}/";
-        var frechet = protocol.FrechetLabel == "FID" ? "fid" : "fd-" + protocol.Tag.Split('_')[0];
+        var frechet = protocol.ExtractorName == InceptionFidExtractor.ExtractorName ? "fid" : "fd-" + protocol.Tag.Split('_')[0];
         var inceptionScore = entry.IsLogits == InceptionLogitsKinds.BiasedName ? "is_biased" : "is";
         return new[]
             {

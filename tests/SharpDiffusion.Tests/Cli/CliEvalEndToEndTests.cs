@@ -32,8 +32,10 @@ public sealed class CliEvalEndToEndTests : IDisposable
         var train = CliRunner.Run(["train", "--out", run, "--steps", "2", .. CliRunner.TinyRun]);
         Assert.True(train.ExitCode == 0, train.Stderr);
 
-        var first = CliRunner.Run(EvalArgs(run));
+        var first = CliRunner.Run([.. EvalArgs(run), "--json"]);
         Assert.True(first.ExitCode == 0, first.Stderr + first.Stdout);
+        using (var printed = JsonDocument.Parse(first.Stdout)) // --json: stdout holds the JSON document and nothing else
+            Assert.Equal(2, Assert.Single(printed.RootElement.GetProperty("entries").EnumerateArray()).GetProperty("step").GetInt32());
 
         using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluation_results.json"))))
         {
