@@ -44,14 +44,14 @@ internal sealed class EvalCommand : Command
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
             parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
-            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits)!), stop).Execute());
+            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits)), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights, bool Json = false, string IsLogits = SharpDiffusion.Evaluation.Inception.InceptionLogitsKinds.UnbiasedName)
+    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null)
 {
     public const int ReferenceSamples = 2500;
     public const int ReferenceSteps = 250;

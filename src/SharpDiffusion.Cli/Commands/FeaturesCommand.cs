@@ -22,10 +22,10 @@ internal sealed class FeaturesCommand : Command
     {
         foreach (var option in new Option[] { _images, _out, _stats, _batch, _device, _extractor.IsLogits }.Concat(_extractor.All)) Add(option);
         SetAction(parse => Execute(parse.GetValue(_images), parse.GetValue(_out), parse.GetValue(_stats), parse.GetValue(_batch), parse.GetValue(_device)!,
-            parse.GetValue(_extractor.Extractor), parse.GetValue(_extractor.InceptionWeights), parse.GetValue(_extractor.IsLogits)!));
+            parse.GetValue(_extractor.Extractor), parse.GetValue(_extractor.InceptionWeights), parse.GetValue(_extractor.IsLogits)));
     }
 
-    private static int Execute(string? images, string? output, string? stats, int batch, string deviceName, string? extractorSpec, string? weightsOption, string isLogits)
+    private static int Execute(string? images, string? output, string? stats, int batch, string deviceName, string? extractorSpec, string? weightsOption, string? isLogits)
     {
         if (images is null || output is null) throw new UsageException("features needs --images DIR and --out F.npy.");
         if (batch < 1) throw new UsageException("--batch must be at least 1.");

@@ -72,4 +72,14 @@ public sealed class CliFidTests : IDisposable
         Assert.Equal($"error: '{bad}' has no 'sigma' array (it holds mu, cov); a pytorch-fid statistics file holds mu and sigma.", result.Stderr.Trim());
         Assert.Equal("", result.Stdout);
     }
+
+    [Fact]
+    public void Features_IsLogitsWithAnotherExtractor_IsRefusedNotIgnored()
+    {
+        var result = CliRunner.Run(["features", "--images", Images(), "--out", Path.Combine(_dir, "f.npy"), "--extractor", Tiny, "--is-logits", "biased", "--device", "cpu"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: --is-logits chooses the Inception's logits, but the extractor is torchscript:", result.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "f.npy")));
+    }
 }
