@@ -10,14 +10,14 @@ namespace SharpDiffusion.Cli.Commands;
 
 /// <summary>
 /// <c>ddpm eval</c>: samples each chosen checkpoint with the run's own config, extracts features of the samples and of
-/// the run's training set, and records FID/FD, IS, KID, precision/recall and memorisation in the run folder.
+/// the run's training set, and records the Fréchet distance (named by its feature space), IS, KID, precision/recall and memorisation in the run folder.
 /// </summary>
 internal sealed class EvalCommand : Command
 {
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string> _checkpoints = new("--checkpoints") { HelpName = "latest|all|STEP,...", Description = "Which checkpoints; 'all' gives metric-versus-step curves.", DefaultValueFactory = _ => "latest" };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Samples per checkpoint. Default 2500, the reference protocol.", DefaultValueFactory = _ => EvalSettings.ReferenceSamples };
-    private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fid,is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
+    private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fd (Fréchet distance: FID with the Inception, FD-ResNet18 with resnet18; 'fid' is accepted too),is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
     private readonly Option<string> _sampler = new("--sampler") { Description = Samplers.NameList + ". Default ddim, the reference protocol.", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default 250, the reference protocol (DDIM 250).", DefaultValueFactory = _ => EvalSettings.ReferenceSteps };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass (sampling and extraction).", DefaultValueFactory = _ => 64 };
@@ -26,25 +26,27 @@ internal sealed class EvalCommand : Command
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
+    private readonly Option<bool> _json = new(JsonOutput.OptionName) { Description = "Print the entries of the chosen checkpoints (evaluated now or before) as JSON on stdout, in the fields of evaluation_results.json; progress and tables go to stderr." };
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public EvalCommand(CancellationToken stop)
-        : base("eval", "Evaluate checkpoints of a run: FID (or FD-ResNet18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
+        : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _json, _extractor.IsLogits }.Concat(_extractor.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
         SetAction(parse => new EvalRunner(new EvalSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
-            parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights))), stop).Execute());
+            parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
+            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits)), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights)
+    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null)
 {
     public const int ReferenceSamples = EvaluationProtocol.ReferenceSamples;
     public const int ReferenceSteps = EvaluationProtocol.ReferenceSteps;
@@ -64,6 +66,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         if (settings.Steps < 1) throw new UsageException("--steps must be at least 1.");
         if (!(settings.Guidance >= 0) || double.IsInfinity(settings.Guidance)) throw new UsageException("--guidance must be a finite number ≥ 0.");
         var metrics = EvaluationMetricNames.Parse(settings.Metrics);
+        if (settings.Json) JsonOutput.HumanOutputToStderr();
         var run = new RunDirectory(settings.Run);
         if (!run.Exists) throw new UsageException($"run folder {run.Root} does not exist; pass the --out folder of a ddpm train run.");
         var checkpoints = EvalCheckpoints.Select(run, settings.Checkpoints);
@@ -72,10 +75,10 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch);
         RunEvaluation.ThrowIfUnsuitable(protocol, CheckpointFile.ReadMetadata(checkpoints[^1].Path));
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);
-        using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device);
+        using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device, settings.IsLogits);
         var identity = ReferenceFeatureCache.ExtractorIdentity(extractor, spec == "inception" ? settings.InceptionWeights : null);
 
-        var table = new Table().AddColumns("step", "FD", "IS", "KID", "precision", "recall", "memorised", "seconds");
+        var table = new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "seconds");
         var progress = new EvalProgress(entry =>
         {
             table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
@@ -83,12 +86,13 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
             foreach (var note in entry.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] step {entry.Step}: {Markup.Escape(note)}");
         });
         var evaluation = new RunEvaluation(run, protocol, progress, settings.Data, TrainingSession.DefaultCacheDir(), settings.Cache ?? DefaultCacheDir());
-        evaluation.Execute(checkpoints, extractor, identity, device, stop);
+        var results = evaluation.Execute(checkpoints, extractor, identity, device, stop);
         bool interrupted = stop.IsCancellationRequested;
 
         var log = new EvaluationLog(run.Root);
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape($"FD column: {FeatureExtractors.FrechetLabel(extractor.Name)}; results in {log.ResultsPath} and {log.CsvPath}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"{FeatureExtractors.FrechetLabel(extractor.Name)} with {extractor.Name} features; results in {log.ResultsPath} and {log.CsvPath}"));
+        if (settings.Json) JsonOutput.Write(new { run = run.Root, entries = results }, EvaluationJson.Options);
         if (interrupted) AnsiConsole.MarkupLine("[yellow]stopped[/]; run the same command again to evaluate the remaining checkpoints (finished ones are skipped).");
         return interrupted ? CliErrors.Interrupted : 0;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SharpDiffusion.Evaluation;
+using SharpDiffusion.Evaluation.Inception;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Cli.Commands;
@@ -19,6 +20,13 @@ internal sealed class FeaturesExtractorOptions
         Description = $"pytorch-fid's {SharpDiffusion.Evaluation.Inception.InceptionFidExtractor.WeightsFileName} (from the pytorch-fid GitHub release). Default: ${FeatureExtractors.InceptionWeightsVariable}.",
     };
 
+    /// <summary>Only for the commands that produce logits (features, eval); fid has no use for it.</summary>
+    public Option<string?> IsLogits { get; } = new("--is-logits")
+    {
+        HelpName = "unbiased|biased",
+        Description = "Inception extractor only: the logits of IS, unbiased (without the fc bias, as torch-fidelity and torchmetrics; the default) or biased.",
+    };
+
     public IEnumerable<Option> All => [Extractor, InceptionWeights];
 
     public static string? WeightsOrEnvironment(string? weights) =>
@@ -26,5 +34,12 @@ internal sealed class FeaturesExtractorOptions
 
     public static string Spec(string? extractor, string? weights) => extractor ?? FeatureExtractors.DefaultSpec(weights);
 
-    public static IFeatureExtractor Create(string spec, string? weights, Device device) => FeatureExtractors.Create(spec, weights, device);
+    /// <summary>The extractor; <paramref name="isLogits"/> (null: unbiased) is refused for extractors other than the Inception rather than ignored.</summary>
+    public static IFeatureExtractor Create(string spec, string? weights, Device device, string? isLogits = null)
+    {
+        var logits = isLogits is null ? InceptionLogits.Unbiased : InceptionLogitsKinds.Parse(isLogits);
+        if (isLogits is not null && !string.Equals(spec.Trim(), InceptionFidExtractor.ExtractorName, StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--is-logits chooses the Inception's logits, but the extractor is {spec}; drop --is-logits or use --extractor inception.");
+        return FeatureExtractors.Create(spec, weights, device, logits);
+    }
 }

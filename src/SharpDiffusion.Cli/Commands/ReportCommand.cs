@@ -13,7 +13,7 @@ internal sealed class ReportCommand : Command
     private readonly Option<double> _smoothing = new("--smoothing") { HelpName = "W", Description = "EMA weight for the smoothed loss curves, in [0, 1).", DefaultValueFactory = _ => 0.8 };
 
     public ReportCommand()
-        : base("report", "Write one self-contained HTML page: ablation table, loss and FID/IS plots, latest sample grids.")
+        : base("report", "Write one self-contained HTML page: ablation table, loss, Fréchet-distance and IS plots, latest sample grids.")
     {
         foreach (var option in new Option[] { _runs, _out, _logScale, _smoothing }) Add(option);
         SetAction(parse => Execute(new ReportSettings(parse.GetValue(_runs) ?? [], parse.GetValue(_out)!, parse.GetValue(_logScale), parse.GetValue(_smoothing))));

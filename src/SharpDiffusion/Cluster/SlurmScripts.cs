@@ -15,7 +15,7 @@ public static class SlurmScripts
     public const string SubmitScriptName = "submit.sh";
 
     /// <summary>
-    /// The per-run command of the evaluation job: every checkpoint with the reference protocol (FID/IS-versus-step curves).
+    /// The per-run command of the evaluation job: every checkpoint with the reference protocol (Fréchet-distance/IS-versus-step curves).
     /// </summary>
     public const string DefaultEvalCommand = "eval --run {run} --checkpoints all";
 

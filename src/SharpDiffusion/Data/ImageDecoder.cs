@@ -6,7 +6,10 @@ namespace SharpDiffusion.Data;
 /// <summary>An image decoded to 8-bit RGBA whose alpha has already been composited over white (so alpha is 255).</summary>
 internal sealed record DecodedImage(int Width, int Height, byte[] Rgba);
 
-/// <summary>Decodes JPEG, PNG, BMP, WebP (anything SkiaSharp reads) with a size guard checked from the header.</summary>
+/// <summary>
+/// Decodes JPEG, PNG, BMP, WebP (anything SkiaSharp reads), TIFF (<see cref="TiffDecoder"/>) and Netpbm P2/P3/P5/P6
+/// (<see cref="NetpbmDecoder"/>) — every format of pytorch-fid's IMAGE_EXTENSIONS — with a size guard checked from the header.
+/// </summary>
 internal static class ImageDecoder
 {
     /// <summary>Longest side accepted; larger headers are treated as decompression bombs and skipped.</summary>
@@ -31,11 +34,21 @@ internal static class ImageDecoder
             return false;
         }
 
+        if (TiffDecoder.HasMagic(encoded))
+        {
+            return TiffDecoder.TryDecode(encoded, out image, out reason);
+        }
+
+        if (NetpbmDecoder.HasMagic(encoded))
+        {
+            return NetpbmDecoder.TryDecode(encoded, out image, out reason);
+        }
+
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data);
         if (codec is null)
         {
-            reason = "not a JPEG, PNG, BMP or WebP image";
+            reason = "not a JPEG, PNG, BMP, WebP, TIFF or Netpbm (PGM/PPM) image";
             return false;
         }
 

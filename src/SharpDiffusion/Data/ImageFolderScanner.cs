@@ -14,7 +14,7 @@ internal sealed record ImageFolderListing(string Layout, IReadOnlyList<string> C
 internal static class ImageFolderScanner
 {
     public static readonly IReadOnlySet<string> Extensions =
-        new HashSet<string>([".jpg", ".jpeg", ".png", ".bmp", ".webp"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>([".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"], StringComparer.OrdinalIgnoreCase); // pytorch-fid's IMAGE_EXTENSIONS
 
     private const string SysuImagesFolder = "images";
     private static readonly string[] SysuSideFolders = ["contours", "annotations"];

@@ -9,7 +9,8 @@ public sealed record MetricInputs(
     torch.Tensor GeneratedFeatures,
     torch.Tensor? GeneratedLogits,
     torch.Tensor RealPixels,
-    torch.Tensor GeneratedPixels);
+    torch.Tensor GeneratedPixels,
+    string? LogitsKind = null);
 
 /// <summary>The metric values of one checkpoint, and the memorisation pairs for the grid.</summary>
 public sealed record CheckpointMetricValues(EvaluationEntry Entry, MemorizationResult? FeatureMemorization);
@@ -42,7 +43,7 @@ public static class CheckpointMetrics
             {
                 var splits = (int)Math.Min(InceptionScore.DefaultSplits, inputs.GeneratedLogits.shape[0]);
                 var score = InceptionScore.Compute(inputs.GeneratedLogits, splits);
-                entry = entry with { IsMean = score.Mean, IsStd = score.Std };
+                entry = entry with { IsMean = score.Mean, IsStd = score.Std, IsLogits = inputs.LogitsKind };
                 if (splits < InceptionScore.DefaultSplits)
                 {
                     notes.Add($"is: {splits} splits instead of {InceptionScore.DefaultSplits} (only {splits} samples)");

@@ -8,7 +8,7 @@ public sealed record EvaluationEntry
 {
     public int Step { get; init; }
 
-    /// <summary>Fréchet distance in the extractor's feature space; <see cref="FrechetLabel"/> says whether it is FID.</summary>
+    /// <summary>Fréchet distance in the extractor's feature space; <see cref="FrechetLabel"/> names it (FID only for the Inception).</summary>
     public double? Fd { get; init; }
 
     public string? FrechetLabel { get; init; }
@@ -16,6 +16,9 @@ public sealed record EvaluationEntry
     public double? IsMean { get; init; }
 
     public double? IsStd { get; init; }
+
+    /// <summary>The logits IS was taken over (<see cref="IFeatureExtractor.LogitsKind"/>); null without IS and in entries older than this field (biased).</summary>
+    public string? IsLogits { get; init; }
 
     public double? KidMean { get; init; }
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SharpDiffusion.Training;
 
 namespace SharpDiffusion.Evaluation;
@@ -24,15 +23,10 @@ public sealed class EvaluationLog(string runRoot)
     /// <summary>Memorisation grids are written outside the lock; a temp file of one this old is left by a killed process.</summary>
     private static readonly TimeSpan AbandonedGridAge = TimeSpan.FromMinutes(10);
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    private static readonly JsonSerializerOptions Json = EvaluationJson.Options;
 
     private static readonly string[] CsvColumns =
-        ["step", "fd", "frechet_label", "is_mean", "is_std", "kid_mean", "kid_std", "precision", "recall", "memorization_share", "memorization_pixel_share", "n", "sampler", "steps", "guidance", "extractor", "seed", "seconds", "sampling_seconds"];
+        ["step", "fd", "frechet_label", "is_mean", "is_std", "is_logits", "kid_mean", "kid_std", "precision", "recall", "memorization_share", "memorization_pixel_share", "n", "sampler", "steps", "guidance", "extractor", "seed", "seconds", "sampling_seconds"];
 
     public string ResultsPath => Path.Combine(runRoot, ResultsFileName);
 
@@ -79,7 +73,7 @@ public sealed class EvaluationLog(string runRoot)
         foreach (var e in entries)
         {
             text.AppendLine(string.Join(',',
-                e.Step.ToString(CultureInfo.InvariantCulture), F(e.Fd), Quote(e.FrechetLabel), F(e.IsMean), F(e.IsStd), F(e.KidMean), F(e.KidStd),
+                e.Step.ToString(CultureInfo.InvariantCulture), F(e.Fd), Quote(e.FrechetLabel), F(e.IsMean), F(e.IsStd), Quote(e.IsLogits), F(e.KidMean), F(e.KidStd),
                 F(e.Precision), F(e.Recall), F(e.MemorizationShare), F(e.MemorizationPixelShare), e.N.ToString(CultureInfo.InvariantCulture),
                 Quote(e.Sampler), e.Steps.ToString(CultureInfo.InvariantCulture), F(e.Guidance), Quote(e.Extractor), e.Seed.ToString(CultureInfo.InvariantCulture),
                 e.Seconds.ToString("F1", CultureInfo.InvariantCulture), e.SamplingSeconds.ToString("F1", CultureInfo.InvariantCulture)));

@@ -3,7 +3,11 @@ namespace SharpDiffusion.Evaluation;
 /// <summary>The metric names of <c>ddpm eval --metrics</c>.</summary>
 public static class EvaluationMetricNames
 {
-    public const string Frechet = "fid";
+    /// <summary>The Fréchet distance in the extractor's feature space: FID only with the Inception, hence not called "fid".</summary>
+    public const string Frechet = "fd";
+
+    /// <summary>Accepted for <see cref="Frechet"/>: the name before it was the extractor-neutral "fd".</summary>
+    public const string FrechetAlias = "fid";
     public const string InceptionScore = "is";
     public const string Kid = "kid";
     public const string PrecisionRecall = "pr";
@@ -11,11 +15,11 @@ public static class EvaluationMetricNames
 
     public static readonly IReadOnlyList<string> All = [Frechet, InceptionScore, Kid, PrecisionRecall, Memorization];
 
-    /// <summary>"fid,is" → the set, in canonical order; unknown names are one sentence listing the known ones.</summary>
+    /// <summary>"fd,is" → the set, in canonical order; unknown names are one sentence listing the known ones.</summary>
     public static IReadOnlyList<string> Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToHashSet();
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).Select(n => n == FrechetAlias ? Frechet : n).ToHashSet();
         var unknown = names.Where(n => !All.Contains(n)).ToList();
         if (unknown.Count > 0 || names.Count == 0)
         {

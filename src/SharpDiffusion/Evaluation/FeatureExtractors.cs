@@ -20,9 +20,10 @@ public static class FeatureExtractors
 
     /// <summary>
     /// Builds the extractor named by <paramref name="spec"/>. <paramref name="inceptionWeights"/> is the pytorch-fid
-    /// .pth (used by "inception" only); <paramref name="device"/> is where TorchSharp networks run (ONNX runs on the CPU).
+    /// .pth (used by "inception" only, as is <paramref name="inceptionLogits"/>); <paramref name="device"/> is where
+    /// TorchSharp networks run (ONNX runs on the CPU).
     /// </summary>
-    public static IFeatureExtractor Create(string spec, string? inceptionWeights, torch.Device device)
+    public static IFeatureExtractor Create(string spec, string? inceptionWeights, torch.Device device, InceptionLogits inceptionLogits = InceptionLogits.Unbiased)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         ArgumentNullException.ThrowIfNull(device);
@@ -45,7 +46,8 @@ public static class FeatureExtractors
                 string.IsNullOrWhiteSpace(inceptionWeights)
                     ? throw new EvaluationException($"The inception extractor needs the pytorch-fid weights file {InceptionFidWeights.FileName}: download it from the pytorch-fid GitHub release (github.com/mseitzer/pytorch-fid/releases, tag fid_weights) and pass it with --inception-weights FILE or the {InceptionWeightsVariable} environment variable.")
                     : inceptionWeights,
-                device),
+                device,
+                inceptionLogits),
             _ => throw new EvaluationException($"Unknown feature extractor '{spec}'; use resnet18, inception or torchscript:FILE."),
         };
     }

@@ -4,8 +4,11 @@ using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
 
-/// <summary>What <c>ddpm features</c> writes next to F.npy (as F.json): the extractor and where the features came from.</summary>
-public sealed record FeatureFileInfo(string Extractor, long Count, int Dimension, string Images, bool HasLogits);
+/// <summary>
+/// What <c>ddpm features</c> writes next to F.npy (as F.json): the extractor, where the features came from, and which
+/// logits F.logits.npy holds (<see cref="IFeatureExtractor.LogitsKind"/>).
+/// </summary>
+public sealed record FeatureFileInfo(string Extractor, long Count, int Dimension, string Images, bool HasLogits, string? Logits = null);
 
 /// <summary>
 /// Features as NumPy .npy (readable anywhere) plus a small JSON sidecar naming the extractor, so that a later

@@ -33,7 +33,7 @@ public sealed class FeatureStatistics
     /// <summary>Name of the feature extractor (e.g. "resnet18"); FD is only defined between equal names.</summary>
     public string Extractor { get; }
 
-    /// <summary>Number of feature vectors the statistics were computed from.</summary>
+    /// <summary>Number of feature vectors the statistics were computed from; 0 when the file does not say (pytorch-fid's .npz).</summary>
     public long Count { get; }
 
     public int Dimension => _mean.Length;

@@ -16,6 +16,12 @@ public interface IFeatureExtractor : IDisposable
     bool HasLogits { get; }
 
     /// <summary>
+    /// What the logits are, written next to every IS: "unbiased" or "biased" for the Inception classifier
+    /// (<see cref="Inception.InceptionLogits"/>), "module output" for a TorchScript network; null without logits.
+    /// </summary>
+    string? LogitsKind { get; }
+
+    /// <summary>
     /// Features [B, FeatureDim] float32 and, when <see cref="HasLogits"/>, logits [B, K] float32, for uint8 images
     /// [B, 3, H, W] with values 0–255 in RGB order. Any H, W: extractors resize to their own input size.
     /// </summary>

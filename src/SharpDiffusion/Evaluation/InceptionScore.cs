@@ -7,15 +7,21 @@ public readonly record struct InceptionScoreResult(double Mean, double Std, int 
 
 /// <summary>
 /// Inception Score (Salimans et al. 2016, "Improved techniques for training GANs", §4):
-/// IS = exp(E_x KL(p(y|x) ‖ p(y))), with p(y) the mean of p(y|x) over the split, computed on consecutive splits
-/// of the samples as in the original code (split i covers rows [i·N/s, (i+1)·N/s)).
+/// IS = exp(E_x KL(p(y|x) ‖ p(y))), with p(y) the mean of p(y|x) over the split, as torch-fidelity computes it
+/// (metric_isc.py): the rows are first permuted with numpy's <c>RandomState(2020).permutation(N)</c>, then cut into
+/// consecutive splits (split i covers rows [i·N/s, (i+1)·N/s) of the permuted order); the result is the mean and the
+/// population standard deviation of the split scores. Without a shuffle seed the splits are the rows in their given
+/// order, as in the original TensorFlow code.
 /// </summary>
 public static class InceptionScore
 {
     public const int DefaultSplits = 10;
 
+    /// <summary>torch-fidelity's default <c>isc_samples_shuffle_seed</c>.</summary>
+    public const uint TorchFidelityShuffleSeed = 2020;
+
     /// <summary>IS from logits [N, K] (any float dtype; softmax is taken in float64).</summary>
-    public static InceptionScoreResult Compute(torch.Tensor logits, int splits = DefaultSplits)
+    public static InceptionScoreResult Compute(torch.Tensor logits, int splits = DefaultSplits, uint? shuffleSeed = TorchFidelityShuffleSeed)
     {
         if (splits < 1)
         {
@@ -25,6 +31,11 @@ public static class InceptionScore
         using var scope = torch.NewDisposeScope();
         var x = FeatureMatrix.ToFloat64(logits, "logits", minRows: splits);
         var n = x.shape[0];
+        if (shuffleSeed is uint seed)
+        {
+            x = x.index_select(0, torch.tensor(NumpyLegacyPermutation.Permutation(seed, checked((int)n)).Select(i => (long)i).ToArray()));
+        }
+
         var logP = torch.nn.functional.log_softmax(x, 1);
 
         var scores = new double[splits];

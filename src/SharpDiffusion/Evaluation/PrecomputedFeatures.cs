@@ -1,11 +1,13 @@
 using System.Text;
+using SharpDiffusion.Training;
 using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
 
 /// <summary>
-/// The file inputs of <c>ddpm fid</c>: a statistics file (<see cref="FeatureStatistics.Save(string)"/>) or a .npy feature
-/// matrix (with the extractor named in its <see cref="FeatureFile"/> sidecar when <c>ddpm features</c> wrote it).
+/// The file inputs of <c>ddpm fid</c>: a statistics file (<see cref="FeatureStatistics.Save(string)"/>), a pytorch-fid
+/// statistics .npz (<see cref="NpzStatistics"/>) or a .npy feature matrix (with the extractor named in its
+/// <see cref="FeatureFile"/> sidecar when <c>ddpm features</c> wrote it). Told apart by their first bytes.
 /// </summary>
 public static class PrecomputedFeatures
 {
@@ -17,7 +19,9 @@ public static class PrecomputedFeatures
     {
         try
         {
-            return IsStatistics(path) ? FeatureStatistics.Load(path).Extractor : FeatureFile.ReadExtractor(path);
+            return IsStatistics(path) ? FeatureStatistics.Load(path).Extractor
+                : IsNpz(path) ? NpzStatistics.Load(path).Extractor
+                : FeatureFile.ReadExtractor(path);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
@@ -49,9 +53,14 @@ public static class PrecomputedFeatures
             return FeatureStatistics.Load(path);
         }
 
+        if (IsNpz(path))
+        {
+            return NpzStatistics.Load(path);
+        }
+
         if (!StartsWith(path, NpyMagic))
         {
-            throw new EvaluationException($"'{path}' is neither an image folder, a statistics file nor a .npy feature file; pass a folder of images or the output of ddpm features.");
+            throw new EvaluationException($"'{path}' is neither an image folder, a statistics file (ddpm or pytorch-fid .npz) nor a .npy feature file; pass a folder of images or the output of ddpm features.");
         }
 
         using var features = NpyFile.Read(path);
@@ -67,6 +76,27 @@ public static class PrecomputedFeatures
         new(e is EndOfStreamException ? $"'{path}' ends too early (truncated); write it again with ddpm features." : e.Message);
 
     private static bool IsStatistics(string path) => StartsWith(path, StatisticsMagic);
+
+    private static bool IsNpz(string path)
+    {
+        using var stream = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[4];
+        return NpzStatistics.HasMagic(head[..stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)]);
+    }
+
+    /// <summary>Writes statistics as a pytorch-fid .npz when the path ends in .npz, else in the ddpm format.</summary>
+    public static void SaveStatistics(FeatureStatistics statistics, string path)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        if (string.Equals(Path.GetExtension(path), NpzStatistics.Extension, StringComparison.OrdinalIgnoreCase))
+        {
+            NpzStatistics.Save(statistics, path);
+        }
+        else
+        {
+            AtomicFile.Write(path, statistics.Save);
+        }
+    }
 
     private static bool StartsWith(string path, byte[] magic)
     {

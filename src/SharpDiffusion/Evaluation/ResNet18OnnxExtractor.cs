@@ -80,6 +80,8 @@ public sealed class ResNet18OnnxExtractor : IFeatureExtractor
 
     public bool HasLogits => false;
 
+    public string? LogitsKind => null;
+
     public (torch.Tensor Features, torch.Tensor? Logits) Extract(torch.Tensor imagesUint8)
     {
         ArgumentNullException.ThrowIfNull(imagesUint8);

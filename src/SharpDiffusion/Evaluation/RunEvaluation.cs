@@ -37,7 +37,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
     }
 
     /// <param name="extractorIdentity">The extractor and its weights, as recorded with each entry (<see cref="ReferenceFeatureCache.ExtractorIdentity"/>).</param>
-    /// <returns>The entries evaluated (skipped steps excluded).</returns>
+    /// <returns>The entries of these checkpoints under this protocol: evaluated now, or found in the log (skipped).</returns>
     public IReadOnlyList<EvaluationEntry> Execute(IReadOnlyList<(int Step, string Path)> checkpoints, IFeatureExtractor extractor, string extractorIdentity, Device device,
         CancellationToken stop = default)
     {
@@ -56,16 +56,18 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         foreach (var (step, path) in checkpoints)
         {
             if (stop.IsCancellationRequested) break;
-            var key = protocol.SettingsKey(extractorIdentity, real.ContentHash);
+            var key = protocol.SettingsKey(extractorIdentity, real.ContentHash)
+                + (protocol.Metrics.Contains(EvaluationMetricNames.InceptionScore) ? $";is_logits={extractor.LogitsKind}" : "");
             if (log.HasEntry(step, key))
             {
+                entries.Add(log.Read().Last(e => e.Step == step && e.SettingsKey == key));
                 progress.Info($"step {step}: already evaluated with these settings, skipped");
                 continue;
             }
 
             var entry = EvaluateCheckpoint(step, path, sampler, extractor, extractorIdentity, key, real, realFeatures, device);
             log.Add(entry);
-            WriteTensorBoard(tensorBoard, entry, extractor.Name);
+            foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
             entries.Add(entry);
             progress.Evaluated(entry);
         }
@@ -96,7 +98,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         using (features)
         using (logits)
         {
-            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated), protocol.Metrics, (int)protocol.Seed);
+            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated, extractor.LogitsKind), protocol.Metrics, (int)protocol.Seed);
             string? grid = null;
             if (values.FeatureMemorization is { } memorization)
             {
@@ -156,14 +158,5 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         }, out var fromCache);
         progress.Info($"real features: {real.Count} × {features.shape[1]} ({(fromCache ? "from cache " : "cached as ")}{cache.FeaturesPath(key)})");
         return features;
-    }
-
-    /// <summary>Metric curves next to the training curves: eval/fid for Inception, eval/fd_&lt;extractor&gt; otherwise.</summary>
-    private static void WriteTensorBoard(TensorBoardWriter tensorBoard, EvaluationEntry entry, string extractor)
-    {
-        string fdTag = extractor == "inception" ? "eval/fid" : $"eval/fd_{extractor}";
-        foreach (var (tag, value) in new[] { (fdTag, entry.Fd), ("eval/is", entry.IsMean), ("eval/kid", entry.KidMean), ("eval/precision", entry.Precision),
-                     ("eval/recall", entry.Recall), ("eval/memorization_share", entry.MemorizationShare) })
-            if (value is double v) tensorBoard.AddScalar(tag, entry.Step, v);
     }
 }

@@ -55,6 +55,8 @@ public sealed class TorchScriptExtractor : IFeatureExtractor
 
     public bool HasLogits { get; }
 
+    public string? LogitsKind => HasLogits ? "module output" : null;
+
     public (Tensor Features, Tensor? Logits) Extract(Tensor imagesUint8)
     {
         using var scope = NewDisposeScope();

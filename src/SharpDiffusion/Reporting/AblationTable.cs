@@ -6,8 +6,8 @@ public sealed record AblationRow(
     string Run,
     bool IsBaseline,
     IReadOnlyList<ConfigChange> Changes,
-    MetricPoint? BestFid,
-    MetricPoint? BestIs,
+    BestValue? BestFd,
+    BestValue? BestIs,
     int? FinalStep,
     double? FinalLoss,
     double? TrainingSeconds,
@@ -16,9 +16,13 @@ public sealed record AblationRow(
     ColumnSummary? GpuMemoryMib,
     ColumnSummary? GpuUtilPercent);
 
+/// <summary>A run's best value of a metric, with the curve (metric name and protocol) it was read from.</summary>
+public sealed record BestValue(MetricPoint Point, MetricSeries Series);
+
 /// <summary>
-/// The ablation table: each run against the first (the baseline) — what its config changes, its best FID and best IS
-/// with their steps (often different checkpoints), final loss, training time, throughput and memory.
+/// The ablation table: each run against the first (the baseline) — what its config changes, its best Fréchet distance
+/// and best IS with their steps (often different checkpoints) and protocols, final loss, training time, throughput and memory.
+/// A run evaluated under several protocols is summarised by its main curve (<see cref="Metrics.Main"/>).
 /// </summary>
 public static class AblationTable
 {
@@ -33,8 +37,8 @@ public static class AblationTable
                 run.Name,
                 i == 0,
                 i == 0 ? [] : ConfigDiff.Between(baseline.Config, run.Config),
-                Metrics.Best(run.Series(Metric.Fid), Metric.Fid),
-                Metrics.Best(run.Series(Metric.InceptionScore), Metric.InceptionScore),
+                Best(run, Metric.FrechetDistance),
+                Best(run, Metric.InceptionScore),
                 last?.Step,
                 last?.Loss,
                 last?.ElapsedSeconds,
@@ -44,6 +48,9 @@ public static class AblationTable
                 run.Resources?.GpuUtilPercent);
         }).ToList();
     }
+
+    private static BestValue? Best(ReportRun run, Metric metric) =>
+        Metrics.Main(run.Series(metric)) is MetricSeries main && Metrics.Best(main.Points, metric) is MetricPoint best ? new BestValue(best, main) : null;
 
     /// <summary>The median of the per-interval throughputs: robust to the slow first interval and to sampling pauses.</summary>
     internal static double? Median(IEnumerable<double> values)

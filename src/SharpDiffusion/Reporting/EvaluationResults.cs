@@ -1,11 +1,15 @@
 using System.Text.Json;
+using SharpDiffusion.Evaluation;
 
 namespace SharpDiffusion.Reporting;
 
-/// <summary>One evaluated checkpoint of <c>evaluation_results.json</c>; every metric may be missing (not computed).</summary>
+/// <summary>
+/// One evaluated checkpoint of <c>evaluation_results.json</c>; every metric may be missing (not computed).
+/// <see cref="Fd"/> is the Fréchet distance in <see cref="Extractor"/>'s feature space (FID only for the Inception).
+/// </summary>
 public sealed record EvaluationEntry(
     int Step,
-    double? Fid = null,
+    double? Fd = null,
     double? IsMean = null,
     double? IsStd = null,
     double? Kid = null,
@@ -17,7 +21,14 @@ public sealed record EvaluationEntry(
     int? Steps = null,
     string? Extractor = null,
     long? Seed = null,
-    double? Seconds = null);
+    double? Seconds = null,
+    double? Guidance = null,
+    string? IsLogits = null)
+{
+    /// <summary>The protocol of this entry; an entry that names no extractor takes the file's.</summary>
+    public CurveProtocol Protocol(string? fileExtractor) =>
+        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance);
+}
 
 /// <summary>
 /// The evaluations of one run, read from <c>evaluation_results.json</c> (written by <c>ddpm eval</c>; format in
@@ -53,12 +64,13 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
 
     private static EvaluationEntry ReadEntry(JsonElement e, int step) => new(
         step,
-        // ddpm eval writes "fd" (FID when the extractor is Inception) and "kid_mean"; "fid" and "kid" are read as aliases.
+        // ddpm eval writes "fd" (in the extractor's feature space) and "kid_mean"; "fid" and "kid" (older files and other
+        // tools) are read as aliases. The name of the distance comes from the extractor, never from the field's name.
         Number(e, "fd") ?? Number(e, "fid"), Number(e, "is_mean"), Number(e, "is_std"), Number(e, "kid_mean") ?? Number(e, "kid"),
         Number(e, "precision"), Number(e, "recall"), Number(e, "memorization_share"),
         Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
-        Number(e, "seconds"));
+        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"));
 
     private static double? Number(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : null;

@@ -5,7 +5,7 @@ using System.Text;
 namespace SharpDiffusion.Reporting;
 
 /// <summary>
-/// The study as one self-contained HTML page: the ablation table, the loss and FID/IS plots and each run's newest sample
+/// The study as one self-contained HTML page: the ablation table, the loss, Fréchet-distance and IS plots and each run's newest sample
 /// grid, every image embedded as a base64 <c>data:image/png</c> URI so the file can be mailed or archived alone.
 /// </summary>
 public static class HtmlReport
@@ -33,13 +33,15 @@ public static class HtmlReport
         AppendTable(html, AblationTable.Build(runs));
 
         html.Append("<h2>Evaluation</h2>\n");
-        foreach (var metric in new[] { Metric.Fid, Metric.InceptionScore })
-        {
-            if (!runs.Any(r => r.HasEvaluations(metric)))
-                html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">No {Metrics.Label(metric)} results in any run: run <code>ddpm eval --run DIR</code> to add them.</p>\n");
-            else
-                AppendImage(html, MetricPlots.Comparison(runs, metric), $"{Metrics.Label(metric)} versus step", "plot");
-        }
+        var frechetLabels = MetricPlots.FrechetLabels(runs);
+        if (frechetLabels.Count == 0)
+            html.Append("<p class=\"note\">No Fréchet distance results in any run: run <code>ddpm eval --run DIR</code> to add them.</p>\n");
+        foreach (var label in frechetLabels)
+            AppendImage(html, MetricPlots.Comparison(runs, Metric.FrechetDistance, label), $"{label} versus step", "plot");
+        if (!runs.Any(r => r.HasEvaluations(Metric.InceptionScore)))
+            html.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">No {Metrics.InceptionScoreLabel} results in any run: run <code>ddpm eval --run DIR</code> with the Inception to add them.</p>\n");
+        else
+            AppendImage(html, MetricPlots.Comparison(runs, Metric.InceptionScore), $"{Metrics.InceptionScoreLabel} versus step", "plot");
 
         html.Append("<h2>Training loss</h2>\n");
         AppendImage(html, LossPlots.Overlay(runs, lossOptions), "loss of all runs", "plot");
@@ -66,7 +68,7 @@ public static class HtmlReport
 
     private static void AppendTable(StringBuilder html, IReadOnlyList<AblationRow> rows)
     {
-        html.Append("<table id=\"ablation\">\n<thead><tr><th>run</th><th>differs from baseline</th><th>best FID (step)</th><th>best IS (step)</th>")
+        html.Append("<table id=\"ablation\">\n<thead><tr><th>run</th><th>differs from baseline</th><th>best Fréchet distance (step; protocol)</th><th>best IS (step; protocol)</th>")
             .Append("<th>final loss (step)</th><th>training time</th><th>images/s (median)</th><th>peak RSS MiB</th><th>peak GPU MiB</th><th>mean GPU util %</th></tr></thead>\n<tbody>\n");
         foreach (var r in rows)
         {
@@ -76,8 +78,8 @@ public static class HtmlReport
             html.Append("<tr class=\"run\">")
                 .Append("<td>").Append(E(r.Run)).Append("</td>")
                 .Append("<td>").Append(changes).Append("</td>")
-                .Append(Cell(r.BestFid is MetricPoint f ? F($"{f.Value:F2} ({f.Step})") : null))
-                .Append(Cell(r.BestIs is MetricPoint s ? F($"{s.Value:F2} ({s.Step})") : null))
+                .Append(BestCell(r.BestFd, named: true))
+                .Append(BestCell(r.BestIs, named: false))
                 .Append(Cell(r.FinalLoss is double l ? F($"{l:F4} ({r.FinalStep})") : null))
                 .Append(Cell(r.TrainingSeconds is double t ? Duration(t) : null))
                 .Append(Cell(r.ImagesPerSecond is double ips ? F($"{ips:F1}") : null))
@@ -86,10 +88,16 @@ public static class HtmlReport
                 .Append(Cell(r.GpuUtilPercent?.Mean is double util ? F($"{util:F0}") : null))
                 .Append("</tr>\n");
         }
-        html.Append("</tbody>\n</table>\n<p class=\"note\">Best FID and best IS are each the best evaluated checkpoint, which may be different ones. ")
+        html.Append("</tbody>\n</table>\n<p class=\"note\">Best Fréchet distance and best IS are each the best evaluated checkpoint, which may be different ones; ")
+            .Append("each names its feature space (FID only with the Inception) and the protocol it was measured with (extractor, samples, sampler and steps, guidance). ")
+            .Append("A run evaluated under several protocols shows the one with the most evaluated checkpoints; the plots show them all. ")
             .Append("Training time is the run's cumulative elapsed time at its last log row; images/s is the median over log intervals; ")
             .Append("memory and GPU columns come from resources.csv (— when the run has none, or the machine has no GPU).</p>\n");
     }
+
+    /// <summary>"FD-ResNet18 59.01 (88000)" over a smaller line with the protocol.</summary>
+    private static string BestCell(BestValue? best, bool named) => best is null ? Cell(null)
+        : $"<td class=\"num\">{E((named ? best.Series.MetricLabel + " " : "") + F($"{best.Point.Value:F2} ({best.Point.Step})"))}<br><span class=\"protocol\">{E(best.Series.ProtocolLabel)}</span></td>";
 
     private static string Cell(string? text) => text is null ? "<td class=\"na\">—</td>" : $"<td class=\"num\">{E(text)}</td>";
 
@@ -118,6 +126,7 @@ public static class HtmlReport
         td.num { text-align: right; white-space: nowrap; }
         td.na { text-align: center; color: #999; }
         .was { color: #888; font-size: 90%; }
+        .protocol { color: #666; font-size: 85%; white-space: normal; }
         img.plot { display: inline-block; width: 49%; min-width: 600px; margin: 8px 0; border: 1px solid #eee; }
         #ablation td:first-child { white-space: nowrap; font-weight: bold; }
         .grids { display: flex; flex-wrap: wrap; gap: 16px; }

@@ -3,39 +3,51 @@ using System.Globalization;
 namespace SharpDiffusion.Reporting;
 
 /// <summary>
-/// A metric (FID or IS) versus training step, one line per run, each run's best point marked. Runs without that metric
-/// are named on the plot instead of failing, so a study can be plotted before or while it is evaluated.
+/// A metric versus training step, one line per run and protocol (colour per run, line pattern per protocol), each
+/// line's best point marked. A Fréchet-distance plot holds one feature space (FID, FD-ResNet18, …), named in its title
+/// and axis; the legend names each line's protocol. Runs without that metric are named on the plot instead of failing,
+/// so a study can be plotted before or while it is evaluated.
 /// </summary>
 public static class MetricPlots
 {
-    public static byte[] Comparison(IReadOnlyList<ReportRun> runs, Metric metric)
+    private static readonly ScottPlot.LinePattern[] Patterns =
+        [ScottPlot.LinePattern.Solid, ScottPlot.LinePattern.Dashed, ScottPlot.LinePattern.Dotted, ScottPlot.LinePattern.DenselyDashed];
+
+    /// <summary>The feature spaces the runs' Fréchet distances were measured in ("FID", "FD-ResNet18", …), in order of appearance.</summary>
+    public static IReadOnlyList<string> FrechetLabels(IEnumerable<ReportRun> runs) =>
+        runs.SelectMany(r => r.Series(Metric.FrechetDistance)).Select(s => s.MetricLabel).Distinct().ToList();
+
+    /// <summary>
+    /// The plot of <paramref name="metric"/>; for the Fréchet distance, of the feature space <paramref name="frechetLabel"/>
+    /// (null: whatever the runs have, which is then named per line).
+    /// </summary>
+    public static byte[] Comparison(IReadOnlyList<ReportRun> runs, Metric metric, string? frechetLabel = null)
     {
-        string label = Metrics.Label(metric);
+        var curves = runs.Select(r => r.Series(metric).Where(s => frechetLabel is null || s.MetricLabel == frechetLabel).ToList()).ToList();
+        string label = metric == Metric.InceptionScore ? Metrics.InceptionScoreLabel : frechetLabel ?? "Fréchet distance";
         string better = Metrics.LowerIsBetter(metric) ? "lower is better; ◆ = minimum" : "higher is better; ◆ = maximum";
         var plot = PlotStyle.NewPlot($"{label} versus training step ({better})", "step", label);
         var missing = new List<string>();
         for (int i = 0; i < runs.Count; i++)
         {
-            var points = runs[i].Series(metric);
-            if (points.Count == 0)
+            if (curves[i].Count == 0)
             {
                 missing.Add(runs[i].Name);
                 continue;
             }
             var color = PlotStyle.RunColor(i);
-            var line = plot.Add.Scatter(points.Select(p => (double)p.Step).ToArray(), points.Select(p => p.Value).ToArray(), color);
-            line.LineWidth = 2;
-            line.MarkerSize = 6;
-            line.LegendText = runs[i].Name;
-            if (Metrics.Best(points, metric) is MetricPoint best)
+            for (int k = 0; k < curves[i].Count; k++)
             {
-                plot.Add.Marker(best.Step, best.Value, ScottPlot.MarkerShape.FilledDiamond, 16, color);
-                var text = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{best.Value:G4} @ {best.Step}"), best.Step, best.Value);
-                text.LabelFontColor = color;
-                text.LabelFontSize = 13;
-                text.LabelBold = true;
-                text.OffsetY = Metrics.LowerIsBetter(metric) ? 10 : -10;
-                text.LabelAlignment = Metrics.LowerIsBetter(metric) ? ScottPlot.Alignment.UpperCenter : ScottPlot.Alignment.LowerCenter;
+                var series = curves[i][k];
+                var points = series.Points;
+                var line = plot.Add.Scatter(points.Select(p => (double)p.Step).ToArray(), points.Select(p => p.Value).ToArray(), color);
+                line.LineWidth = 2;
+                line.MarkerSize = 6;
+                line.LinePattern = Patterns[k % Patterns.Length];
+                line.LegendText = frechetLabel is null && metric == Metric.FrechetDistance
+                    ? $"{runs[i].Name}: {series.MetricLabel}, {series.ProtocolLabel}"
+                    : $"{runs[i].Name}: {series.ProtocolLabel}";
+                if (Metrics.Best(points, metric) is MetricPoint best) MarkBest(plot, best, metric, color);
             }
         }
         if (missing.Count == runs.Count)
@@ -50,10 +62,21 @@ public static class MetricPlots
         {
             if (missing.Count > 0)
                 plot.Add.Annotation($"no {label} results yet: {string.Join(", ", missing)}", ScottPlot.Alignment.LowerLeft);
-            plot.ShowLegend(ScottPlot.Edge.Right);
-            SetLimitsWithRoomForLabels(plot, runs.SelectMany(r => r.Series(metric)).ToList());
+            plot.ShowLegend(ScottPlot.Edge.Bottom);
+            SetLimitsWithRoomForLabels(plot, curves.SelectMany(c => c).SelectMany(s => s.Points).ToList());
         }
         return PlotStyle.Png(plot);
+    }
+
+    private static void MarkBest(ScottPlot.Plot plot, MetricPoint best, Metric metric, ScottPlot.Color color)
+    {
+        plot.Add.Marker(best.Step, best.Value, ScottPlot.MarkerShape.FilledDiamond, 16, color);
+        var text = plot.Add.Text(string.Create(CultureInfo.InvariantCulture, $"{best.Value:G4} @ {best.Step}"), best.Step, best.Value);
+        text.LabelFontColor = color;
+        text.LabelFontSize = 13;
+        text.LabelBold = true;
+        text.OffsetY = Metrics.LowerIsBetter(metric) ? 10 : -10;
+        text.LabelAlignment = Metrics.LowerIsBetter(metric) ? ScottPlot.Alignment.UpperCenter : ScottPlot.Alignment.LowerCenter;
     }
 
     /// <summary>Data limits padded by 8% horizontally and 15% vertically, so best-point labels at an edge stay inside.</summary>

@@ -1,35 +1,72 @@
+using SharpDiffusion.Evaluation;
+
 namespace SharpDiffusion.Reporting;
 
 /// <summary>A metric value at a training step.</summary>
 public readonly record struct MetricPoint(int Step, double Value);
 
-/// <summary>The two curves the study compares; FID is better when lower, IS when higher.</summary>
+/// <summary>The two curves the study compares: the Fréchet distance (lower is better), the Inception Score (higher).</summary>
 public enum Metric
 {
-    Fid,
+    FrechetDistance,
     InceptionScore,
+}
+
+/// <summary>
+/// One curve: the points of one metric measured under one protocol. For IS the logits are part of the protocol
+/// (an IS over biased logits is another number than over unbiased ones; older entries did not record them).
+/// </summary>
+public sealed record MetricSeries(Metric Metric, CurveProtocol Protocol, string? IsLogits, IReadOnlyList<MetricPoint> Points)
+{
+    /// <summary>What the values are called: "FID", "FD-ResNet18", … or "Inception Score".</summary>
+    public string MetricLabel => Metric == Metric.FrechetDistance ? Protocol.FrechetLabel : Metrics.InceptionScoreLabel;
+
+    /// <summary>The protocol in words, with the IS logits when they matter.</summary>
+    public string ProtocolLabel => Metric == Metric.InceptionScore
+        ? $"{Protocol.Label}, {(IsLogits is null ? "logits not recorded" : IsLogits + " logits")}"
+        : Protocol.Label;
 }
 
 public static class Metrics
 {
-    public static bool LowerIsBetter(Metric metric) => metric == Metric.Fid;
+    public const string InceptionScoreLabel = "Inception Score";
 
-    public static string Label(Metric metric) => metric == Metric.Fid ? "FID" : "Inception Score";
+    public static bool LowerIsBetter(Metric metric) => metric == Metric.FrechetDistance;
 
     /// <summary>
-    /// The metric's points in step order. When a step was evaluated more than once (e.g. with another sampler),
-    /// the entry that comes last in the file wins, as the newest evaluation.
+    /// The metric's curves, one per protocol in the order each protocol first appears, each in step order. When one
+    /// step was evaluated more than once under the same protocol, the entry that comes last in the file wins, as the
+    /// newest evaluation; an evaluation under another protocol (say a quick --n 16) is another curve and replaces nothing.
     /// </summary>
-    public static IReadOnlyList<MetricPoint> Series(EvaluationResults? results, Metric metric)
+    public static IReadOnlyList<MetricSeries> Series(EvaluationResults? results, Metric metric)
     {
         if (results is null) return [];
-        var byStep = new SortedDictionary<int, double>();
+        var curves = new List<(CurveProtocol Protocol, string? Logits, SortedDictionary<int, double> ByStep)>();
         foreach (var e in results.Entries)
-            if ((metric == Metric.Fid ? e.Fid : e.IsMean) is double v) byStep[e.Step] = v;
-        return byStep.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList();
+        {
+            if ((metric == Metric.FrechetDistance ? e.Fd : e.IsMean) is not double v) continue;
+            var protocol = e.Protocol(results.Extractor);
+            var logits = metric == Metric.InceptionScore ? e.IsLogits : null;
+            var index = curves.FindIndex(c => c.Protocol == protocol && c.Logits == logits);
+            if (index < 0)
+            {
+                curves.Add((protocol, logits, new SortedDictionary<int, double>()));
+                index = curves.Count - 1;
+            }
+            curves[index].ByStep[e.Step] = v;
+        }
+        return curves.Select(c => new MetricSeries(metric, c.Protocol, c.Logits, c.ByStep.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList())).ToList();
     }
 
-    /// <summary>The best point (min FID, max IS); ties go to the earliest step. Null when there are no points.</summary>
+    /// <summary>
+    /// The curve a run is summarised by: the protocol with the most evaluated checkpoints, then the most samples,
+    /// then the one evaluated last. Null when the run has none.
+    /// </summary>
+    public static MetricSeries? Main(IReadOnlyList<MetricSeries> series) =>
+        series.Select((s, i) => (s, i)).OrderByDescending(x => x.s.Points.Count).ThenByDescending(x => x.s.Protocol.N ?? 0).ThenByDescending(x => x.i)
+            .Select(x => x.s).FirstOrDefault();
+
+    /// <summary>The best point (min FD, max IS); ties go to the earliest step. Null when there are no points.</summary>
     public static MetricPoint? Best(IReadOnlyList<MetricPoint> points, Metric metric)
     {
         MetricPoint? best = null;

@@ -18,7 +18,7 @@ public sealed record ReportRun(
     string? LatestSampleGrid,
     int? LatestSampleStep)
 {
-    public IReadOnlyList<MetricPoint> Series(Metric metric) => Metrics.Series(Evaluations, metric);
+    public IReadOnlyList<MetricSeries> Series(Metric metric) => Metrics.Series(Evaluations, metric);
 
     public bool HasEvaluations(Metric metric) => Series(metric).Count > 0;
 }

@@ -19,10 +19,10 @@ public sealed class CliEvalEndToEndTests : IDisposable
 
     private static readonly string TinyExtractor = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", "tiny_features.pt");
 
-    private string[] EvalArgs(string run) =>
+    private string[] EvalArgs(string run, string frechet = "fd") =>
     [
         "eval", "--run", run, "--n", Samples.ToString(System.Globalization.CultureInfo.InvariantCulture), "--steps", "2", "--device", "cpu",
-        "--metrics", "fid,kid,pr,memorization", "--extractor", "torchscript:" + TinyExtractor, "--cache", Path.Combine(_dir, "cache"),
+        "--metrics", frechet + ",kid,pr,memorization", "--extractor", "torchscript:" + TinyExtractor, "--cache", Path.Combine(_dir, "cache"),
     ];
 
     [Fact]
@@ -32,8 +32,10 @@ public sealed class CliEvalEndToEndTests : IDisposable
         var train = CliRunner.Run(["train", "--out", run, "--steps", "2", .. CliRunner.TinyRun]);
         Assert.True(train.ExitCode == 0, train.Stderr);
 
-        var first = CliRunner.Run(EvalArgs(run));
+        var first = CliRunner.Run([.. EvalArgs(run), "--json"]);
         Assert.True(first.ExitCode == 0, first.Stderr + first.Stdout);
+        using (var printed = JsonDocument.Parse(first.Stdout)) // --json: stdout holds the JSON document and nothing else
+            Assert.Equal(2, Assert.Single(printed.RootElement.GetProperty("entries").EnumerateArray()).GetProperty("step").GetInt32());
 
         using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "evaluation_results.json"))))
         {
@@ -44,7 +46,7 @@ public sealed class CliEvalEndToEndTests : IDisposable
             Assert.Equal("ddim", entry.GetProperty("sampler").GetString());
             Assert.Equal(2, entry.GetProperty("steps").GetInt32());
             Assert.StartsWith("torchscript:tiny_features.pt", entry.GetProperty("extractor").GetString(), StringComparison.Ordinal);
-            Assert.Equal(["fid", "kid", "pr", "memorization"], entry.GetProperty("metrics").EnumerateArray().Select(m => m.GetString()));
+            Assert.Equal(["fd", "kid", "pr", "memorization"], entry.GetProperty("metrics").EnumerateArray().Select(m => m.GetString()));
 
             // Requested metrics are finite numbers in their ranges; IS was not requested, so it is null.
             Assert.True(entry.GetProperty("fd").GetDouble() is >= 0 and < double.PositiveInfinity);
@@ -74,9 +76,20 @@ public sealed class CliEvalEndToEndTests : IDisposable
         }
 
         var resultsBefore = File.ReadAllText(Path.Combine(run, "evaluation_results.json"));
-        var second = CliRunner.Run(EvalArgs(run));
+        // The old metric name "fid" is the same setting; --json puts the entry (found, not recomputed) alone on stdout.
+        var second = CliRunner.Run([.. EvalArgs(run, frechet: "fid"), "--json"]);
         Assert.True(second.ExitCode == 0, second.Stderr + second.Stdout);
-        Assert.Contains("already evaluated with these settings, skipped", second.Stdout, StringComparison.Ordinal);
+        Assert.Contains("already evaluated with these settings, skipped", second.Stderr, StringComparison.Ordinal);
+        using (var printed = JsonDocument.Parse(second.Stdout))
+        using (var stored = JsonDocument.Parse(resultsBefore))
+        {
+            var entry = Assert.Single(printed.RootElement.GetProperty("entries").EnumerateArray());
+            var storedEntry = stored.RootElement.GetProperty("entries")[0];
+            Assert.Equal(storedEntry.GetProperty("fd").GetDouble(), entry.GetProperty("fd").GetDouble());
+            Assert.Equal(storedEntry.GetProperty("settings_key").GetString(), entry.GetProperty("settings_key").GetString());
+            Assert.Equal("FD (torchscript:tiny_features.pt)", entry.GetProperty("frechet_label").GetString());
+        }
+
         Assert.Equal(resultsBefore, File.ReadAllText(Path.Combine(run, "evaluation_results.json")));
         Assert.Equal(csv, File.ReadAllLines(Path.Combine(run, "evaluation.csv")));
 

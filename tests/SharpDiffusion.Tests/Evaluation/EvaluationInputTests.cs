@@ -132,6 +132,8 @@ public sealed class EvaluationInputTests : IDisposable
 
         public bool HasLogits => false;
 
+        public string? LogitsKind => null;
+
         public (torch.Tensor Features, torch.Tensor? Logits) Extract(torch.Tensor imagesUint8)
         {
             Assert.Equal(3, imagesUint8.shape[1]);

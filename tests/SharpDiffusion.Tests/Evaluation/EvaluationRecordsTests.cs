@@ -88,7 +88,7 @@ public sealed class EvaluationRecordsTests : IDisposable
         using var generated = torch.randn([20, 3], generator: new torch.Generator(2));
         using var pixels = torch.zeros([20, 3, 2, 2], torch.uint8);
 
-        var values = CheckpointMetrics.Compute(new MetricInputs("resnet18", real, generated, null, pixels, pixels), ["fid", "is"], seed: 0);
+        var values = CheckpointMetrics.Compute(new MetricInputs("resnet18", real, generated, null, pixels, pixels), ["fd", "is"], seed: 0);
 
         Assert.Null(values.Entry.IsMean);
         Assert.Contains(values.Entry.Notes, n => n.StartsWith("is: not available", StringComparison.Ordinal));
@@ -98,10 +98,26 @@ public sealed class EvaluationRecordsTests : IDisposable
     }
 
     [Fact]
+    public void CheckpointMetrics_InceptionScore_RecordsWhichLogits()
+    {
+        using var real = torch.randn([20, 3], generator: new torch.Generator(1));
+        using var generated = torch.randn([20, 3], generator: new torch.Generator(2));
+        using var logits = torch.zeros([20, 4]);
+        using var pixels = torch.zeros([20, 3, 2, 2], torch.uint8);
+
+        var values = CheckpointMetrics.Compute(new MetricInputs("inception", real, generated, logits, pixels, pixels, "unbiased"), ["is"], seed: 0);
+
+        Assert.Equal(1.0, values.Entry.IsMean!.Value, 12); // uniform logits
+        Assert.Equal("unbiased", values.Entry.IsLogits);
+        Assert.Null(values.Entry.Fd);
+    }
+
+    [Fact]
     public void MetricNames_ParseKeepsCanonicalOrderAndRejectsUnknown()
     {
-        Assert.Equal(["fid", "is", "memorization"], EvaluationMetricNames.Parse("memorization, IS,fid"));
-        var error = Assert.Throws<EvaluationException>(() => EvaluationMetricNames.Parse("fid,lpips"));
+        Assert.Equal(["fd", "is", "memorization"], EvaluationMetricNames.Parse("memorization, IS,fd"));
+        Assert.Equal(["fd", "kid"], EvaluationMetricNames.Parse("kid,fid")); // the name before "fd" still works
+        var error = Assert.Throws<EvaluationException>(() => EvaluationMetricNames.Parse("fd,lpips"));
         Assert.Contains("'lpips'", error.Message);
     }
 

@@ -42,27 +42,37 @@ public sealed class ExtractorInceptionFidTests
         var path = Path.Combine(Path.GetTempPath(), $"formula-inception-{Guid.NewGuid():N}.pth");
         try
         {
+            float[] fcBias;
             using (var network = new FidInceptionV3())
             {
                 FormulaWeights.Fill(network);
                 network.save_py(path);
+                fcBias = network.state_dict()["fc.bias"].data<float>().ToArray();
             }
 
-            using var extractor = InceptionFidExtractor.Load(path, CPU);
             using var input = NpyFile.Read(Fixture("inception_input.npy"));
             using var images = input.round().to(uint8);
-            var (features, logits) = extractor.Extract(images);
             using var expectedPool3 = NpyFile.Read(Fixture("inception_pool3.npy"));
             using var expectedLogits = NpyFile.Read(Fixture("inception_logits.npy"));
+            using var bias = tensor(fcBias);
+            using var expectedUnbiased = expectedLogits - bias;
 
-            Assert.Equal("inception", extractor.Name);
-            Assert.True(extractor.HasLogits);
-            Assert.Equal([2L, 2048L], features.shape);
-            Assert.Equal([2L, 1008L], logits!.shape);
-            AssertClose(expectedPool3, features, "pool3");
-            AssertClose(expectedLogits, logits, "logits");
-            features.Dispose();
-            logits.Dispose();
+            foreach (var (kind, expected) in new[] { (InceptionLogits.Biased, expectedLogits), (InceptionLogits.Unbiased, expectedUnbiased) })
+            {
+                using var extractor = InceptionFidExtractor.Load(path, CPU, kind);
+                var (features, logits) = extractor.Extract(images);
+
+                Assert.Equal("inception", extractor.Name);
+                Assert.True(extractor.HasLogits);
+                Assert.Equal(InceptionLogitsKinds.Name(kind), extractor.LogitsKind);
+                Assert.Equal([2L, 2048L], features.shape);
+                Assert.Equal([2L, 1008L], logits!.shape);
+                AssertClose(expectedPool3, features, "pool3");
+                // PyTorch's fc includes the bias; without it the logits are PyTorch's minus the bias (the fixture bias is 0.1·v, |v| < 1).
+                AssertClose(expected, logits, $"{kind} logits");
+                features.Dispose();
+                logits.Dispose();
+            }
         }
         finally
         {

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using SharpDiffusion.Evaluation;
+using SharpDiffusion.Evaluation.Inception;
 using TorchSharp;
 
 namespace SharpDiffusion.Tests.Evaluation;
@@ -34,7 +36,7 @@ public class MetricInceptionScoreTests
 
         using var logits = torch.tensor(values, [n, k]);
 
-        var result = InceptionScore.Compute(logits);
+        var result = InceptionScore.Compute(logits, shuffleSeed: null);
 
         Assert.Equal(classes, result.Mean, 1e-9);
         Assert.Equal(0.0, result.Std, 1e-9);
@@ -50,6 +52,65 @@ public class MetricInceptionScoreTests
         var result = InceptionScore.Compute(logits, splits: 1);
 
         Assert.Equal(Math.Pow(4.0 / 3.0, 0.75), result.Mean, 1e-12);
+    }
+
+    /// <summary>Fixtures/is_*: tools/standard_metrics_fixture.py with Debian's numpy 1.24 / PyTorch 1.13 (Fixtures/README.md).</summary>
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", name);
+
+    [Theory]
+    [InlineData(53)]
+    [InlineData(1000)]
+    public void Permutation_Seed2020_EqualsNumpyRandomStatePermutation(int n)
+    {
+        using var expected = NpyFile.Read(Fixture($"is_permutation_{n}.npy"));
+
+        var permutation = NumpyLegacyPermutation.Permutation(InceptionScore.TorchFidelityShuffleSeed, n);
+
+        Assert.Equal(expected.data<double>().Select(v => (int)v), permutation);
+    }
+
+    [Theory]
+    [InlineData(InceptionLogits.Unbiased, "unbiased")]
+    [InlineData(InceptionLogits.Biased, "biased")]
+    public void Compute_ClassifierHeadFixture_MatchesTorchFidelityDefinition(InceptionLogits kind, string expectedKey)
+    {
+        using var pool = NpyFile.Read(Fixture("is_pool.npy"));
+        using var weight = NpyFile.Read(Fixture("is_fc_weight.npy"));
+        using var bias = NpyFile.Read(Fixture("is_fc_bias.npy"));
+        using var expected = JsonDocument.Parse(File.ReadAllText(Fixture("is_expected.json")));
+
+        using var logits = InceptionLogitsKinds.Apply(pool, weight, bias, kind);
+        var result = InceptionScore.Compute(logits);
+
+        var reference = expected.RootElement.GetProperty(expectedKey);
+        Assert.Equal(reference.GetProperty("mean").GetDouble(), result.Mean, 1e-12);
+        Assert.Equal(reference.GetProperty("std").GetDouble(), result.Std, 1e-12);
+    }
+
+    [Fact]
+    public void Compute_WithoutShuffle_MatchesConsecutiveSplitsOfTheFixture()
+    {
+        using var pool = NpyFile.Read(Fixture("is_pool.npy"));
+        using var weight = NpyFile.Read(Fixture("is_fc_weight.npy"));
+        using var bias = NpyFile.Read(Fixture("is_fc_bias.npy"));
+        using var expected = JsonDocument.Parse(File.ReadAllText(Fixture("is_expected.json")));
+
+        using var logits = InceptionLogitsKinds.Apply(pool, weight, bias, InceptionLogits.Unbiased);
+        var result = InceptionScore.Compute(logits, shuffleSeed: null);
+
+        var reference = expected.RootElement.GetProperty("unbiased_consecutive");
+        Assert.Equal(reference.GetProperty("mean").GetDouble(), result.Mean, 1e-12);
+        Assert.Equal(reference.GetProperty("std").GetDouble(), result.Std, 1e-12);
+    }
+
+    [Fact]
+    public void Parse_UnknownLogits_NamesTheChoices()
+    {
+        var error = Assert.Throws<EvaluationException>(() => InceptionLogitsKinds.Parse("raw"));
+
+        Assert.Contains("unbiased", error.Message);
+        Assert.Contains("biased", error.Message);
+        Assert.Equal(InceptionLogits.Biased, InceptionLogitsKinds.Parse(" Biased "));
     }
 
     [Fact]

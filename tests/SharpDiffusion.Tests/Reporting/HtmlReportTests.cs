@@ -39,10 +39,11 @@ public sealed class HtmlReportTests : IDisposable
         var rows = doc.QuerySelectorAll("#ablation tbody tr");
         Assert.Equal(2, rows.Length);
         var cells = rows.Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToArray()).ToArray();
-        Assert.Equal(["baseline", "baseline", "70.25 (100)", "3.00 (50)", "0.1000 (100)", "0m 50s", "8.0", "—", "—", "—"], cells[0]);
+        // The fixture's file names the Inception and no protocol details, so its numbers are FIDs "inception".
+        Assert.Equal(["baseline", "baseline", "FID 70.25 (100)inception", "3.00 (50)inception, logits not recorded", "0.1000 (100)", "0m 50s", "8.0", "—", "—", "—"], cells[0]);
         Assert.Equal("exp-dim128", cells[1][0]);
         Assert.Equal("model.dim = 128 (was 64)training.steps = 200 (was 100)", cells[1][1]);
-        Assert.Equal(["59.01 (200)", "3.10 (100)", "0.0707 (200)", "1m 40s", "8.0", "1500", "—", "—"], cells[1][2..]);
+        Assert.Equal(["FID 59.01 (200)inception", "3.10 (100)inception, logits not recorded", "0.0707 (200)", "1m 40s", "8.0", "1500", "—", "—"], cells[1][2..]);
 
         var images = doc.QuerySelectorAll("img").Select(i => DataUri(i.GetAttribute("src")!)).ToList();
         // FID, IS, loss overlay, one loss plot per run, one sample grid per run.
@@ -60,11 +61,32 @@ public sealed class HtmlReportTests : IDisposable
         var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
 
         var notes = doc.QuerySelectorAll("p.note").Select(p => p.TextContent).ToList();
-        Assert.Contains(notes, n => n.Contains("No FID results in any run", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.Contains("No Fréchet distance results in any run", StringComparison.Ordinal));
         Assert.Contains(notes, n => n.Contains("No Inception Score results in any run", StringComparison.Ordinal));
         Assert.Equal(3, doc.QuerySelectorAll("img.plot").Length); // loss overlay + two loss plots
         Assert.Equal(2, doc.QuerySelectorAll("#ablation tbody tr").Length);
         Assert.All(doc.QuerySelectorAll("#ablation tbody tr"), r => Assert.Equal("—", r.QuerySelectorAll("td")[2].TextContent));
+    }
+
+    [Fact]
+    public void Build_ResNet18RunWithTwoProtocols_TableNamesFdResNet18AndTheMainProtocol_NeverFid()
+    {
+        string run = _runs.Run("r");
+        File.WriteAllText(Path.Combine(run, "evaluation_results.json"), """
+            { "entries": [
+              { "step": 50, "fd": 90.5, "frechet_label": "FD-ResNet18", "extractor": "resnet18", "n": 2500, "sampler": "ddim", "steps": 250, "guidance": 0 },
+              { "step": 100, "fd": 80.25, "frechet_label": "FD-ResNet18", "extractor": "resnet18", "n": 2500, "sampler": "ddim", "steps": 250, "guidance": 0 },
+              { "step": 100, "fd": 20.0, "frechet_label": "FD-ResNet18", "extractor": "resnet18", "n": 16, "sampler": "ddim", "steps": 50, "guidance": 0 } ] }
+            """);
+        var set = ReportRunLoader.Load([run]);
+
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+
+        var table = doc.QuerySelector("#ablation")!;
+        Assert.Equal("FD-ResNet18 80.25 (100)resnet18, n = 2500, ddim 250 steps, guidance 0", table.QuerySelectorAll("tbody td")[2].TextContent);
+        Assert.DoesNotContain("FID", table.TextContent, StringComparison.Ordinal);
+        Assert.Contains(doc.QuerySelectorAll("img.plot"), i => i.GetAttribute("alt") == "FD-ResNet18 versus step");
+        Assert.DoesNotContain(doc.QuerySelectorAll("img"), i => i.GetAttribute("alt")!.Contains("FID", StringComparison.Ordinal));
     }
 
     [Fact]

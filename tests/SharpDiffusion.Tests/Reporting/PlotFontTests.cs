@@ -32,8 +32,8 @@ public sealed class PlotFontTests : IDisposable
         string outDir = Path.Combine(_runs.Root, "plots");
         RunWithoutSystemFonts("dotnet", Path.Combine(AppContext.BaseDirectory, "ddpm.dll"), "plot", "--runs", run, "--out", outDir);
 
-        // No evaluations: the FID comparison holds only title, axis labels and tick labels, so every dark pixel is text.
-        using var image = PngPixels.Decode(File.ReadAllBytes(Path.Combine(outDir, PlotWriter.FidFile)));
+        // No evaluations: the Fréchet-distance comparison holds only title, axis labels and tick labels, so every dark pixel is text.
+        using var image = PngPixels.Decode(File.ReadAllBytes(Path.Combine(outDir, PlotWriter.FrechetFile)));
         Assert.True(PngPixels.CountNear(image, SKColors.Black, tolerance: 60) > 200, "no text was drawn without system fonts");
     }
 

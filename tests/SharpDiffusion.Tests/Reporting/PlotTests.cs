@@ -45,18 +45,18 @@ public sealed class PlotTests : IDisposable
     }
 
     [Fact]
-    public void FidComparison_WithEvaluations_DrawsBothRuns()
+    public void FrechetComparison_WithEvaluations_DrawsBothRuns()
     {
-        using var image = PngPixels.Decode(MetricPlots.Comparison(TwoRuns(true), Metric.Fid));
+        using var image = PngPixels.Decode(MetricPlots.Comparison(TwoRuns(true), Metric.FrechetDistance, "FID"));
         Assert.Equal((PlotStyle.Width, PlotStyle.Height), (image.Width, image.Height));
         Assert.True(PngPixels.CountNear(image, Blue) > 300);
         Assert.True(PngPixels.CountNear(image, Orange) > 300);
     }
 
     [Fact]
-    public void FidComparison_WithoutEvaluations_IsStillAPlot_WithTextButNoRunLines()
+    public void FrechetComparison_WithoutEvaluations_IsStillAPlot_WithTextButNoRunLines()
     {
-        using var image = PngPixels.Decode(MetricPlots.Comparison(TwoRuns(false), Metric.Fid));
+        using var image = PngPixels.Decode(MetricPlots.Comparison(TwoRuns(false), Metric.FrechetDistance));
         Assert.Equal((PlotStyle.Width, PlotStyle.Height), (image.Width, image.Height));
         Assert.Equal(0, PngPixels.CountNear(image, Blue, tolerance: 4));
         Assert.True(PngPixels.CountNear(image, SKColors.Black, tolerance: 60) > 200, "no text was rendered (is a font installed?)");
@@ -72,6 +72,26 @@ public sealed class PlotTests : IDisposable
         Assert.Equal(expected.Select(e => Path.Combine(outDir, e)), written);
         Assert.All(written, path => Assert.Equal(PlotStyle.Width, PngPixels.Decode(File.ReadAllBytes(path)).Width));
     }
+
+    [Fact]
+    public void Write_ResNet18Evaluations_NameThePlotAfterItsFeatureSpace_NeverFid()
+    {
+        string a = _runs.Run("a");
+        File.WriteAllText(Path.Combine(a, "evaluation_results.json"),
+            """{ "entries": [ { "step": 40, "fd": 80, "extractor": "resnet18", "n": 2500 }, { "step": 80, "fd": 60, "extractor": "resnet18", "n": 2500 } ] }""");
+        string outDir = Path.Combine(_runs.Root, "plots-resnet");
+
+        var written = PlotWriter.Write(ReportRunLoader.Load([a]).Runs, outDir, new LossPlotOptions()).Select(Path.GetFileName).ToList();
+
+        Assert.Contains("comparison_fd-resnet18.png", written);
+        Assert.DoesNotContain(written, f => f!.Contains("fid", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("FID", "comparison_fid.png")]
+    [InlineData("FD-ResNet18", "comparison_fd-resnet18.png")]
+    [InlineData("FD (torchscript:a b.pt)", "comparison_fd-torchscript-a-b.pt.png")]
+    public void FrechetFileFor_LabelsBecomeSafeFileNames(string label, string expected) => Assert.Equal(expected, PlotWriter.FrechetFileFor(label));
 
     [Fact]
     public void LogScaleTransform_DropsNonPositiveValues_AndTakesLog10()

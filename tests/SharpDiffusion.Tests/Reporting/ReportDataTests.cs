@@ -9,34 +9,78 @@ public class MetricsTests
     // Shaped like the reference study's exp4: FID is lowest at 88k while IS peaks at 96k (different checkpoints).
     private static readonly EvaluationResults Study = new("inception",
     [
-        new(80000, Fid: 61.2, IsMean: 6.40),
-        new(88000, Fid: 59.01, IsMean: 6.49),
-        new(96000, Fid: 59.8, IsMean: 6.57),
-        new(100000, Fid: null, IsMean: 6.50),
+        new(80000, Fd: 61.2, IsMean: 6.40),
+        new(88000, Fd: 59.01, IsMean: 6.49),
+        new(96000, Fd: 59.8, IsMean: 6.57),
+        new(100000, Fd: null, IsMean: 6.50),
     ]);
 
     [Fact]
     public void Best_FidIsMinimumAndIsIsMaximum_AtTheirOwnSteps()
     {
-        Assert.Equal(new MetricPoint(88000, 59.01), Metrics.Best(Metrics.Series(Study, Metric.Fid), Metric.Fid));
-        Assert.Equal(new MetricPoint(96000, 6.57), Metrics.Best(Metrics.Series(Study, Metric.InceptionScore), Metric.InceptionScore));
+        Assert.Equal(new MetricPoint(88000, 59.01), Metrics.Best(Metrics.Series(Study, Metric.FrechetDistance).Single().Points, Metric.FrechetDistance));
+        Assert.Equal(new MetricPoint(96000, 6.57), Metrics.Best(Metrics.Series(Study, Metric.InceptionScore).Single().Points, Metric.InceptionScore));
     }
 
     [Fact]
     public void Series_SkipsEntriesWithoutTheMetric_AndSortsBySteps()
     {
         var shuffled = Study with { Entries = Study.Entries.Reverse().ToList() };
-        Assert.Equal([80000, 88000, 96000], Metrics.Series(shuffled, Metric.Fid).Select(p => p.Step));
-        Assert.Equal(4, Metrics.Series(shuffled, Metric.InceptionScore).Count);
+        Assert.Equal([80000, 88000, 96000], Metrics.Series(shuffled, Metric.FrechetDistance).Single().Points.Select(p => p.Step));
+        Assert.Equal(4, Metrics.Series(shuffled, Metric.InceptionScore).Single().Points.Count);
     }
 
     [Fact]
     public void Best_Tie_GoesToTheEarlierStep() =>
-        Assert.Equal(4000, Metrics.Best([new(8000, 50), new(4000, 50), new(12000, 51)], Metric.Fid)!.Value.Step);
+        Assert.Equal(4000, Metrics.Best([new(8000, 50), new(4000, 50), new(12000, 51)], Metric.FrechetDistance)!.Value.Step);
 
     [Fact]
     public void Series_SameStepTwice_LaterEntryWins() =>
-        Assert.Equal(55.0, Metrics.Series(new EvaluationResults(null, [new(4000, Fid: 70), new(4000, Fid: 55)]), Metric.Fid).Single().Value);
+        Assert.Equal(55.0, Metrics.Series(new EvaluationResults(null, [new(4000, Fd: 70), new(4000, Fd: 55)]), Metric.FrechetDistance).Single().Points.Single().Value);
+
+    [Fact]
+    public void Series_TwoProtocols_AreTwoCurves_AndAQuickEvaluationReplacesNothing()
+    {
+        // The 2,500-sample curve at 4000/8000 and a quick --n 16 check at 8000: the quick one is its own curve.
+        var results = new EvaluationResults(null,
+        [
+            new(4000, Fd: 70, N: 2500, Sampler: "ddim", Steps: 250, Extractor: "resnet18", Guidance: 0),
+            new(8000, Fd: 50, N: 2500, Sampler: "ddim", Steps: 250, Extractor: "resnet18", Guidance: 0),
+            new(8000, Fd: 140, N: 16, Sampler: "ddim", Steps: 250, Extractor: "resnet18", Guidance: 0),
+        ]);
+
+        var series = Metrics.Series(results, Metric.FrechetDistance);
+
+        Assert.Equal(2, series.Count);
+        Assert.Equal([(4000, 70.0), (8000, 50.0)], series[0].Points.Select(p => (p.Step, p.Value)));
+        Assert.Equal([(8000, 140.0)], series[1].Points.Select(p => (p.Step, p.Value)));
+        Assert.Equal("FD-ResNet18", series[0].MetricLabel);
+        Assert.Equal("resnet18, n = 2500, ddim 250 steps, guidance 0", series[0].ProtocolLabel);
+        Assert.Equal("resnet18, n = 16, ddim 250 steps, guidance 0", series[1].ProtocolLabel);
+        Assert.Same(series[0], Metrics.Main(series)); // more points
+    }
+
+    [Fact]
+    public void Series_InceptionScoreOverOtherLogits_IsAnotherCurve()
+    {
+        var results = new EvaluationResults("inception",
+        [
+            new(4000, IsMean: 6.0, N: 2500, IsLogits: "unbiased"),
+            new(4000, IsMean: 5.9, N: 2500, IsLogits: "biased"),
+            new(4000, Fd: 20, IsMean: 5.8, N: 2500),
+        ]);
+
+        var series = Metrics.Series(results, Metric.InceptionScore);
+
+        Assert.Equal(["inception, n = 2500, unbiased logits", "inception, n = 2500, biased logits", "inception, n = 2500, logits not recorded"],
+            series.Select(s => s.ProtocolLabel));
+        Assert.Equal("FID", Metrics.Series(results, Metric.FrechetDistance).Single().MetricLabel); // the file's extractor: Inception
+    }
+
+    [Fact]
+    public void Main_EqualPointCounts_PrefersMoreSamples() =>
+        Assert.Equal(2500, Metrics.Main(Metrics.Series(new EvaluationResults("resnet18",
+            [new(4000, Fd: 9, N: 16), new(4000, Fd: 70, N: 2500), new(8000, Fd: 8, N: 16), new(8000, Fd: 60, N: 2500)]), Metric.FrechetDistance))!.Protocol.N);
 
     [Fact]
     public void Best_NoPoints_IsNull() => Assert.Null(Metrics.Best([], Metric.InceptionScore));
@@ -61,6 +105,17 @@ public sealed class EvaluationResultsTests : IDisposable
     }
 
     [Fact]
+    public void Read_CurrentFields_GuidanceAndIsLogitsParsed()
+    {
+        File.WriteAllText(_path, """
+            { "entries": [ { "step": 4000, "fd": 12.5, "frechet_label": "FD-ResNet18", "extractor": "resnet18", "guidance": 1.5, "is_logits": "unbiased" } ] }
+            """);
+        var entry = EvaluationResults.Read(_path).Entries.Single();
+        Assert.Equal((12.5, 1.5, "unbiased"), (entry.Fd, entry.Guidance, entry.IsLogits));
+        Assert.Equal("FD-ResNet18", entry.Protocol(null).FrechetLabel);
+    }
+
+    [Fact]
     public void Read_NullAbsentAndExtraFields_AreTolerated()
     {
         File.WriteAllText(_path, """
@@ -68,7 +123,7 @@ public sealed class EvaluationResultsTests : IDisposable
             """);
         var entries = EvaluationResults.Read(_path).Entries;
         Assert.Equal([8000, 12000], entries.Select(e => e.Step)); // the entry without a step is dropped
-        Assert.Equal((null, 5.5), (entries[0].Fid, entries[0].IsMean));
+        Assert.Equal((null, 5.5), (entries[0].Fd, entries[0].IsMean));
         Assert.Null(entries[1].IsMean);
     }
 
@@ -200,7 +255,7 @@ public sealed class ReportReadsEvalOutputTests : IDisposable
         var read = SharpDiffusion.Reporting.EvaluationResults.Read(log.ResultsPath);
 
         var e = Assert.Single(read.Entries);
-        Assert.Equal((4000, 59.01, 6.57, 0.012, 0.5, 0.4, 0.02), (e.Step, e.Fid, e.IsMean, e.Kid, e.Precision, e.Recall, e.MemorizationShare));
+        Assert.Equal((4000, 59.01, 6.57, 0.012, 0.5, 0.4, 0.02), (e.Step, e.Fd, e.IsMean, e.Kid, e.Precision, e.Recall, e.MemorizationShare));
         Assert.Equal(("ddim", 250, "inception", 2500), (e.Sampler, e.Steps, e.Extractor, e.N));
         Assert.Equal("inception", read.Extractor);
     }

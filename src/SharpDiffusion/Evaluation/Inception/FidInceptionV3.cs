@@ -9,7 +9,8 @@ namespace SharpDiffusion.Evaluation.Inception;
 /// pytorch-fid's <c>fid_inception_v3</c>: torchvision's Inception3 with 1008 classes, no auxiliary head, and the
 /// FID variants of the A, C and E blocks (pooling that ignores padding; max pool in the last block). Field names are
 /// the state-dict keys of <c>pt_inception-2015-12-05-6726825d.pth</c>.
-/// Input: [B, 3, 299, 299] scaled to [-1, 1]. Output: pool3 features [B, 2048] and logits [B, 1008].
+/// Input: [B, 3, 299, 299] scaled to [-1, 1]. Output: pool3 features [B, 2048] and logits [B, 1008], with or without
+/// the fc bias (<see cref="InceptionLogits"/>).
 /// </summary>
 internal sealed class FidInceptionV3 : Module<Tensor, (Tensor Pool3, Tensor Logits)>
 {
@@ -33,10 +34,12 @@ internal sealed class FidInceptionV3 : Module<Tensor, (Tensor Pool3, Tensor Logi
     private readonly InceptionE Mixed_7b;
     private readonly InceptionE Mixed_7c;
     private readonly Linear fc;
+    private readonly InceptionLogits _logits;
 
-    public FidInceptionV3()
+    public FidInceptionV3(InceptionLogits logits = InceptionLogits.Unbiased)
         : base(nameof(FidInceptionV3))
     {
+        _logits = logits;
         Conv2d_1a_3x3 = new BasicConv2d(3, 32, 3, stride: 2);
         Conv2d_2a_3x3 = new BasicConv2d(32, 32, 3);
         Conv2d_2b_3x3 = new BasicConv2d(32, 64, 3, padding: 1);
@@ -68,6 +71,6 @@ internal sealed class FidInceptionV3 : Module<Tensor, (Tensor Pool3, Tensor Logi
         x = Mixed_6e.forward(Mixed_6d.forward(Mixed_6c.forward(Mixed_6b.forward(x))));
         x = Mixed_7c.forward(Mixed_7b.forward(Mixed_7a.forward(x)));
         var pool3 = functional.adaptive_avg_pool2d(x, 1).flatten(1);
-        return (pool3, fc.forward(pool3));
+        return (pool3, InceptionLogitsKinds.Apply(pool3, fc.weight!, fc.bias!, _logits));
     }
 }

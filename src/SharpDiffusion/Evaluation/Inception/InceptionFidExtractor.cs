@@ -7,7 +7,7 @@ namespace SharpDiffusion.Evaluation.Inception;
 /// The standard FID feature extractor: pytorch-fid's InceptionV3 with the user's
 /// <c>pt_inception-2015-12-05-6726825d.pth</c>. Input handling as pytorch-fid: pixels / 255, bilinear resize to
 /// 299×299 (align_corners = false, no antialiasing), then 2x − 1. Features are pool3 (2048-d); logits are the
-/// 1008-way classifier on pool3 (for IS).
+/// 1008-way classifier on pool3 (for IS), by default without its bias as torch-fidelity scores them (<see cref="InceptionLogits"/>).
 /// </summary>
 public sealed class InceptionFidExtractor : IFeatureExtractor
 {
@@ -19,24 +19,26 @@ public sealed class InceptionFidExtractor : IFeatureExtractor
 
     private readonly FidInceptionV3 _network;
     private readonly Device _device;
+    private readonly InceptionLogits _logits;
 
-    private InceptionFidExtractor(FidInceptionV3 network, Device device)
+    private InceptionFidExtractor(FidInceptionV3 network, Device device, InceptionLogits logits)
     {
         _network = network;
         _device = device;
+        _logits = logits;
     }
 
     /// <summary>Builds the network on <paramref name="device"/> and loads the pytorch-fid weights from <paramref name="weightsPath"/>.</summary>
-    public static InceptionFidExtractor Load(string weightsPath, Device device)
+    public static InceptionFidExtractor Load(string weightsPath, Device device, InceptionLogits logits = InceptionLogits.Unbiased)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
-        var network = new FidInceptionV3();
+        var network = new FidInceptionV3(logits);
         try
         {
             InceptionFidWeights.Load(network, weightsPath);
             network.to(device);
             network.eval();
-            return new InceptionFidExtractor(network, device);
+            return new InceptionFidExtractor(network, device, logits);
         }
         catch
         {
@@ -50,6 +52,8 @@ public sealed class InceptionFidExtractor : IFeatureExtractor
     public int FeatureDim => FidInceptionV3.FeatureDim;
 
     public bool HasLogits => true;
+
+    public string? LogitsKind => InceptionLogitsKinds.Name(_logits);
 
     public (Tensor Features, Tensor? Logits) Extract(Tensor imagesUint8)
     {

@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace SharpDiffusion.Evaluation;
+
+/// <summary>
+/// What makes two evaluations comparable: the feature extractor (its identity, weights included), the number of
+/// samples, the sampler and its steps, and the guidance weight. A curve joins only points of one protocol, so a quick
+/// <c>--n 16</c> evaluation never replaces a point measured with 2,500 samples.
+/// </summary>
+public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance)
+{
+    public static CurveProtocol Of(EvaluationEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance);
+    }
+
+    /// <summary>The extractor's name without the weights hash that ddpm eval appends ("inception@0123456789abcdef" → "inception").</summary>
+    public string ExtractorName => WeightsHash().Replace(Extractor, "");
+
+    /// <summary>What a Fréchet distance under this protocol is called: FID only for the Inception.</summary>
+    public string FrechetLabel => FeatureExtractors.FrechetLabel(ExtractorName);
+
+    /// <summary>For people: "resnet18, n = 2500, ddim 250 steps, guidance 0"; parts the entry did not record are left out.</summary>
+    public string Label => string.Join(", ", new[]
+    {
+        ExtractorName,
+        N is int n ? F($"n = {n}") : null,
+        Sampler is null ? null : Steps is int s ? F($"{Sampler} {s} steps") : Sampler,
+        Guidance is double g ? F($"guidance {g:G4}") : null,
+    }.Where(p => p is not null));
+
+    /// <summary>For TensorBoard tags and file names: "resnet18_n2500_ddim250_w0" (letters, digits, '.', '-' and '_' only).</summary>
+    public string Tag => Unsafe().Replace(string.Join("_", new[]
+    {
+        ExtractorName,
+        N is int n ? F($"n{n}") : null,
+        Sampler is null ? null : F($"{Sampler}{Steps}"),
+        Guidance is double g ? F($"w{g:G4}") : null,
+    }.Where(p => p is not null)), "-");
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex("@[0-9a-f]{16}$")]
+    private static partial Regex WeightsHash();
+
+    [GeneratedRegex("[^A-Za-z0-9._-]+")]
+    private static partial Regex Unsafe();
+}
