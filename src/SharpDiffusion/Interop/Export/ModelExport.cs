@@ -37,8 +37,8 @@ public static class ModelExport
         string weightsPath = Path.Combine(folder, WeightsFileName(format));
         AtomicFile.Write(weightsPath, stream =>
         {
-            if (format == ExportFormat.Safetensors) Safetensors.SaveStateDict(stream, weights);
-            else PyTorchPickler.PickleStateDict(stream, weights);
+            if (format == ExportFormat.Safetensors) Safetensors.SaveStateDict(stream, weights, leaveOpen: true);
+            else PyTorchPickler.PickleStateDict(stream, weights, leaveOpen: true);
         });
 
         var manifest = Manifest(metadata, WeightsFileName(format));

@@ -77,6 +77,15 @@ internal static class TorchZipFile
         {
             case "collections.OrderedDict" when args.Length == 0:
                 return new PickleDict();
+            case "collections.OrderedDict" when args is [List<object?> or object?[]]: // OrderedDict([(key, value), …]), as PyBridge writes it
+                var dict = new PickleDict();
+                foreach (var item in (IEnumerable<object?>)args[0]!)
+                {
+                    var pair = item switch { object?[] tuple => tuple, List<object?> list => list.ToArray(), _ => null };
+                    if (pair is not { Length: 2 } || pair[0] is null) throw new InvalidDataException("an OrderedDict item that is not a (key, value) pair");
+                    dict.Set(pair[0]!, pair[1]);
+                }
+                return dict;
             case "torch._utils._rebuild_tensor_v2" when args.Length >= 4:
                 var storage = args[0] as Tensor ?? throw new InvalidDataException("a tensor without a storage");
                 if (args[1] is not long offset) throw new InvalidDataException("a tensor without a storage offset");
@@ -84,7 +93,7 @@ internal static class TorchZipFile
             case "torch._utils._rebuild_parameter" when args.Length >= 1 && args[0] is Tensor parameter:
                 return parameter;
             default:
-                throw new InvalidDataException($"it calls {global} with {args.Length} arguments, which a checkpoint of tensors does not");
+                throw new InvalidDataException($"it calls {global} with {args.Length} arguments ({string.Join(", ", args.Select(a => a?.GetType().Name ?? "None"))}), which a checkpoint of tensors does not");
         }
     }
 
