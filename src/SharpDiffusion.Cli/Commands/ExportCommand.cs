@@ -16,15 +16,20 @@ internal sealed class ExportCommand : Command
     public ExportCommand()
         : base("export", "Write a run's EMA weights (safetensors or PyTorch) and a config.json describing them, for use outside .NET (docs/interop.md).")
     {
-        _format.AcceptOnlyFromAmong("safetensors", "pytorch");
         foreach (var option in new Option[] { _run, _format, _out, _checkpoint }) Add(option);
         SetAction(parse => Execute(parse.GetValue(_run)!, parse.GetValue(_format)!, parse.GetValue(_out), parse.GetValue(_checkpoint)));
     }
 
     private static int Execute(string run, string format, string? outFolder, string? checkpoint)
     {
+        var kind = format switch
+        {
+            "safetensors" => ExportFormat.Safetensors,
+            "pytorch" => ExportFormat.Pytorch,
+            _ => throw new UsageException($"--format {format} is not a known export format; use safetensors or pytorch."),
+        };
         NativeRuntime.Initialize(DeviceKind.Cpu);
-        var result = ModelExport.Write(run, format == "pytorch" ? ExportFormat.Pytorch : ExportFormat.Safetensors, outFolder, checkpoint);
+        var result = ModelExport.Write(run, kind, outFolder, checkpoint);
         AnsiConsole.MarkupLine(Markup.Escape($"exported step {result.Step} (EMA weights, {result.TensorCount} tensors) to {result.WeightsPath} and {result.ManifestPath}"));
         return 0;
     }

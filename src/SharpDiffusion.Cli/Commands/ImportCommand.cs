@@ -19,18 +19,24 @@ internal sealed class ImportCommand : Command
     public ImportCommand()
         : base("import", "Turn a checkpoint of denoising-diffusion-pytorch 2.x into a run folder (model.layout reference) for sample, eval and report.")
     {
-        _format.AcceptOnlyFromAmong("denoising-diffusion-pytorch");
-        _objective.AcceptOnlyFromAmong("eps", "x0", "v");
         Add(_checkpoint);
         foreach (var option in new Option[] { _format, _out, _imageSize, _objective, _data }) Add(option);
-        SetAction(parse => Execute(parse.GetValue(_checkpoint)!, parse.GetValue(_out)!, parse.GetValue(_imageSize), parse.GetValue(_objective), parse.GetValue(_data)));
+        SetAction(parse => Execute(parse.GetValue(_format)!, parse.GetValue(_checkpoint)!, parse.GetValue(_out)!, parse.GetValue(_imageSize), parse.GetValue(_objective), parse.GetValue(_data)));
     }
 
-    private static int Execute(string checkpoint, string outFolder, int imageSize, string? objective, string? data)
+    private static int Execute(string format, string checkpoint, string outFolder, int imageSize, string? objective, string? data)
     {
+        if (format != "denoising-diffusion-pytorch") throw new UsageException($"--format {format} is not a known import format; use denoising-diffusion-pytorch.");
         if (imageSize is < 8 or > 1024) throw new UsageException($"--image-size {imageSize} is out of range; pass the image_size the model was trained at (8 to 1024).");
         NativeRuntime.Initialize(DeviceKind.Cpu);
-        Objective? given = objective switch { "eps" => Objective.Eps, "x0" => Objective.X0, "v" => Objective.V, _ => null };
+        Objective? given = objective switch
+        {
+            null => null,
+            "eps" => Objective.Eps,
+            "x0" => Objective.X0,
+            "v" => Objective.V,
+            _ => throw new UsageException($"--objective {objective} is not an objective; use eps, x0 or v (pred_noise, pred_x0, pred_v)."),
+        };
         var result = TrainerCheckpointImport.Import(checkpoint, outFolder, new TrainerCheckpointImport.Options(imageSize, given, data));
         AnsiConsole.MarkupLine(Markup.Escape($"imported {checkpoint} (denoising-diffusion-pytorch {result.Version ?? "version not recorded"}, step {result.Step}) into {result.RunFolder}"));
         foreach (var line in result.Inferred) AnsiConsole.MarkupLine(Markup.Escape($"  {line}"));
