@@ -25,8 +25,8 @@ import pytorch_reference as twin  # noqa: E402
 from pytorch_reference_unet import ReferenceUnet  # noqa: E402
 
 T = 100                 # diffusion steps of both fixtures (few, so the buffers stay small)
-# Widths: every convolution input is 8, 16 or 32 channels. TorchSharp 0.107's libtorch (2.10, CPU) computes float32 3x3
-# convolutions wrongly for batches > 1 with 20-28 or 40 input channels (e.g. a dim-8 U-Net's 16 + 8 concatenations); see
+# Widths: every convolution input is 8, 16 or 32 channels. oneDNN in libtorch 2.10 computed float32 3x3 convolutions
+# wrongly on AVX-512 (Zen 4) CPUs for batches > 1 with 20-28 or 40 input channels (fixed on main by OneDnnIsaLimit) (e.g. a dim-8 U-Net's 16 + 8 concatenations); see
 # docs/interop.md. These fixtures compare against PyTorch, so they stay off those widths.
 SIZE, CHANNELS = 8, 1   # 8x8 grayscale
 STEP = 1234
