@@ -7,6 +7,10 @@ eps 1e-8), clip_grad_norm_(1.0), EMA (decay 0.995, every 10 steps). The paramete
 `ddpm bench` prints for the same --dims (docs/BENCHMARKS.md lists both).
 
   python3 bench/pytorch_reference.py --device cuda --dims 64,128 --precision fp32,bf16 --batch 64 [--compile] [--sample-batch 256]
+  python3 bench/pytorch_reference.py --check-export runs/demo/export --out eps.npy   # eps of an exported model on probe_input
+
+State-dict keys equal those of docs/model.md, so `ddpm export` output loads into UNet (ddpm layout) or, for the reference
+layout, into pytorch_reference_unet.ReferenceUnet (and denoising-diffusion-pytorch's own Unet) with strict=True.
 
 bf16 uses torch.autocast (PyTorch's idiom: fp32 weights, bf16 matmuls/convolutions); fp32 allows TF32 as `ddpm bench` does.
 """
@@ -99,9 +103,9 @@ class UNet(nn.Module):
                 down = nn.Conv2d(current, current, 3, stride=2, padding=1)
                 skips.append(current)
             self.downs.append(nn.ModuleDict({"blocks": blocks, "attns": attns, **({"downsample": down} if down else {})}))
-        self.mid1 = ResnetBlock(current, current, emb, groups, dropout)
-        self.mid_attn = SelfAttention(current, heads, head_dim, groups)
-        self.mid2 = ResnetBlock(current, current, emb, groups, dropout)
+        self.mid = nn.ModuleDict({"block1": ResnetBlock(current, current, emb, groups, dropout),
+                                  "attn": SelfAttention(current, heads, head_dim, groups),
+                                  "block2": ResnetBlock(current, current, emb, groups, dropout)})
         self.ups = nn.ModuleList()
         for level in reversed(range(len(dim_mults))):
             width, attend = dim * dim_mults[level], (image_size >> level) in attention_resolutions
@@ -129,7 +133,7 @@ class UNet(nn.Module):
             if "downsample" in level:
                 h = level["downsample"](h)
                 skips.append(h)
-        h = self.mid2(self.mid_attn(self.mid1(h, emb)), emb)
+        h = self.mid["block2"](self.mid["attn"](self.mid["block1"](h, emb)), emb)
         for level in self.ups:
             for i, block in enumerate(level["blocks"]):
                 h = block(torch.cat([h, skips.pop()], dim=1), emb)
@@ -138,6 +142,82 @@ class UNet(nn.Module):
             if "upsample" in level:
                 h = level["upsample"](F.interpolate(h, scale_factor=2.0, mode="nearest"))
         return self.final_conv(F.silu(self.final_norm(h)))
+
+
+def probe_input(batch, channels, size, timesteps):
+    """The fixed input of the export checks (tests/.../Interop/ExportTwinTests.cs computes the same):
+    x[b, c, h, w] = sin(0.37 * (1 + 7b + 5c + 3h + w)), t_b = b * (T - 1) // (batch - 1)."""
+    b, c, h, w = torch.meshgrid(*(torch.arange(n, dtype=torch.float64) for n in (batch, channels, size, size)), indexing="ij")
+    x = torch.sin(0.37 * (1 + 7 * b + 5 * c + 3 * h + w)).float()
+    t = torch.tensor([i * (timesteps - 1) // max(batch - 1, 1) for i in range(batch)], dtype=torch.long)
+    return x, t
+
+
+SAFETENSORS_DTYPES = {"F32": torch.float32, "F64": torch.float64, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64}
+
+
+def read_safetensors(path):
+    """A safetensors file (8-byte little-endian header length, JSON header, raw little-endian data), without the package."""
+    import json
+    import struct
+    with open(path, "rb") as f:
+        raw = f.read()
+    (length,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + length])
+    data, out = raw[8 + length:], {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        out[name] = torch.frombuffer(bytearray(data[start:end]), dtype=SAFETENSORS_DTYPES[entry["dtype"]]).reshape(entry["shape"]).clone()
+    return out
+
+
+def write_safetensors(path, tensors):
+    import json
+    import struct
+    names = {v: k for k, v in SAFETENSORS_DTYPES.items()}
+    header, blobs, offset = {}, [], 0
+    for name, tensor in tensors.items():
+        blob = tensor.detach().contiguous().cpu().numpy().tobytes()
+        header[name] = {"dtype": names[tensor.dtype], "shape": list(tensor.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    encoded = json.dumps(header).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)) + encoded + b"".join(blobs))
+
+
+def load_export(folder):
+    """The network of a `ddpm export` folder (config.json + weights), loaded with strict=True."""
+    import json
+    import os
+    with open(os.path.join(folder, "config.json")) as f:
+        manifest = json.load(f)
+    m, size = manifest["model"], manifest["image_size"]
+    if m.get("class_conditional"):
+        raise SystemExit("the twins are unconditional; export an unconditional run")
+    if m["layout"] == "reference":
+        from pytorch_reference_unet import ReferenceUnet
+        net = ReferenceUnet(m["dim"], tuple(m["dim_mults"]), manifest["channels"], m["res_blocks"], m["heads"], m["head_dim"],
+                            [(size >> i) in m["attention_resolutions"] for i in range(len(m["dim_mults"]))])
+    else:
+        net = UNet(m["dim"], tuple(m["dim_mults"]), m["res_blocks"], tuple(m["attention_resolutions"]), m["heads"], m["head_dim"],
+                   m["groups"], 0.0, manifest["channels"], size)
+    path = os.path.join(folder, manifest["weights_file"])
+    state = read_safetensors(path) if path.endswith(".safetensors") else torch.load(path, map_location="cpu")
+    net.load_state_dict(state, strict=True)
+    return net.eval(), manifest
+
+
+def check_export(folder, out, batch=3):
+    import numpy as np
+    net, manifest = load_export(folder)
+    x, t = probe_input(batch, manifest["channels"], manifest["image_size"], manifest["diffusion"]["timesteps"])
+    with torch.no_grad():
+        np.save(out, net(x, t).numpy())
+    print(f"eps of {folder} ({manifest['model']['layout']} layout) on probe_input({batch}) written to {out}")
 
 
 def linear_alphas_cumprod(timesteps=1000, beta_start=1e-4, beta_end=0.02):
@@ -229,7 +309,12 @@ def main():
     p.add_argument("--compile", action="store_true", help="also time torch.compile (skipped if this PyTorch has none)")
     p.add_argument("--sample-batch", type=int, default=0, help="also time DDIM-50 sampling at this batch size")
     p.add_argument("--params-only", action="store_true", help="print parameter counts and exit")
+    p.add_argument("--check-export", metavar="DIR", help="load a `ddpm export` folder and write its eps on probe_input to --out")
+    p.add_argument("--out", default="eps.npy", help="output .npy of --check-export")
     args = p.parse_args()
+    if args.check_export:
+        check_export(args.check_export, args.out)
+        return
     device = torch.device(args.device)
     dims = [int(d) for d in args.dims.split(",")]
     if args.params_only:

@@ -28,6 +28,8 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
     new EvalCommand(stop.Token),
     new PlotCommand(),
     new ReportCommand(),
+    new ImportCommand(),
+    new ExportCommand(),
 };
 VersionAction.Attach(root);
 try

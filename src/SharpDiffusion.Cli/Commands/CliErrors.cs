@@ -66,7 +66,7 @@ internal static class CliErrors
         return e is ArgumentException { ParamName: string name } ? first.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : first;
     }
 
-    private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or RunLockedException or TrainingDivergedException
+    private static bool IsUserError(Exception e) => e is ConfigException or DataException or CheckpointException or Interop.InteropException or RunLockedException or TrainingDivergedException
         or NativeRuntimeException or EvaluationException or UsageException or SweepException or SlurmOptionException or IOException or UnauthorizedAccessException or ArgumentException;
 }
 

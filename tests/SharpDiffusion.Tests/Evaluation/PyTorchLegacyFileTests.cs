@@ -1,7 +1,7 @@
 using System.Text;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Evaluation.Inception;
-using SharpDiffusion.Evaluation.PyTorchLegacy;
+using SharpDiffusion.Interop.PyTorch;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Evaluation;

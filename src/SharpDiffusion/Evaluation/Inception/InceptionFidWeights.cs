@@ -1,5 +1,5 @@
 using System.Collections;
-using SharpDiffusion.Evaluation.PyTorchLegacy;
+using SharpDiffusion.Interop.PyTorch;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -2,12 +2,19 @@ using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 
-namespace SharpDiffusion.Evaluation.PyTorchLegacy;
+namespace SharpDiffusion.Interop.PyTorch;
 
 /// <summary>A Python global named by a pickle (GLOBAL / STACK_GLOBAL). It is only matched by name, never imported.</summary>
 internal sealed record PickleGlobal(string Module, string Name)
 {
     public override string ToString() => $"{Module}.{Name}";
+}
+
+/// <summary>A pickle named a Python global outside the allowed set; nothing was imported or called.</summary>
+internal sealed class RefusedGlobalException(PickleGlobal global)
+    : Exception($"it asks for the Python global {global}, which is outside the set a checkpoint of tensors, numbers and strings needs; nothing from the file was run")
+{
+    public PickleGlobal Global { get; } = global;
 }
 
 /// <summary>A Python dict or OrderedDict as read from a pickle, in insertion order.</summary>
@@ -36,10 +43,12 @@ internal sealed class PickleDict
 /// into plain .NET values: null, bool, long/BigInteger, double, string, byte[], object?[] (tuple), List&lt;object?&gt;,
 /// <see cref="PickleDict"/>. It never runs or imports anything: a GLOBAL becomes a <see cref="PickleGlobal"/> and every
 /// REDUCE/NEWOBJ call is handed to <paramref name="call"/>, which decides what (if anything) a name may build; persistent
-/// ids (BINPERSID) go to <paramref name="persistentLoad"/>. Reads the stream byte by byte up to STOP, so the caller can
-/// continue right after the pickle, as torch's legacy format needs.
+/// ids (BINPERSID) go to <paramref name="persistentLoad"/>. With <paramref name="allowedGlobals"/>, a GLOBAL naming
+/// anything else ("module.name") is refused as soon as it is read (<see cref="RefusedGlobalException"/>). Reads the stream
+/// byte by byte up to STOP, so the caller can continue right after the pickle, as torch's legacy format needs.
 /// </summary>
-internal sealed class RestrictedUnpickler(Stream stream, Func<PickleGlobal, object?[], object?> call, Func<object?, object?> persistentLoad)
+internal sealed class RestrictedUnpickler(Stream stream, Func<PickleGlobal, object?[], object?> call, Func<object?, object?> persistentLoad,
+    IReadOnlySet<string>? allowedGlobals = null)
 {
     private sealed class Mark;
 
@@ -60,7 +69,7 @@ internal sealed class RestrictedUnpickler(Stream stream, Func<PickleGlobal, obje
             {
                 case 0x80: // PROTO
                     var protocol = ReadByte();
-                    if (protocol > 4) throw new InvalidDataException($"pickle protocol {protocol} is newer than torch.save's legacy format uses");
+                    if (protocol > 4) throw new InvalidDataException($"pickle protocol {protocol} is newer than torch.save writes (2)");
                     break;
                 case 0x95: // FRAME: an 8-byte length prefix, only a read-ahead hint
                     ReadBytes(8);
@@ -174,13 +183,13 @@ internal sealed class RestrictedUnpickler(Stream stream, Func<PickleGlobal, obje
                     SetItems(Target<PickleDict>("SETITEMS"), pairs);
                     break;
                 case (byte)'c': // GLOBAL: "module\nname\n"
-                    _stack.Add(new PickleGlobal(ReadLine(), ReadLine()));
+                    _stack.Add(Allowed(new PickleGlobal(ReadLine(), ReadLine())));
                     break;
                 case 0x93: // STACK_GLOBAL
                     var name = Pop() as string;
                     var module = Pop() as string;
                     if (module is null || name is null) throw new InvalidDataException($"STACK_GLOBAL at byte {position} without a module and a name");
-                    _stack.Add(new PickleGlobal(module, name));
+                    _stack.Add(Allowed(new PickleGlobal(module, name)));
                     break;
                 case (byte)'R': // REDUCE: callable(*args)
                 case 0x81: // NEWOBJ: cls.__new__(cls, *args)
@@ -215,6 +224,9 @@ internal sealed class RestrictedUnpickler(Stream stream, Func<PickleGlobal, obje
             }
         }
     }
+
+    private PickleGlobal Allowed(PickleGlobal global) =>
+        allowedGlobals is null || allowedGlobals.Contains(global.ToString()) ? global : throw new RefusedGlobalException(global);
 
     /// <summary>A long where it fits (every size and offset); a BigInteger otherwise (the 80-bit magic number).</summary>
     private static object Integer(byte[] littleEndian)

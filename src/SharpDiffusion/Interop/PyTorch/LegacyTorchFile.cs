@@ -1,9 +1,8 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpDiffusion.Evaluation.PyTorchLegacy;
+namespace SharpDiffusion.Interop.PyTorch;
 
 /// <summary>
 /// Reads a state dict written by torch.save in PyTorch's legacy (pre-1.6, non-zip) format, as torch/serialization.py
@@ -18,15 +17,7 @@ internal static class LegacyTorchFile
     private static readonly BigInteger MagicNumber = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
     private const long ProtocolVersion = 1001;
 
-    /// <summary>Every element type a legacy file may hold that we read; the name is the storage class in the pickle.</summary>
-    private static readonly Dictionary<string, ScalarType> StorageTypes = new(StringComparer.Ordinal)
-    {
-        ["FloatStorage"] = ScalarType.Float32,
-        ["DoubleStorage"] = ScalarType.Float64,
-        ["LongStorage"] = ScalarType.Int64,
-    };
-
-    private sealed record StorageRef(string Key, ScalarType Type, long Count);
+    private sealed record StorageRef(string Key, ScalarType Type, int Size, long Count);
 
     private sealed record TensorRef(StorageRef Storage, long Offset, long[] Size, long[] Stride);
 
@@ -39,7 +30,6 @@ internal static class LegacyTorchFile
     /// </summary>
     public static Dictionary<string, Tensor> ReadStateDict(Stream stream)
     {
-        if (!BitConverter.IsLittleEndian) throw new NotSupportedException("legacy PyTorch files can only be read on a little-endian machine");
         var storages = new Dictionary<string, StorageRef>(StringComparer.Ordinal);
         var header = new RestrictedUnpickler(stream, Refuse, Refuse);
         if (header.Load() is not BigInteger magic || magic != MagicNumber) throw new InvalidDataException("it does not start with PyTorch's magic number");
@@ -64,7 +54,7 @@ internal static class LegacyTorchFile
         {
             if (key is not string name || value is not TensorRef tensor) throw new InvalidDataException($"entry '{key}' is a {Describe(value)}, not a tensor");
             if (!data.TryGetValue(tensor.Storage.Key, out var storageData)) throw new InvalidDataException($"the data of '{name}' is missing");
-            result[name] = View(name, storageData, tensor).MoveToOuterDisposeScope();
+            result[name] = TorchStorage.View(name, storageData, tensor.Offset, tensor.Size, tensor.Stride).MoveToOuterDisposeScope();
         }
 
         return result;
@@ -85,7 +75,7 @@ internal static class LegacyTorchFile
             case "torch._utils._rebuild_tensor" when args.Length == 4:
                 var storage = args[0] as StorageRef ?? throw new InvalidDataException("a tensor without a storage");
                 if (args[1] is not long offset) throw new InvalidDataException("a tensor without a storage offset");
-                return new TensorRef(storage, offset, Longs(args[2], "size"), Longs(args[3], "stride"));
+                return new TensorRef(storage, offset, TorchStorage.Longs(args[2], "size"), TorchStorage.Longs(args[3], "stride"));
             case "torch._utils._rebuild_parameter" when args.Length >= 1 && args[0] is TensorRef:
                 return args[0];
             default:
@@ -100,15 +90,14 @@ internal static class LegacyTorchFile
         if (fields[1] is not PickleGlobal { Module: "torch" } type || fields[2] is not string key || fields[4] is not long count || count < 0)
             throw new InvalidDataException("it has a malformed storage record");
         if (fields[5] is not null) throw new NotSupportedException("it uses storage views (PyTorch before 0.4)");
-        if (!StorageTypes.TryGetValue(type.Name, out var scalarType))
-            throw new NotSupportedException($"it holds a torch.{type.Name}; only {string.Join(", ", StorageTypes.Keys.Select(k => "torch." + k))} are read");
+        var (scalarType, size) = TorchStorage.Resolve(type);
 
         if (storages.TryGetValue(key, out var known))
         {
             return known.Type == scalarType && known.Count == count ? known : throw new InvalidDataException($"storage '{key}' is declared twice with different types or sizes");
         }
 
-        var storage = new StorageRef(key, scalarType, count);
+        var storage = new StorageRef(key, scalarType, size, count);
         storages[key] = storage;
         return storage;
     }
@@ -119,43 +108,11 @@ internal static class LegacyTorchFile
         stream.ReadExactly(header);
         var count = BitConverter.ToInt64(header);
         if (count != storage.Count) throw new InvalidDataException($"storage '{storage.Key}' has {count} elements in its data but {storage.Count} in its record");
-        return storage.Type switch
-        {
-            ScalarType.Float32 => Read<float>(stream, count),
-            ScalarType.Float64 => Read<double>(stream, count),
-            _ => Read<long>(stream, count),
-        };
+        if (count > (stream.Length - stream.Position) / storage.Size) throw new EndOfStreamException("the file ends inside tensor data");
+        var bytes = new byte[count * storage.Size];
+        stream.ReadExactly(bytes);
+        return TorchStorage.FromBytes(bytes, storage.Type, storage.Size, count);
     }
-
-    private static Tensor Read<T>(Stream stream, long count)
-        where T : unmanaged
-    {
-        var elementSize = Marshal.SizeOf<T>();
-        if (count > (stream.Length - stream.Position) / elementSize) throw new EndOfStreamException("the file ends inside tensor data");
-        var values = new T[count];
-        stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
-        return values switch
-        {
-            float[] f => tensor(f),
-            double[] d => tensor(d),
-            long[] l => tensor(l),
-            _ => throw new NotSupportedException(typeof(T).Name),
-        };
-    }
-
-    /// <summary>The elements of <paramref name="storage"/> that (offset, size, stride) address, checked to lie inside it.</summary>
-    private static Tensor View(string name, Tensor storage, TensorRef tensor)
-    {
-        if (tensor.Size.Length != tensor.Stride.Length || tensor.Size.Any(s => s < 0) || tensor.Stride.Any(s => s < 0) || tensor.Offset < 0)
-            throw new InvalidDataException($"'{name}' has an invalid shape or stride");
-        var last = tensor.Offset + tensor.Size.Zip(tensor.Stride, (size, stride) => (size - 1) * stride).Sum();
-        if (tensor.Size.All(s => s > 0) && last >= tensor.Storage.Count)
-            throw new InvalidDataException($"'{name}' reaches element {last} of a storage of {tensor.Storage.Count}");
-        return storage.as_strided(tensor.Size, tensor.Stride, tensor.Offset).contiguous().clone();
-    }
-
-    private static long[] Longs(object? value, string what)
-        => value is object?[] items && items.All(i => i is long) ? items.Cast<long>().ToArray() : throw new InvalidDataException($"a tensor {what} that is not a tuple of integers");
 
     private static string Describe(object? value) => value switch
     {

@@ -1,0 +1,58 @@
+using SharpDiffusion.Tests.Interop;
+
+namespace SharpDiffusion.Tests.Cli;
+
+/// <summary>ddpm import and ddpm export as a user runs them: the imported fixture samples, exports and refuses bad input in one line.</summary>
+public sealed class CliInteropTests : IDisposable
+{
+    private readonly string _dir = InteropFixtures.TempFolder();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static void AssertOneLineError(CliRunner.Result result, string fragment)
+    {
+        Assert.NotEqual(0, result.ExitCode);
+        var lines = result.Stderr.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(fragment, lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ImportSampleExport_TrainerFixture_WorksEndToEnd()
+    {
+        var run = Path.Combine(_dir, "imported");
+        var imported = CliRunner.Run("import", "--format", "denoising-diffusion-pytorch", InteropFixtures.TrainerCheckpoint, "--out", run, "--image-size", "8");
+        Assert.True(imported.ExitCode == 0, imported.Stderr);
+        Assert.Contains("schedule sigmoid, T = 100", imported.Stdout, StringComparison.Ordinal);
+        Assert.Contains("objective v (pred_v)", imported.Stdout, StringComparison.Ordinal);
+
+        var grid = Path.Combine(_dir, "grid.png");
+        var sampled = CliRunner.Run("sample", "--run", run, "--n", "4", "--sampler", "ddim", "--steps", "5", "--device", "cpu", "--out", grid);
+        Assert.True(sampled.ExitCode == 0, sampled.Stderr);
+        Assert.True(new FileInfo(grid).Length > 0);
+
+        var exported = CliRunner.Run("export", "--run", run, "--format", "pytorch");
+        Assert.True(exported.ExitCode == 0, exported.Stderr);
+        Assert.True(File.Exists(Path.Combine(run, "export", "model.pt")));
+        Assert.True(File.Exists(Path.Combine(run, "export", "config.json")));
+
+        // Importing again into the same folder is refused, and the run is left as it was.
+        var again = CliRunner.Run("import", "--format", "denoising-diffusion-pytorch", InteropFixtures.TrainerCheckpoint, "--out", run, "--image-size", "8");
+        AssertOneLineError(again, "already holds a run");
+    }
+
+    [Fact]
+    public void Export_RunWithoutCheckpoint_IsOneLineErrorAndWritesNothing()
+    {
+        var run = Path.Combine(_dir, "empty");
+        Directory.CreateDirectory(run);
+        AssertOneLineError(CliRunner.Run("export", "--run", run, "--format", "safetensors"), "has no checkpoint to export");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(run));
+        AssertOneLineError(CliRunner.Run("export", "--run", run, "--format", "onnx"), "use safetensors or pytorch");
+        AssertOneLineError(CliRunner.Run("import", "--format", "diffusers", InteropFixtures.TrainerCheckpoint, "--out", Path.Combine(_dir, "x"), "--image-size", "8"), "use denoising-diffusion-pytorch");
+    }
+}
