@@ -33,23 +33,24 @@ internal sealed class EvalCommand : Command
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
+    private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Evaluate the trained weights instead of the EMA weights (recorded as weights: raw)." };
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public EvalCommand(CancellationToken stop)
         : base("eval", "Evaluate checkpoints of a run: FID (or FD-ResNet18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _rawWeights }.Concat(_extractor.All)) Add(option);
         SetAction(parse => new EvalRunner(new EvalSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
-            parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights))), stop).Execute());
+            parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)), parse.GetValue(_rawWeights)), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights)
+    string? Extractor, string? InceptionWeights, bool RawWeights = false)
 {
     public const int ReferenceSamples = 2500;
     public const int ReferenceSteps = 250;
@@ -93,7 +94,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         {
             if (stop.IsCancellationRequested) break;
             var key = string.Create(CultureInfo.InvariantCulture,
-                $"n={settings.N};metrics={string.Join(',', metrics)};extractor={identity};sampler={settings.Sampler};steps={settings.Steps};guidance={settings.Guidance};seed={settings.Seed};data={real.ContentHash}");
+                $"n={settings.N};metrics={string.Join(',', metrics)};extractor={identity};sampler={settings.Sampler};steps={settings.Steps};guidance={settings.Guidance};seed={settings.Seed};data={real.ContentHash}{(settings.RawWeights ? ";weights=raw" : "")}");
             if (log.HasEntry(step, key))
             {
                 AnsiConsole.MarkupLine($"step {step}: already evaluated with these settings, skipped");
@@ -102,7 +103,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
             var entry = EvaluateCheckpoint(run, step, path, sampler, metrics, extractor, identity, key, real, realFeatures, device);
             log.Add(entry);
-            WriteTensorBoard(tensorBoard, entry, extractor.Name);
+            if (!settings.RawWeights) WriteTensorBoard(tensorBoard, entry, extractor.Name); // the eval/* curves are the EMA weights
             table.AddRow(step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
                 Format(entry.Recall), Format(entry.MemorizationShare), entry.Seconds.ToString("F0", CultureInfo.InvariantCulture));
             foreach (var note in entry.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] step {step}: {Markup.Escape(note)}");
@@ -117,7 +118,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         string identity, string key, ImageDataset real, Tensor realFeatures, Device device)
     {
         var watch = Stopwatch.StartNew();
-        var loaded = LoadedModel.Load(path, device);
+        var loaded = LoadedModel.Load(path, device, useEma: !settings.RawWeights);
         using var model = loaded.Model;
         var config = loaded.Metadata.Config;
         if (loaded.Metadata.ImageSize != real.ImageSize || loaded.Metadata.Channels != real.Channels)
@@ -146,7 +147,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
             return values.Entry with
             {
-                Step = step, N = settings.N, RealCount = real.Count, Sampler = settings.Sampler, Steps = settings.Steps, Guidance = settings.Guidance, Extractor = identity, Seed = settings.Seed,
+                Step = step, N = settings.N, RealCount = real.Count, Sampler = settings.Sampler, Steps = settings.Steps, Guidance = settings.Guidance, Extractor = identity, Seed = settings.Seed, Weights = settings.RawWeights ? "raw" : "ema",
                 Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
                 CreatedUtc = DateTimeOffset.UtcNow,
             };
