@@ -26,27 +26,28 @@ internal sealed class EvalCommand : Command
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
+    private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Evaluate the trained weights instead of the EMA weights (recorded as weights: raw)." };
     private readonly Option<bool> _json = new(JsonOutput.OptionName) { Description = "Print the entries of the chosen checkpoints (evaluated now or before) as JSON on stdout, in the fields of evaluation_results.json; progress and tables go to stderr." };
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public EvalCommand(CancellationToken stop)
         : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _json, _extractor.IsLogits }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _json, _rawWeights, _extractor.IsLogits }.Concat(_extractor.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
         SetAction(parse => new EvalRunner(new EvalSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
             parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
-            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits)), stop).Execute());
+            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights)), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null)
+    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false)
 {
     public const int ReferenceSamples = EvaluationProtocol.ReferenceSamples;
     public const int ReferenceSteps = EvaluationProtocol.ReferenceSteps;
@@ -72,7 +73,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var checkpoints = EvalCheckpoints.Select(run, settings.Checkpoints);
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
-        var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch);
+        var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights);
         RunEvaluation.ThrowIfUnsuitable(protocol, CheckpointFile.ReadMetadata(checkpoints[^1].Path));
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);
         using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device, settings.IsLogits);

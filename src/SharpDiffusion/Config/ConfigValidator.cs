@@ -44,6 +44,8 @@ public static class ConfigValidator
         Require(t.EmaDecay is >= 0 and < 1, "training.ema_decay", "must be in [0, 1)");
         Require(t.EmaEvery >= 1, "training.ema_every", "must be at least 1");
         Require(t.EmaStart >= 0, "training.ema_start", "must not be negative");
+        Require(t.EmaInvGamma > 0 && double.IsFinite(t.EmaInvGamma), "training.ema_inv_gamma", "must be a positive number such as 1");
+        Require(t.EmaPower > 0 && double.IsFinite(t.EmaPower), "training.ema_power", "must be a positive number such as 0.6667 (or 0.75 for short runs)");
         Require(t.LogEvery >= 1, "training.log_every", "must be at least 1");
         Require(t.CheckpointEvery >= 1, "training.checkpoint_every", "must be at least 1");
         Require(t.KeepLast >= 0, "training.keep_last", "must be 0 (keep all) or positive");

@@ -23,7 +23,10 @@ public sealed record TrainingConfig
     /// <summary>Clip the global gradient L2 norm to this (0 = no clipping).</summary>
     public double GradClip { get; init; } = 1.0;
 
-    /// <summary>EMA decay (0.995 in the reference).</summary>
+    /// <summary>
+    /// EMA decay β (0.995 in the reference): the constant decay when <see cref="EmaWarmup"/> is false, else the cap of the
+    /// warm-up decay.
+    /// </summary>
     public double EmaDecay { get; init; } = 0.995;
 
     /// <summary>Update the EMA every this many steps.</summary>
@@ -31,6 +34,19 @@ public sealed record TrainingConfig
 
     /// <summary>Before this step the EMA simply copies the weights.</summary>
     public int EmaStart { get; init; } = 100;
+
+    /// <summary>
+    /// EMA warm-up as ema-pytorch (and so the reference code) has it: β = min(ema_decay, 1 − (1 + e/ema_inv_gamma)^−ema_power),
+    /// e = steps since ema_start, so the average follows a fast-improving model early and settles to ema_decay later. On by
+    /// default, also for configs and checkpoints written before the key existed; false gives the constant ema_decay.
+    /// </summary>
+    public bool EmaWarmup { get; init; } = true;
+
+    /// <summary>Warm-up γ⁻¹: e is divided by it (1 in ema-pytorch).</summary>
+    public double EmaInvGamma { get; init; } = 1;
+
+    /// <summary>Warm-up power p (2/3 in ema-pytorch: β = 0.999 after 31.6k steps; 3/4, its advice for shorter runs: after 10k).</summary>
+    public double EmaPower { get; init; } = 2.0 / 3;
 
     /// <summary>Write a log.csv row every this many steps.</summary>
     public int LogEvery { get; init; } = 50;

@@ -55,6 +55,9 @@ public sealed record EvaluationEntry
 
     public string Extractor { get; init; } = "";
 
+    /// <summary>Which weights were sampled: "ema" (the default) or "raw" (<c>ddpm eval --raw-weights</c>).</summary>
+    public string Weights { get; init; } = "ema";
+
     public long Seed { get; init; }
 
     /// <summary>Wall time of the whole checkpoint: loading, sampling, feature extraction and metrics.</summary>

@@ -12,8 +12,9 @@ namespace SharpDiffusion.Evaluation;
 /// <param name="Steps">Sampler steps (network evaluations).</param>
 /// <param name="Guidance">Classifier-free guidance weight of a class-conditional run; 0 is the plain conditional model.</param>
 /// <param name="Seed">Sampling seed; sample i depends only on (seed, i).</param>
+/// <param name="RawWeights">Evaluate the trained weights instead of the EMA weights (recorded as <c>weights: raw</c>).</param>
 /// <param name="Batch">Images per forward pass (sampling and extraction); does not change a result.</param>
-public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch)
+public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch, bool RawWeights = false)
 {
     /// <summary>The reference study's protocol: 2,500 samples per checkpoint with DDIM 250 steps.</summary>
     public const int ReferenceSamples = 2500;
@@ -22,5 +23,5 @@ public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, st
 
     /// <summary>The key an entry of evaluation_results.json is recognised by, so an evaluation already done is skipped.</summary>
     public string SettingsKey(string extractorIdentity, string realSetHash) => string.Create(CultureInfo.InvariantCulture,
-        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}");
+        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{(RawWeights ? ";weights=raw" : "")}");
 }

@@ -67,7 +67,8 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
             var entry = EvaluateCheckpoint(step, path, sampler, extractor, extractorIdentity, key, real, realFeatures, device);
             log.Add(entry);
-            foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
+            if (!protocol.RawWeights) // the eval/* curves are the EMA weights'
+                foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
             entries.Add(entry);
             progress.Evaluated(entry);
         }
@@ -79,7 +80,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         Tensor realFeatures, Device device)
     {
         var watch = Stopwatch.StartNew();
-        var loaded = LoadedModel.Load(path, device);
+        var loaded = LoadedModel.Load(path, device, useEma: !protocol.RawWeights);
         using var model = loaded.Model;
         var config = loaded.Metadata.Config;
         if (loaded.Metadata.ImageSize != real.ImageSize || loaded.Metadata.Channels != real.Channels)
@@ -108,7 +109,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
             return values.Entry with
             {
-                Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed,
+                Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
                 Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
                 CreatedUtc = DateTimeOffset.UtcNow,
             };

@@ -4,24 +4,31 @@ using static TorchSharp.torch;
 namespace SharpDiffusion.Training;
 
 /// <summary>
-/// EMA of a model's weights, θ_ema ← decay·θ_ema + (1−decay)·θ, updated every <c>every</c> steps (as ema-pytorch does);
-/// before <c>start</c> the average simply copies the weights, so early noise is not averaged in.
+/// EMA of a model's weights, θ_ema ← β·θ_ema + (1−β)·θ, on the cadence and with the decay of an <see cref="EmaSchedule"/>;
+/// before its start the average simply copies the weights, so early noise is not averaged in.
 /// </summary>
-public sealed class ExponentialMovingAverage(nn.Module source, nn.Module average, double decay, int every, int start)
+public sealed class ExponentialMovingAverage(nn.Module source, nn.Module average, EmaSchedule schedule)
 {
     private readonly (Tensor Source, Tensor Average)[] _pairs = Pair(source, average);
+    private readonly EmaSchedule _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
 
     public nn.Module Average { get; } = average;
 
     /// <summary>Call after optimizer step <paramref name="step"/> (1-based).</summary>
     public void Update(int step)
     {
-        if (step % every != 0 && step >= start) return;
+        if (!_schedule.Updates(step)) return;
         using var _ = no_grad();
+        if (_schedule.Copies(step))
+        {
+            foreach (var (src, avg) in _pairs) avg.copy_(src);
+            return;
+        }
+        double weight = 1 - _schedule.DecayAt(step);
         foreach (var (src, avg) in _pairs)
         {
-            if (step < start) avg.copy_(src);
-            else avg.lerp_(src, 1 - decay); // avg + (1−decay)(src − avg) = decay·avg + (1−decay)·src
+            using var w = tensor(weight, avg.dtype); // TorchSharp's lerp_ takes its weight as a tensor
+            avg.lerp_(src, w); // avg + (1−β)(src − avg) = β·avg + (1−β)·src
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class FusedUpdate : IParameterUpdate
         _parameters = new FlatParameters(model, withGradients: true);
         _gradients = _parameters.Groups.Select(g => g.Gradients!).ToArray(); // fixed buffers: gathered once, not per step
         _optimizer = new FusedAdam(_parameters, t.Lr, t.AdamBeta1, t.AdamBeta2, eps: 1e-8, t.WeightDecay, decoupled: t.Optimizer == OptimizerKind.FusedAdamw);
-        _ema = new FusedExponentialMovingAverage(_parameters, ema, t.EmaDecay, t.EmaEvery, emaStart);
+        _ema = new FusedExponentialMovingAverage(_parameters, ema, EmaSchedule.From(t, emaStart));
         _lowPrecision = lowPrecisionModel is null ? null : new LowPrecisionCopy(_parameters, lowPrecisionModel);
         _gradClip = t.GradClip;
     }

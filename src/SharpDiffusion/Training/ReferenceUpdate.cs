@@ -26,7 +26,7 @@ public sealed class ReferenceUpdate : IParameterUpdate
         _optimizer = t.Optimizer == OptimizerKind.Adamw
             ? optim.AdamW(model.parameters(), t.Lr, t.AdamBeta1, t.AdamBeta2, eps: 1e-8, weight_decay: t.WeightDecay)
             : optim.Adam(model.parameters(), t.Lr, t.AdamBeta1, t.AdamBeta2, eps: 1e-8, weight_decay: t.WeightDecay);
-        _ema = new ExponentialMovingAverage(model, ema, t.EmaDecay, t.EmaEvery, emaStart);
+        _ema = new ExponentialMovingAverage(model, ema, EmaSchedule.From(t, emaStart));
         _gradClip = t.GradClip > 0 ? t.GradClip : double.PositiveInfinity;
     }
 

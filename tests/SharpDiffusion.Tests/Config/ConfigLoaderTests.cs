@@ -89,6 +89,8 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("model.groups=7", "model.groups")]
     [InlineData("data.image_size=30", "data.image_size")]
     [InlineData("training.sample_steps=5000", "training.sample_steps")]
+    [InlineData("training.ema_power=0", "training.ema_power")]
+    [InlineData("training.ema_inv_gamma=-1", "training.ema_inv_gamma")]
     public void Load_OutOfRangeValue_ErrorNamesTheKey(string assignment, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, [assignment]));

@@ -155,15 +155,18 @@ public sealed class FusedOptimizerTests
         Assert.Equal(new[] { 0f, 0f, 0f, 0f }, gradients.data<float>().ToArray());
     }
 
-    [Fact]
-    public void FusedEma_ThirtyUpdates_MatchesExponentialMovingAverage()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FusedEma_ThirtyUpdates_MatchesExponentialMovingAverage(bool warmup)
     {
+        var schedule = new EmaSchedule(0.9, Every: 2, Start: 5, Warmup: warmup, InvGamma: 1, Power: 0.75);
         using var source = Model(3);
         using var referenceAverage = Model(4);
         using var fusedAverage = Model(4);
         using var flat = new FlatParameters(source, withGradients: false);
-        var reference = new ExponentialMovingAverage(source, referenceAverage, decay: 0.9, every: 2, start: 5);
-        using var fused = new FusedExponentialMovingAverage(flat, fusedAverage, decay: 0.9, every: 2, start: 5);
+        var reference = new ExponentialMovingAverage(source, referenceAverage, schedule);
+        using var fused = new FusedExponentialMovingAverage(flat, fusedAverage, schedule);
         using var applied = tensor(true);
         using var generator = new Generator(3);
         for (int step = 1; step <= 30; step++)

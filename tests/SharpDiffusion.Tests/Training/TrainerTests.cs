@@ -24,7 +24,8 @@ public sealed class TrainerTests : IDisposable
         Diffusion = new DiffusionConfig { Timesteps = 100, Schedule = BetaSchedule.Cosine },
         Training = new TrainingConfig
         {
-            Steps = steps, BatchSize = 4, Lr = 1e-3, EmaEvery = 1, EmaStart = 1, LogEvery = 1, CheckpointEvery = 2, KeepLast = 0,
+            // The EMA warms up from step 1, so its decay differs at every step and a resume must pick it up at the right one.
+            Steps = steps, BatchSize = 4, Lr = 1e-3, EmaEvery = 1, EmaStart = 1, EmaWarmup = true, LogEvery = 1, CheckpointEvery = 2, KeepLast = 0,
             SampleEvery = 0, SampleCount = 2, SampleSteps = 2, Device = "cpu",
         },
     };
