@@ -11,6 +11,10 @@ public static class ConfigValidator
             if (!ok) errors.Add($"'{key}' {rule}");
         }
 
+        // JSON null deserialises a list to null: name the key instead of failing on it below.
+        foreach (var (list, key) in new[] { ((object?)c.Model.DimMults, "model.dim_mults"), (c.Model.AttentionResolutions, "model.attention_resolutions") })
+            if (list is null) return [$"'{key}' is null; give a list of integers or remove the key for its default"];
+
         Require(c.Data.ImageSize is >= 8 and <= 1024, "data.image_size", "must be between 8 and 1024");
         Require(c.Data.Channels is 1 or 3, "data.channels", "must be 1 or 3");
         Require(c.Data.Source == DataSource.Synthetic || !string.IsNullOrWhiteSpace(c.Data.Path), "data.path", "must name a folder for this data source (or pass --data DIR)");

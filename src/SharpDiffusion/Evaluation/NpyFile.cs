@@ -159,10 +159,10 @@ public static partial class NpyFile
 
         var major = reader.ReadByte();
         _ = reader.ReadByte();
-        int headerLength = major switch
+        long headerLength = major switch
         {
             1 => reader.ReadUInt16(),
-            2 or 3 => checked((int)reader.ReadUInt32()),
+            2 or 3 => reader.ReadUInt32(),
             _ => throw new InvalidDataException($"'{name}' uses .npy format version {major}, which is not supported; save it with numpy's default format."),
         };
         if (headerLength > MaxHeaderBytes)
@@ -170,7 +170,7 @@ public static partial class NpyFile
             throw new InvalidDataException($"The .npy header of '{name}' declares {headerLength} bytes, more than the {MaxHeaderBytes} read; write the file with numpy.save.");
         }
 
-        var header = Encoding.ASCII.GetString(reader.ReadBytes(headerLength));
+        var header = Encoding.ASCII.GetString(reader.ReadBytes((int)headerLength));
 
         var descr = DescrPattern().Match(header);
         var fortran = FortranPattern().Match(header);

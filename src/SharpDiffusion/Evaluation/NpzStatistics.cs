@@ -56,8 +56,9 @@ public static class NpzStatistics
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            var mean = ReadArray(zip, MeanMember, path);
-            var covariance = ReadArray(zip, CovarianceMember, path);
+            // mu first: its length D bounds what sigma (D × D float64) may make us read, so a lying or bombed sigma costs nothing.
+            var mean = ReadArray(zip, MeanMember, path, MaxMeanBytes);
+            var covariance = ReadArray(zip, CovarianceMember, path, (long)mean.Values.Length * mean.Values.Length * sizeof(double));
             var extractorEntry = zip.GetEntry(ExtractorMember);
             string extractor = DefaultExtractor;
             if (extractorEntry is not null)
@@ -74,12 +75,15 @@ public static class NpzStatistics
         }
     }
 
-    private static (long[] Shape, double[] Values) ReadArray(ZipArchive zip, string member, string path)
+    /// <summary>mu of up to 131,072 float64 features (Inception's pool has 2,048).</summary>
+    private const long MaxMeanBytes = 1L << 20;
+
+    private static (long[] Shape, double[] Values) ReadArray(ZipArchive zip, string member, string path, long maxBytes)
     {
         var entry = zip.GetEntry(member) ?? throw new EvaluationException(
             $"'{path}' has no '{Path.GetFileNameWithoutExtension(member)}' array (it holds {Names(zip)}); a pytorch-fid statistics file holds mu and sigma.");
         using var stream = entry.Open();
-        using var tensor = NpyFile.Read(stream, $"{path}:{member}", MaxMemberBytes);
+        using var tensor = NpyFile.Read(stream, $"{path}:{member}", Math.Min(maxBytes, MaxMemberBytes));
         using var values = tensor.to(torch.float64).contiguous();
         return (tensor.shape, values.data<double>().ToArray());
     }

@@ -4,13 +4,14 @@ using System.Runtime.Intrinsics.X86;
 namespace SharpDiffusion.Runtime;
 
 /// <summary>
-/// Caps oneDNN (libtorch's CPU convolution library) at AVX2 on CPUs with AVX-512, before libtorch loads.
+/// Caps oneDNN (libtorch's CPU convolution library) at SSE4.1 on CPUs with AVX-512, before libtorch loads.
 /// </summary>
 /// <remarks>
 /// Measured 2026-12-01 on an AMD EPYC (Zen 4: AVX-512 with BF16/VNNI) with TorchSharp 0.107 / libtorch 2.10: the demo's
 /// training steps gave NaN/Inf gradients in 10–40% of steps and different losses on every run of the same seed, with
-/// oneDNN's default ISA and with ONEDNN_MAX_CPU_ISA=AVX512_CORE; with ONEDNN_MAX_CPU_ISA=AVX2 no step was non-finite and
-/// two runs gave bit-identical losses (docs/architecture.md, "Native runtime"). oneDNN reads the variable from the native
+/// oneDNN's default ISA and with ONEDNN_MAX_CPU_ISA=AVX512_CORE. AVX2 looked clean on the demo at first, but the test suite
+/// still failed with it (non-finite or run-to-run different gradients in resume and repeat tests, and in every super-resolution
+/// run); with SSE41 they all pass (docs/architecture.md, "Native runtime"). SSE41 costs speed (about 0.6× AVX2, measured under load). oneDNN reads the variable from the native
 /// environment when it first dispatches, and .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not
 /// reach the native environment on Linux, so it is set through libc. A value the user already set is left alone
 /// (<c>ONEDNN_MAX_CPU_ISA=DEFAULT</c> restores oneDNN's own choice).
@@ -20,7 +21,7 @@ public static class OneDnnIsaLimit
     public const string Variable = "ONEDNN_MAX_CPU_ISA";
 
     /// <summary>The cap applied on AVX-512 machines.</summary>
-    public const string Cap = "AVX2";
+    public const string Cap = "SSE41";
 
     /// <summary>Sets <see cref="Variable"/> to <see cref="Cap"/> when the CPU has AVX-512 and the user has not set it.</summary>
     public static void Apply()

@@ -18,7 +18,7 @@ public class OneDnnIsaLimitTests
 
     /// <summary>
     /// The failure the cap exists for: on a Zen 4 CPU with oneDNN's AVX-512 kernels, the demo-sized U-Net's gradients were
-    /// non-finite in 10–40% of backward passes and differed between identical passes. With the cap they are finite and
+    /// non-finite in 10–40% of backward passes and differed between identical passes (with AVX2 too, under load). With the cap they are finite and
     /// bit-identical every time (the answer known for a deterministic computation).
     /// </summary>
     [Fact]

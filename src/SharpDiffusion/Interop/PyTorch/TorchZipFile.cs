@@ -28,6 +28,7 @@ internal static class TorchZipFile
     /// </summary>
     public static object? Read(Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
         var pickle = archive.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
                      ?? throw new InvalidDataException("it is a zip archive without the data.pkl of torch.save");
@@ -46,13 +47,22 @@ internal static class TorchZipFile
             if (storages.TryGetValue(key, out var known)) return known;
             var entry = archive.GetEntry(folder + "data/" + key) ?? throw new InvalidDataException($"the data of storage '{key}' is missing");
             if (entry.Length != count * size) throw new InvalidDataException($"storage '{key}' has {entry.Length} bytes but its record says {count} × {size}");
-            var bytes = new byte[entry.Length];
-            using (var data = entry.Open()) data.ReadExactly(bytes);
+            // The member's header is checked against the file before anything is allocated: a stored member cannot be larger
+            // than the file, a deflated one not more than deflate's ratio larger than its compressed bytes; and the bytes are
+            // read as they inflate, so a header that lies costs only what the data really holds.
+            if (entry.Length > Array.MaxLength || entry.CompressedLength > stream.Length || entry.Length > MaxDeflateRatio * Math.Max(entry.CompressedLength, 1))
+                throw new InvalidDataException($"storage '{key}' claims {entry.Length} bytes from {entry.CompressedLength} stored bytes of a {stream.Length}-byte file");
+            using var inflated = new MemoryStream();
+            using (var data = entry.Open()) CopyAtMost(data, inflated, entry.Length, $"storage '{key}'");
+            if (inflated.Length != entry.Length) throw new InvalidDataException($"storage '{key}' holds {inflated.Length} of the {entry.Length} bytes its header claims");
+            var bytes = inflated.ToArray();
             return storages[key] = TorchStorage.FromBytes(bytes, scalarType, size, count);
         }
 
+        if (pickle.Length > MaxPickleBytes)
+            throw new InvalidDataException($"its data.pkl inflates to {pickle.Length} bytes, more than the {MaxPickleBytes} a state dict's pickle needs");
         using var pickled = new MemoryStream();
-        using (var data = pickle.Open()) data.CopyTo(pickled);
+        using (var data = pickle.Open()) CopyAtMost(data, pickled, MaxPickleBytes, "its data.pkl");
         pickled.Position = 0;
         using var scope = NewDisposeScope();
         var root = new RestrictedUnpickler(pickled, Rebuild, LoadStorage, AllowedGlobals).Load();
@@ -101,5 +111,25 @@ internal static class TorchZipFile
     {
         using var reader = new StreamReader(entry.Open());
         return reader.ReadToEnd().Trim();
+    }
+
+    /// <summary>A state dict's pickle holds names and storage records only (the tensors are separate members): 64 MiB is generous.</summary>
+    private const long MaxPickleBytes = 64L << 20;
+
+    /// <summary>Deflate cannot compress better than about 1032:1.</summary>
+    private const long MaxDeflateRatio = 1032;
+
+    /// <summary>Copies at most <paramref name="limit"/> bytes, whatever the zip header claimed (a lying header must not inflate past it).</summary>
+    private static void CopyAtMost(Stream source, Stream destination, long limit, string what)
+    {
+        var buffer = new byte[81920];
+        long total = 0;
+        int read;
+        while ((read = source.Read(buffer)) > 0)
+        {
+            total += read;
+            if (total > limit) throw new InvalidDataException($"{what} inflates past the {limit} bytes its header claims or a state dict needs");
+            destination.Write(buffer, 0, read);
+        }
     }
 }

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
 using SharpDiffusion.Evaluation;
+using System.IO.Compression;
+using SharpDiffusion.Interop;
+using SharpDiffusion.Interop.DenoisingDiffusionPytorch;
 using SharpDiffusion.Interop.PyTorch;
 using static TorchSharp.torch;
 
@@ -19,7 +22,7 @@ public static class HostileFileReaders
 
     private static readonly string LegacyFixture = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", "legacy_state_dict.pth");
 
-    public static IReadOnlyList<HostileFileReader> All { get; } = [NpyFeatures(), FeatureStatisticsFile(), LegacyTorchSave()];
+    public static IReadOnlyList<HostileFileReader> All { get; } = [NpyFeatures(), FeatureStatisticsFile(), LegacyTorchSave(), PytorchFidNpz(), TrainerCheckpointZip()];
 
     /// <summary>`ddpm fid A.npy B`: a .npy of features from `ddpm features` (or numpy.save).</summary>
     private static HostileFileReader NpyFeatures() => new(
@@ -87,6 +90,80 @@ public static class HostileFileReaders
             ("storage claiming −1 elements", WithInt64(File.ReadAllBytes(LegacyFixture), FirstStorageCount, -1)),
             ("file cut inside the storages", File.ReadAllBytes(LegacyFixture)[..(FirstStorageCount + 20)]),
         ]);
+
+    private static readonly string TrainerFixture = Path.Combine(AppContext.BaseDirectory, "Interop", "Fixtures", "ddp-trainer", "model-1234.pt");
+
+    /// <summary>`ddpm fid A stats.npz`: pytorch-fid's statistics (a zip of mu.npy and sigma.npy).</summary>
+    private static HostileFileReader PytorchFidNpz() => new(
+        "pytorch-fid statistics .npz (ddpm fid)", ".npz",
+        () => NpzBytes(("mu", NpyBytes(zeros(3, dtype: ScalarType.Float64))), ("sigma", NpyBytes(eye(3, dtype: ScalarType.Float64)))),
+        path => PrecomputedFeatures.Load(path, "inception"),
+        [typeof(EvaluationException)],
+        [
+            ("sigma declared 20000 × 20000 float64, 64 bytes of data", NpzBytes(("mu", NpyBytes(zeros(3, dtype: ScalarType.Float64))), ("sigma", Npy("<f8", "(20000, 20000)", new byte[64])))),
+            ("zip bomb: sigma inflates to 256 MiB of zeros", NpzBytes(("mu", NpyBytes(zeros(3, dtype: ScalarType.Float64))), ("sigma", Npy("<f8", "(4096, 8192)", new byte[256 << 20])))),
+            ("mu only", NpzBytes(("mu", NpyBytes(zeros(3, dtype: ScalarType.Float64))))),
+            ("mu of 3, sigma of 4 × 4", NpzBytes(("mu", NpyBytes(zeros(3, dtype: ScalarType.Float64))), ("sigma", NpyBytes(eye(4, dtype: ScalarType.Float64))))),
+            ("sigma as an object array (a pickle inside)", NpzBytes(("mu", NpyBytes(zeros(3, dtype: ScalarType.Float64))), ("sigma", Npy("|O", "(3, 3)", Encoding.ASCII.GetBytes("cos\nsystem\n(S'touch " + PwnedMarker + "'\ntR."))))),
+            ("zip magic only", [0x50, 0x4B, 0x03, 0x04]),
+        ]);
+
+    /// <summary>`ddpm import model-N.pt`: a denoising-diffusion-pytorch Trainer checkpoint (torch.save zip, restricted unpickler).</summary>
+    private static HostileFileReader TrainerCheckpointZip() => new(
+        "denoising-diffusion-pytorch checkpoint (ddpm import)", ".pt",
+        () => File.ReadAllBytes(TrainerFixture),
+        path => TrainerCheckpoint.Read(path).Dispose(),
+        [typeof(InteropException)],
+        [
+            ("os.system pickle in data.pkl", TorchZip(Call("cos\nsystem\n"u8.ToArray(), "touch " + PwnedMarker), [])),
+            ("storage record of 2^40 floats, 16 bytes stored", TorchZip(StorageDict(1L << 40), [("0", new byte[16])])),
+            ("storage record of 4 floats, 64 MiB deflated member", TorchZip(StorageDict(4), [("0", new byte[64 << 20])], CompressionLevel.SmallestSize)),
+            ("storage member missing", TorchZip(StorageDict(4), [])),
+            ("zip without data.pkl", NpzBytes(("x", [1, 2, 3]))),
+        ]);
+
+    /// <summary>A zip of numpy arrays as numpy.savez writes it (deflated, as savez_compressed, to make bombs small).</summary>
+    private static byte[] NpzBytes(params (string Name, byte[] Npy)[] members)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, npy) in members)
+            {
+                using var entry = zip.CreateEntry(name + ".npy", CompressionLevel.SmallestSize).Open();
+                entry.Write(npy);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>torch.save's layout: archive/data.pkl, archive/byteorder and archive/data/KEY members.</summary>
+    private static byte[] TorchZip(byte[] pickle, (string Key, byte[] Bytes)[] storages, CompressionLevel level = CompressionLevel.NoCompression)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            void Add(string name, byte[] bytes, CompressionLevel compression)
+            {
+                using var entry = zip.CreateEntry(name, compression).Open();
+                entry.Write(bytes);
+            }
+            Add("archive/data.pkl", pickle, CompressionLevel.NoCompression);
+            Add("archive/byteorder", "little"u8.ToArray(), CompressionLevel.NoCompression);
+            foreach (var (key, bytes) in storages) Add("archive/data/" + key, bytes, level);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>{'w': _rebuild_tensor_v2(persistent ('storage', torch.FloatStorage, '0', 'cpu', count), 0, (count,), (1,), False, OrderedDict())}.</summary>
+    private static byte[] StorageDict(long count)
+    {
+        var pickle = new List<byte> { 0x80, 0x02, (byte)'}', (byte)'X', 1, 0, 0, 0, (byte)'w' };
+        pickle.AddRange("ctorch._utils\n_rebuild_tensor_v2\n"u8.ToArray());
+        pickle.AddRange([(byte)'(', (byte)'(', (byte)'X', 7, 0, 0, 0, .. "storage"u8, (byte)'c', .. "torch\nFloatStorage\n"u8, (byte)'X', 1, 0, 0, 0, (byte)'0', (byte)'X', 3, 0, 0, 0, .. "cpu"u8, (byte)'I', .. Encoding.ASCII.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"), (byte)'t', (byte)'Q']);
+        pickle.AddRange([(byte)'K', 0, (byte)'I', .. Encoding.ASCII.GetBytes(count.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n"), 0x85, (byte)'K', 1, 0x85, 0x89, (byte)'c', .. "collections\nOrderedDict\n"u8, (byte)')', (byte)'R', (byte)'t', (byte)'R', (byte)'s', (byte)'.']);
+        return [.. pickle];
+    }
 
     /// <summary>Where the fixture's header pickles end (magic, protocol, sys_info), and where its first storage's element
     /// count (12, int64) sits: both from pickletools.genops on the file (python3-torch 1.13.1 wrote it).</summary>
