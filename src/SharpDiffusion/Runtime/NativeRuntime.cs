@@ -86,6 +86,7 @@ public static class NativeRuntime
 
     private static void PatchBundledLibraries()
     {
+        OneDnnIsaLimit.Apply();
         string baseDir = AppContext.BaseDirectory;
         foreach (string candidate in new[]
                  {
