@@ -29,6 +29,17 @@ public static class ConfigValidator
         int downsamplings = c.Model.DimMults.Count - 1;
         Require(c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
 
+        if (c.Model.SuperResolution is { } sr)
+        {
+            Require(sr.InputSize >= 4 && sr.InputSize < c.Data.ImageSize && c.Data.ImageSize % sr.InputSize == 0, "model.super_resolution.input_size", $"must be at least 4, smaller than data.image_size ({c.Data.ImageSize}) and divide it");
+            Require(sr.AugmentationMax is >= 0 and <= 1, "model.super_resolution.augmentation_max", "must be in [0, 1]");
+            Require(sr.AugmentationLevel is >= 0 and <= 1, "model.super_resolution.augmentation_level", "must be in [0, 1]");
+            Require(sr.ConditionDropout is >= 0 and <= 1, "model.super_resolution.condition_dropout", "must be in [0, 1]");
+            int factor = sr.InputSize > 0 ? Math.Max(1, c.Data.ImageSize / sr.InputSize) : 1;
+            Require(sr.CropSize == 0 || (sr.CropSize <= c.Data.ImageSize && sr.CropSize % factor == 0 && sr.CropSize % (1 << Math.Min(downsamplings, 30)) == 0), "model.super_resolution.crop_size",
+                $"must be 0 (whole image) or at most data.image_size, a multiple of the scale factor {factor} and of 2^{downsamplings}");
+        }
+
         Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
         Require(c.Diffusion.MinSnrGamma >= 0 && double.IsFinite(c.Diffusion.MinSnrGamma), "diffusion.min_snr_gamma", "must be 0 (off) or a positive number such as 5");
         Require(c.Diffusion.BetaStart > 0 && c.Diffusion.BetaEnd < 1 && c.Diffusion.BetaStart < c.Diffusion.BetaEnd, "diffusion.beta_start", "and beta_end must satisfy 0 < beta_start < beta_end < 1");

@@ -35,7 +35,7 @@ public class OneDnnIsaLimitTests
         {
             using var scope = NewDisposeScope();
             model.zero_grad();
-            model.forward(x, t, null).square().mean().backward();
+            model.forward(x, t, Conditioning.None).square().mean().backward();
             var gradients = cat(model.parameters().Select(p => p.grad!.flatten()).ToArray());
             Assert.True(gradients.isfinite().all().item<bool>(), $"pass {pass}: non-finite gradients");
             if (first is null) first = gradients.clone().DetachFromDisposeScope();
