@@ -11,6 +11,9 @@ public static class ConfigValidator
             if (!ok) errors.Add($"'{key}' {rule}");
         }
 
+        // JSON null binds to null even for lists the records never leave null; say so instead of failing further down.
+        if (c.Data is null || c.Model is null || c.Diffusion is null || c.Training is null || c.Model.DimMults is null || c.Model.AttentionResolutions is null)
+            return ["'data', 'model', 'diffusion', 'training', 'model.dim_mults' and 'model.attention_resolutions' must not be null; give an object or a list like configs/demo.json's"];
         Require(c.Data.ImageSize is >= 8 and <= 1024, "data.image_size", "must be between 8 and 1024");
         Require(c.Data.Channels is 1 or 3, "data.channels", "must be 1 or 3");
         Require(c.Data.Source == DataSource.Synthetic || !string.IsNullOrWhiteSpace(c.Data.Path), "data.path", "must name a folder for this data source (or pass --data DIR)");
