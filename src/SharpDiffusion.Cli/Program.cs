@@ -20,6 +20,7 @@ var root = new RootCommand("SharpDiffusion: train, sample and benchmark denoisin
 {
     new TrainCommand(stop.Token),
     new SampleCommand(),
+    new UpscaleCommand(),
     new BenchCommand(stop.Token),
     new SweepCommand(stop.Token),
     new SlurmCommand(),

@@ -28,11 +28,15 @@ internal sealed class SampleCommand : Command
     private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Use the trained weights instead of the EMA weights." };
     private readonly Option<string?> _out = new("--out") { HelpName = "FILE", Description = "Grid PNG to write. Default: <run>/samples/sample-<step>-<sampler><steps>.png." };
     private readonly Option<string?> _outDir = new("--out-dir") { HelpName = "DIR", Description = "Write one PNG per image into DIR instead of a grid." };
+    private readonly Option<string?> _upscale = new("--upscale") { HelpName = "DIR", Description = "Super-resolution run to upscale the samples with (a cascade: base, then upscaler, in one go)." };
+    private readonly Option<double?> _augLevel = new("--aug-level") { HelpName = "S", Description = "With --upscale: noise-conditioning augmentation level s in [0, 1]. Default: the upscaler's model.super_resolution.augmentation_level." };
+    private readonly Option<double> _upscaleGuidance = new("--upscale-guidance") { HelpName = "W", Description = "With --upscale: guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
+    private readonly Option<bool> _compare = new("--compare") { Description = "With --upscale and a grid: one row per image with the low-resolution sample, its bicubic upscale and the super-resolved image." };
 
     public SampleCommand()
         : base("sample", "Generate images from a trained run (EMA weights; the model is rebuilt from the checkpoint's own config).")
     {
-        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir })
+        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir, _upscale, _augLevel, _upscaleGuidance, _compare })
             Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
@@ -40,7 +44,8 @@ internal sealed class SampleCommand : Command
         SetAction(parse => Execute(new SampleSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
             parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,
-            parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir))));
+            parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir),
+            parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare))));
     }
 
     private static int Execute(SampleSettings settings)
@@ -54,6 +59,13 @@ internal sealed class SampleCommand : Command
         if (run is not null && !run.Exists) throw new UsageException($"run folder {run.Root} does not exist; pass the --out folder of a ddpm train run.");
         string checkpoint = settings.Checkpoint ?? run!.LatestCheckpoint()
             ?? throw new UsageException($"{run!.Root} has no checkpoint yet; train it first (ddpm train --out {run.Root}).");
+
+        if (settings.Upscale is null && (settings.AugLevel is not null || settings.UpscaleGuidance != 0 || settings.Compare))
+            throw new UsageException("--aug-level, --upscale-guidance and --compare need --upscale DIR (a super-resolution run).");
+        // The cascade is checked before anything is sampled or written.
+        var upscale = settings.Upscale is null ? null : UpscaleStage.Open(settings.Upscale, "--upscale", settings.AugLevel);
+        if (upscale is not null)
+            CascadeCheck.ThrowIfIncompatible(CheckpointFile.ReadMetadata(checkpoint), $"--run {settings.Run ?? checkpoint}", upscale.Metadata, $"--upscale {settings.Upscale}");
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
         var loaded = LoadedModel.Load(checkpoint, device, useEma: !settings.RawWeights);
@@ -78,22 +90,37 @@ internal sealed class SampleCommand : Command
             var task = ctx.AddTask($"{settings.Sampler} {steps} steps", maxValue: settings.N);
             images = ImageGenerator.Generate(model, diffusion, request, device, (done, _) => task.Value = done);
         });
+        string name = $"sample-{meta.Step:D6}-{settings.Sampler}{steps}";
+        int? columns = null;
+        if (upscale is not null)
+        {
+            var options = new SamplerOptions(settings.Sampler, settings.Steps, settings.Spacing, settings.Eta, settings.Seed, settings.Batch, settings.UpscaleGuidance, settings.RawWeights);
+            using var low = images;
+            images = upscale.Run(low, options, device);
+            name += $"-up{upscale.Metadata.ImageSize}";
+            if (settings.Compare && settings.OutDir is null)
+            {
+                using var upscaled = images;
+                images = UpscaleComparison.Rows(low, upscaled);
+                columns = UpscaleComparison.Columns(withReal: false);
+            }
+        }
         using (images)
-        using (var unit = images.add(1).div(2))
+        using (var unit = images.add(1).div(2).clamp(0, 1))
         {
             if (settings.OutDir is string dir) WriteFolder(unit, dir, settings.Seed);
             else
             {
-                string path = settings.Out ?? Path.Combine(run?.SamplesDir ?? ".", $"sample-{meta.Step:D6}-{settings.Sampler}{steps}.png");
+                string path = settings.Out ?? Path.Combine(run?.SamplesDir ?? ".", name + ".png");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                ImageCodec.SaveGrid(unit, path, scale: ImageCodec.GridScale((int)unit.shape[2]));
+                ImageCodec.SaveGrid(unit, path, columns, scale: ImageCodec.GridScale((int)unit.shape[2]));
                 AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({settings.N} images from step {meta.Step})");
             }
         }
         return 0;
     }
 
-    private static void WriteFolder(Tensor unit, string dir, long seed)
+    internal static void WriteFolder(Tensor unit, string dir, long seed)
     {
         Directory.CreateDirectory(dir);
         for (int i = 0; i < unit.shape[0]; i++)
@@ -128,4 +155,4 @@ internal sealed class SampleCommand : Command
 /// <summary>The options of <c>ddpm sample</c> after parsing.</summary>
 internal sealed record SampleSettings(
     string? Run, string? Checkpoint, int N, string Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
-    string Device, bool RawWeights, string? Out, string? OutDir);
+    string Device, bool RawWeights, string? Out, string? OutDir, string? Upscale = null, double? AugLevel = null, double UpscaleGuidance = 0, bool Compare = false);

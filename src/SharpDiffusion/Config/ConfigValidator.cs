@@ -11,10 +11,9 @@ public static class ConfigValidator
             if (!ok) errors.Add($"'{key}' {rule}");
         }
 
-        // JSON null deserialises a list to null: name the key instead of failing on it below.
-        foreach (var (list, key) in new[] { ((object?)c.Model.DimMults, "model.dim_mults"), (c.Model.AttentionResolutions, "model.attention_resolutions") })
-            if (list is null) return [$"'{key}' is null; give a list of integers or remove the key for its default"];
-
+        // JSON null binds to null even for lists the records never leave null; say so instead of failing further down.
+        if (c.Data is null || c.Model is null || c.Diffusion is null || c.Training is null || c.Model.DimMults is null || c.Model.AttentionResolutions is null)
+            return ["'data', 'model', 'diffusion', 'training', 'model.dim_mults' and 'model.attention_resolutions' must not be null; give an object or a list like configs/demo.json's"];
         Require(c.Data.ImageSize is >= 8 and <= 1024, "data.image_size", "must be between 8 and 1024");
         Require(c.Data.Channels is 1 or 3, "data.channels", "must be 1 or 3");
         Require(c.Data.Source == DataSource.Synthetic || !string.IsNullOrWhiteSpace(c.Data.Path), "data.path", "must name a folder for this data source (or pass --data DIR)");
@@ -32,6 +31,17 @@ public static class ConfigValidator
         Require(c.Model.NumClasses >= 0, "model.num_classes", "must not be negative");
         int downsamplings = c.Model.DimMults.Count - 1;
         Require(c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
+
+        if (c.Model.SuperResolution is { } sr)
+        {
+            Require(sr.InputSize >= 4 && sr.InputSize < c.Data.ImageSize && c.Data.ImageSize % sr.InputSize == 0, "model.super_resolution.input_size", $"must be at least 4, smaller than data.image_size ({c.Data.ImageSize}) and divide it");
+            Require(sr.AugmentationMax is >= 0 and <= 1, "model.super_resolution.augmentation_max", "must be in [0, 1]");
+            Require(sr.AugmentationLevel is >= 0 and <= 1, "model.super_resolution.augmentation_level", "must be in [0, 1]");
+            Require(sr.ConditionDropout is >= 0 and <= 1, "model.super_resolution.condition_dropout", "must be in [0, 1]");
+            int factor = sr.InputSize > 0 ? Math.Max(1, c.Data.ImageSize / sr.InputSize) : 1;
+            Require(sr.CropSize == 0 || (sr.CropSize <= c.Data.ImageSize && sr.CropSize % factor == 0 && sr.CropSize % (1 << Math.Min(downsamplings, 30)) == 0), "model.super_resolution.crop_size",
+                $"must be 0 (whole image) or at most data.image_size, a multiple of the scale factor {factor} and of 2^{downsamplings}");
+        }
 
         Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
         Require(c.Diffusion.MinSnrGamma >= 0 && double.IsFinite(c.Diffusion.MinSnrGamma), "diffusion.min_snr_gamma", "must be 0 (off) or a positive number such as 5");

@@ -67,3 +67,6 @@ public enum UNetLayout
     /// <summary>denoising-diffusion-pytorch 2.x <c>Unet</c>: blocks at the level's input width, RMSNorm, linear attention except where configured.</summary>
     Reference,
 }
+
+/// <summary>Interpolation that brings a super-resolution stage's low-resolution input to its output size.</summary>
+public enum UpscaleInterpolation { Bilinear, Bicubic }

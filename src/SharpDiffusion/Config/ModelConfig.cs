@@ -38,4 +38,7 @@ public sealed record ModelConfig
 
     /// <summary>Probability that a label is replaced by the null class during training (classifier-free guidance).</summary>
     public double ClassDropout { get; init; } = 0.1;
+
+    /// <summary>Makes the network a super-resolution stage conditioned on a low-resolution image (null: the base family).</summary>
+    public SuperResolutionConfig? SuperResolution { get; init; }
 }

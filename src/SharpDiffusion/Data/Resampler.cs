@@ -58,6 +58,20 @@ internal static class Resampler
         return result;
     }
 
+    /// <summary>
+    /// The same resampling along one axis as a dense matrix, float [outSize, inSize]: row i holds output pixel i's normalised
+    /// weights at its source pixels (<see cref="TensorResampler"/> applies it to tensors).
+    /// </summary>
+    public static float[] WeightMatrix(int inSize, int outSize)
+    {
+        var taps = Taps.For(inSize, outSize);
+        var matrix = new float[outSize * inSize];
+        for (var i = 0; i < outSize; i++)
+            for (var k = 0; k < taps.Count[i]; k++)
+                matrix[(i * inSize) + taps.Start[i] + k] = (float)taps.Weights[(i * taps.MaxTaps) + k];
+        return matrix;
+    }
+
     /// <summary>For each output index: the first source index, how many source pixels it reads, and their normalised weights.</summary>
     private sealed class Taps
     {

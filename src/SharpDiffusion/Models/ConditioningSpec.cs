@@ -9,20 +9,27 @@ namespace SharpDiffusion.Models;
 /// row k and row K is the null class ("no class"), which absent labels and unconditional samples get (Ho &amp; Salimans 2022).
 /// </summary>
 /// <param name="Classes">K, the number of classes; 0 for a network without class labels.</param>
-/// <param name="DropProbability">Probability that a training sample is made unconditional (model.class_dropout).</param>
-public sealed record ConditioningSpec(int Classes, double DropProbability)
+/// <param name="DropProbability">Probability that a training sample is made unconditional, every kind at once
+/// (model.class_dropout with classes, else model.super_resolution.condition_dropout).</param>
+/// <param name="LowResolution">The super-resolution stage's low-resolution condition; null for the base family.</param>
+public sealed record ConditioningSpec(int Classes, double DropProbability, NoiseConditioningAugmentation? LowResolution = null)
 {
     /// <summary>The spec a model config describes (model.num_classes must already be resolved, see Training/ClassCount).</summary>
-    public static ConditioningSpec For(ModelConfig config)
+    /// <param name="outputSize">Side of the images the network makes (data.image_size).</param>
+    public static ConditioningSpec For(ModelConfig config, int outputSize)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new(config.ClassConditional ? config.NumClasses : 0, config.ClassConditional ? config.ClassDropout : 0);
+        var lowResolution = config.SuperResolution is { } sr ? new NoiseConditioningAugmentation(sr, outputSize) : null;
+        double drop = config.ClassConditional ? config.ClassDropout : config.SuperResolution?.ConditionDropout ?? 0;
+        return new(config.ClassConditional ? config.NumClasses : 0, drop, lowResolution);
     }
 
     public bool HasClasses => Classes > 0;
 
+    public bool HasLowResolution => LowResolution is not null;
+
     /// <summary>Whether the network takes any condition at all (so it can be dropped out in training and guided at sampling).</summary>
-    public bool IsConditional => HasClasses;
+    public bool IsConditional => HasClasses || HasLowResolution;
 
     /// <summary>The class index meaning "no class".</summary>
     public long NullClass => Classes;
@@ -30,8 +37,20 @@ public sealed record ConditioningSpec(int Classes, double DropProbability)
     /// <summary>Rows of the class embedding: one per class and one for the null class.</summary>
     public int ClassEmbeddingRows => Classes + 1;
 
-    /// <summary>A training batch's condition from its data labels: the labels when the network takes classes, else nothing.</summary>
-    public Conditioning FromData(Tensor labels) => HasClasses ? Conditioning.Classes(labels) : Conditioning.None;
+    /// <summary>
+    /// A training pair from a data batch (images in [−1, 1], labels): x₀ and its condition. The labels when the network takes
+    /// classes; for a super-resolution stage x₀ may be a crop and the low-resolution image is made from it
+    /// (<see cref="NoiseConditioningAugmentation.ForTraining"/>, which draws from <paramref name="generator"/>). A base network
+    /// draws nothing and gets the images unchanged.
+    /// </summary>
+    public (Tensor X0, Conditioning Condition) FromData(Tensor images, Tensor labels, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var classes = HasClasses ? Conditioning.Classes(labels) : Conditioning.None;
+        if (LowResolution is null) return (images, classes);
+        var (x0, low) = LowResolution.ForTraining(images, generator);
+        return (x0, low with { ClassLabels = classes.ClassLabels });
+    }
 
     /// <summary>
     /// Condition dropout for classifier-free guidance training: each sample becomes unconditional with probability
@@ -52,8 +71,10 @@ public sealed record ConditioningSpec(int Classes, double DropProbability)
         ArgumentNullException.ThrowIfNull(conditioning);
         if (conditioning.ClassLabels is not null && !HasClasses)
             throw new ArgumentException("this model was trained without classes, so class labels (--class, --guidance) cannot be used; train with model.class_conditional=true");
-        if (conditioning.LowResolution is not null || conditioning.AugmentationLevel is not null)
+        if (!HasLowResolution && (conditioning.LowResolution is not null || conditioning.AugmentationLevel is not null))
             throw new ArgumentException("this model takes no low-resolution image; only a super-resolution model does");
+        if (HasLowResolution && conditioning.LowResolution is null)
+            throw new ArgumentException("a super-resolution model needs the low-resolution image of every sample; give it (ddpm upscale --images, or ddpm sample --upscale)");
         foreach (var tensor in conditioning.Tensors)
             if (tensor.shape[0] != batch)
                 throw new ArgumentException($"the condition describes {tensor.shape[0]} samples but the batch has {batch}; pass one condition per sample.");
@@ -69,5 +90,29 @@ public sealed record ConditioningSpec(int Classes, double DropProbability)
         if (!HasClasses) return null;
         if (conditioning.ClassLabels is not { } labels) return full(batch, NullClass, ScalarType.Int64, device);
         return conditioning.Unconditional is { } unconditional ? where(unconditional, full_like(labels, NullClass), labels) : labels.alias();
+    }
+
+    /// <summary>
+    /// What a super-resolution network reads besides x_t: the low-resolution image upsampled to <paramref name="height"/> ×
+    /// <paramref name="width"/> (bilinear or bicubic, model.super_resolution.upsample), to be concatenated to x_t, and the
+    /// augmentation level s [B]. The null form, where a sample is unconditional, is a zero image at level 0.
+    /// </summary>
+    public (Tensor Image, Tensor Level) LowResolutionInput(Conditioning conditioning, long height, long width)
+    {
+        ArgumentNullException.ThrowIfNull(conditioning);
+        if (LowResolution is null || conditioning.LowResolution is not { } low)
+            throw new InvalidOperationException("LowResolutionInput is for a super-resolution network given its low-resolution image (Check refuses the others).");
+        if (low.shape[2] * LowResolution.Factor != height || low.shape[3] * LowResolution.Factor != width)
+            throw new ArgumentException($"the low-resolution image is {low.shape[2]}×{low.shape[3]} but this {LowResolution.Factor}× upscaler makes {height}×{width} from {height / LowResolution.Factor}×{width / LowResolution.Factor}; give images of that size.");
+        using var scope = NewDisposeScope();
+        var mode = LowResolution.Config.Upsample == Config.UpscaleInterpolation.Bicubic ? InterpolationMode.Bicubic : InterpolationMode.Bilinear;
+        var image = nn.functional.interpolate(low, [height, width], mode: mode, align_corners: false);
+        var level = conditioning.AugmentationLevel ?? zeros([low.shape[0]], low.dtype, low.device);
+        if (conditioning.Unconditional is { } unconditional)
+        {
+            image = where(unconditional.view(-1, 1, 1, 1), zeros_like(image), image);
+            level = where(unconditional, zeros_like(level), level);
+        }
+        return (image.MoveToOuterDisposeScope(), level.MoveToOuterDisposeScope());
     }
 }

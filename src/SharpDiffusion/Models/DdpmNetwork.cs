@@ -17,6 +17,7 @@ internal sealed class DdpmNetwork : IUNetNetwork
     private readonly Conv2d init_conv;
     private readonly Sequential time_mlp;
     private readonly Embedding? class_emb;
+    private readonly AugmentationLevelEmbedding? aug_emb;
     private readonly ModuleList<DownLevel> downs;
     private readonly MiddleBlock mid;
     private readonly ModuleList<UpLevel> ups;
@@ -30,10 +31,12 @@ internal sealed class DdpmNetwork : IUNetNetwork
         long embeddingDim = 4L * dim;
         int levels = config.DimMults.Count;
 
-        init_conv = Conv2d(channels, dim, 3, padding: 1);
+        // A super-resolution network reads x_t and the upsampled low-resolution image stacked on the channel axis (SR3).
+        init_conv = Conv2d(conditioning.HasLowResolution ? 2 * channels : channels, dim, 3, padding: 1);
         time_mlp = Sequential(("0", Linear(dim, embeddingDim)), ("1", SiLU()), ("2", Linear(embeddingDim, embeddingDim)));
         // One row per class plus the null class (ConditioningSpec).
         class_emb = conditioning.HasClasses ? Embedding(conditioning.ClassEmbeddingRows, embeddingDim) : null;
+        aug_emb = conditioning.HasLowResolution ? new AugmentationLevelEmbedding(dim, embeddingDim) : null;
 
         var skipChannels = new List<long> { dim };
         long current = dim;
@@ -95,6 +98,7 @@ internal sealed class DdpmNetwork : IUNetNetwork
             yield return (nameof(init_conv), init_conv);
             yield return (nameof(time_mlp), time_mlp);
             if (class_emb is not null) yield return (nameof(class_emb), class_emb);
+            if (aug_emb is not null) yield return (nameof(aug_emb), aug_emb);
             yield return (nameof(downs), downs);
             yield return (nameof(mid), mid);
             yield return (nameof(ups), ups);
@@ -103,11 +107,12 @@ internal sealed class DdpmNetwork : IUNetNetwork
         }
     }
 
-    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices)
+    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel)
     {
         using var scope = NewDisposeScope();
         var embedding = time_mlp.call(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
         if (class_emb is not null && classIndices is not null) embedding = embedding + class_emb.call(classIndices);
+        if (aug_emb is not null && augmentationLevel is not null) embedding = embedding + aug_emb.Forward(augmentationLevel, embedding);
 
         var h = init_conv.call(x);
         var skips = new List<Tensor> { h };

@@ -12,8 +12,9 @@ internal interface IUNetNetwork
     /// <summary>The top-level modules in state_dict order, named by their checkpoint key prefix.</summary>
     IEnumerable<(string Name, Module Module)> NamedModules { get; }
 
-    /// <param name="x">Noisy images [B, C, H, W].</param>
+    /// <param name="x">Noisy images [B, C, H, W], for a super-resolution network with the upsampled low-resolution image concatenated (2C channels).</param>
     /// <param name="t">Timesteps int64 [B].</param>
     /// <param name="classIndices">Class embedding rows int64 [B] (<see cref="ConditioningSpec.ClassIndices"/>) when class-conditional, otherwise null.</param>
-    Tensor Forward(Tensor x, Tensor t, Tensor? classIndices);
+    /// <param name="augmentationLevel">Super-resolution only: the low-resolution image's augmentation level s, float [B] in [0, 1]; otherwise null.</param>
+    Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel);
 }

@@ -8,7 +8,9 @@ namespace SharpDiffusion.Models;
 /// The ε-prediction U-Net. <see cref="ModelConfig.Layout"/> picks its structure: <see cref="UNetLayout.Ddpm"/> (Ho et al.
 /// 2020; <see cref="DdpmNetwork"/>) or <see cref="UNetLayout.Reference"/> (denoising-diffusion-pytorch 2.x's <c>Unet</c>;
 /// <see cref="ReferenceNetwork"/>). Parameter names of both are documented in docs/model.md. It is the pixel-space family:
-/// it denoises images in [−1, 1] and is conditioned on nothing or on class labels.
+/// it denoises images in [−1, 1] and is conditioned on nothing or on class labels. With <see cref="ModelConfig.SuperResolution"/>
+/// it is the super-resolution family (SR3 / CDM): the same layouts, with the upsampled low-resolution image concatenated to
+/// x_t and its augmentation level embedded into the time embedding.
 /// </summary>
 public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffusionNetwork
 {
@@ -36,7 +38,7 @@ public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffus
         Config = config;
         Channels = channels;
         ImageSize = imageSize;
-        Accepts = ConditioningSpec.For(config);
+        Accepts = ConditioningSpec.For(config, imageSize);
 
         _network = config.Layout switch
         {
@@ -49,7 +51,8 @@ public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffus
 
     /// <param name="x">Noisy images, float [B, C, H, W].</param>
     /// <param name="t">Timesteps, int64 [B], in [0, T).</param>
-    /// <param name="conditioning">Class labels when class-conditional (absent or unconditional samples get the null class); nothing else.</param>
+    /// <param name="conditioning">Class labels when class-conditional (absent or unconditional samples get the null class); the
+    /// low-resolution image and its augmentation level for a super-resolution network (unconditional samples get the null image).</param>
     /// <returns>The network output in its objective (ε, x₀ or v), shaped like <paramref name="x"/>.</returns>
     public override Tensor forward(Tensor x, Tensor t, Conditioning conditioning)
     {
@@ -61,7 +64,14 @@ public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffus
 
         using var scope = NewDisposeScope();
         var classIndices = Accepts.ClassIndices(conditioning, x.shape[0], x.device);
-        return _network.Forward(x, t, classIndices).MoveToOuterDisposeScope();
+        Tensor? level = null;
+        if (Accepts.HasLowResolution)
+        {
+            var (image, augmentationLevel) = Accepts.LowResolutionInput(conditioning, x.shape[2], x.shape[3]);
+            x = cat([x, image.to(x.dtype)], 1);
+            level = augmentationLevel;
+        }
+        return _network.Forward(x, t, classIndices, level).MoveToOuterDisposeScope();
     }
 
     private static void Validate(ModelConfig config, int channels, int imageSize)

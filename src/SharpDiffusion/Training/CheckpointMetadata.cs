@@ -19,7 +19,12 @@ public sealed record CheckpointMetadata
     public string DatasetHash { get; init; } = "";
 
     public int Channels { get; init; }
+
+    /// <summary>Side of the images the network makes (a super-resolution stage's output; its input side is in Config.Model.SuperResolution with the augmentation settings).</summary>
     public int ImageSize { get; init; }
+
+    /// <summary>The model family (<see cref="ModelFamily"/>); checkpoints written before families existed read as the base family.</summary>
+    public string Family { get; init; } = ModelFamily.Base;
 
     public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
 

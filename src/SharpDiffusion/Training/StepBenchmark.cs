@@ -34,7 +34,7 @@ public static class StepBenchmark
         var step = new TrainingStep(config, update, new GaussianDiffusion(config.Diffusion));
         using var images = rand([batch, channels, size, size], generator: generator, device: device).mul(2).sub(1);
         using var labels = zeros([batch], ScalarType.Int64, device);
-        var conditioning = model.Accepts.FromData(labels);
+        var (x0, conditioning) = model.Accepts.FromData(images, labels, generator);
         model.train();
         update.ForwardModel.train();
 
@@ -54,7 +54,7 @@ public static class StepBenchmark
             phaseClock.Restart();
             using (NewDisposeScope())
             {
-                step.Run(i, images, conditioning, generator, i > warmup ? phaseEnded : null);
+                step.Run(i, x0, conditioning, generator, i > warmup ? phaseEnded : null);
             }
             DeviceSync.Wait(device);
             if (i > warmup) times.Add(clock.Elapsed.TotalMilliseconds);

@@ -99,7 +99,8 @@ public sealed class Trainer
             {
                 var (images, labels) = batches.Next(t.BatchSize, generator);
                 CudaDropoutSeed.BeforeStep(_device, _config.Seed, step);
-                var (loss, applied) = trainingStep.Run(step, images, model.Accepts.FromData(labels), generator);
+                var (x0, condition) = model.Accepts.FromData(images, labels, generator);
+                var (loss, applied) = trainingStep.Run(step, x0, condition, generator);
                 counters.Record(step, loss, applied);
             }
 
@@ -195,6 +196,7 @@ public sealed class Trainer
             DatasetHash = _data.ContentHash,
             Channels = _data.Channels,
             ImageSize = _data.ImageSize,
+            Family = ModelFamily.Of(_config.Model),
             ElapsedSeconds = elapsedSeconds,
             Software = Runtime.SoftwareVersions.Current,
         };
@@ -206,17 +208,45 @@ public sealed class Trainer
 
     private void WriteSampleGrid(UNet ema, GaussianDiffusion diffusion, int step)
     {
-        var t = _config.Training;
+        // A super-resolution stage upscales the first training images and shows input, bicubic, output and the real image per row.
+        if (ema.Accepts.LowResolution is { } augmentation)
+        {
+            WriteUpscaleGrid(ema, augmentation, diffusion, step);
+            return;
+        }
         // A class-conditional model shows one class per grid row (guided), so its grid says whether it follows the label.
-        var classes = ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(t.SampleCount, ema.Accepts.Classes)) : null;
-        var request = new GenerationRequest(
-            t.SampleCount, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
-            BatchSize: t.SampleCount, Conditions: classes, Guidance: t.SampleGuidance);
-        using var images = ImageGenerator.Generate(ema, diffusion, request, _device);
+        int count = _config.Training.SampleCount;
+        var classes = ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(count, ema.Accepts.Classes)) : null;
+        using var images = ImageGenerator.Generate(ema, diffusion, GridRequest(count, classes), _device);
         using var unit = images.add(1).div(2);
+        SaveGrid(unit, step, columns: null);
+    }
+
+    private void WriteUpscaleGrid(UNet ema, NoiseConditioningAugmentation augmentation, GaussianDiffusion diffusion, int step)
+    {
+        int count = Math.Min(_config.Training.SampleCount, _data.Count);
+        using var scope = NewDisposeScope();
+        var real = _data.Images.narrow(0, 0, count).to(ScalarType.Float32).div(127.5).sub(1.0);
+        var low = augmentation.Downscale(real);
+        var source = new LowResolutionSource(low, augmentation.Config.AugmentationLevel, _config.Seed);
+        var images = ImageGenerator.Generate(ema, diffusion, GridRequest(count, source), _device);
+        var unit = UpscaleComparison.Rows(low, images, real).add(1).div(2).clamp(0, 1);
+        SaveGrid(unit, step, UpscaleComparison.Columns(withReal: true));
+    }
+
+    private GenerationRequest GridRequest(int count, IConditioningSource? conditions)
+    {
+        var t = _config.Training;
+        return new GenerationRequest(
+            count, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
+            BatchSize: count, Conditions: conditions, Guidance: conditions is null ? 0 : t.SampleGuidance);
+    }
+
+    private void SaveGrid(Tensor unit, int step, int? columns)
+    {
         string path = _run.SampleGridPath(step);
         Directory.CreateDirectory(_run.SamplesDir);
-        ImageCodec.SaveGrid(unit, path, scale: ImageCodec.GridScale((int)unit.shape[2]));
+        ImageCodec.SaveGrid(unit, path, columns, scale: ImageCodec.GridScale((int)unit.shape[2]));
         SampleGridWritten?.Invoke(step, path);
         Message?.Invoke($"samples {Path.GetFileName(path)}");
     }

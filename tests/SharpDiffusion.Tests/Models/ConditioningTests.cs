@@ -117,7 +117,7 @@ public class ConditioningTests
     [Fact]
     public void For_ModelConfig_TakesClassesAndDropoutOnlyWhenClassConditional()
     {
-        Assert.Equal(new ConditioningSpec(5, 0.2), ConditioningSpec.For(new ModelConfig { ClassConditional = true, NumClasses = 5, ClassDropout = 0.2 }));
-        Assert.Equal(new ConditioningSpec(0, 0), ConditioningSpec.For(new ModelConfig { ClassConditional = false, NumClasses = 5, ClassDropout = 0.2 }));
+        Assert.Equal(new ConditioningSpec(5, 0.2), ConditioningSpec.For(new ModelConfig { ClassConditional = true, NumClasses = 5, ClassDropout = 0.2 }, 16));
+        Assert.Equal(new ConditioningSpec(0, 0), ConditioningSpec.For(new ModelConfig { ClassConditional = false, NumClasses = 5, ClassDropout = 0.2 }, 16));
     }
 }

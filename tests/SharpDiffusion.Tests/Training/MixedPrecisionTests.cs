@@ -40,7 +40,7 @@ public sealed class MixedPrecisionTests
         for (int i = 0; i < steps; i++)
         {
             using var scope = NewDisposeScope();
-            var (loss, applied) = step.Run(i + 1, images, model.Accepts.FromData(labels), generator);
+            var (loss, applied) = step.Run(i + 1, images, model.Accepts.FromData(images, labels, generator).Condition, generator);
             Assert.True(applied.item<bool>());
             losses[i] = loss.item<float>();
         }

@@ -174,21 +174,21 @@ public sealed class TrainerFaultTests : IDisposable
         using var images = rand([2, 3, 8, 8], generator: generator) * 2 - 1;
         using var labels = zeros(2, ScalarType.Int64);
 
-        Assert.True(step.Run(1, images, model.Accepts.FromData(labels), generator).Applied.item<bool>());
+        Assert.True(step.Run(1, images, model.Accepts.FromData(images, labels, generator).Condition, generator).Applied.item<bool>());
         var before = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var emaBefore = ema.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
         var momentsBefore = OptimizerBytes(update);
 
         using var poisoned = images.clone();
         poisoned[0, 0, 0, 0] = tensor(float.NaN);
-        var (loss, applied) = step.Run(2, poisoned, model.Accepts.FromData(labels), generator);
+        var (loss, applied) = step.Run(2, poisoned, model.Accepts.FromData(poisoned, labels, generator).Condition, generator);
 
         Assert.False(applied.item<bool>());
         Assert.True(float.IsNaN(loss.item<float>()));
         Assert.All(model.state_dict(), kv => Assert.True(kv.Value.equal(before[kv.Key]).all().item<bool>(), kv.Key));
         Assert.All(ema.state_dict(), kv => Assert.True(kv.Value.equal(emaBefore[kv.Key]).all().item<bool>(), kv.Key));
         Assert.Equal(momentsBefore, OptimizerBytes(update)); // moments and step count (bias correction) untouched
-        Assert.True(step.Run(3, images, model.Accepts.FromData(labels), generator).Applied.item<bool>()); // and training goes on
+        Assert.True(step.Run(3, images, model.Accepts.FromData(images, labels, generator).Condition, generator).Applied.item<bool>()); // and training goes on
     }
 
     /// <summary>The optimizer's checkpoint section: moments and step counts of every parameter.</summary>

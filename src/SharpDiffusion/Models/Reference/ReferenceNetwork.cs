@@ -21,6 +21,7 @@ internal sealed class ReferenceNetwork : IUNetNetwork
     private readonly Conv2d init_conv;
     private readonly Sequential time_mlp;
     private readonly Embedding? class_emb;
+    private readonly AugmentationLevelEmbedding? aug_emb;
     private readonly ModuleList<ReferenceDownLevel> downs;
     private readonly ReferenceResnetBlock mid_block1;
     private readonly ReferenceAttention mid_attn;
@@ -37,12 +38,14 @@ internal sealed class ReferenceNetwork : IUNetNetwork
         int levels = config.DimMults.Count;
         long[] dims = [dim, .. config.DimMults.Select(m => (long)dim * m)];
 
-        init_conv = Conv2d(channels, dim, 7, padding: 3);
+        // A super-resolution network reads x_t and the upsampled low-resolution image stacked on the channel axis (SR3).
+        init_conv = Conv2d(conditioning.HasLowResolution ? 2 * channels : channels, dim, 7, padding: 3);
         // PyTorch's Sequential holds the parameter-free sinusoidal embedding at index 0 and GELU at 2; the indices are kept
         // so the keys read time_mlp.1 and time_mlp.3 as in its checkpoints.
         time_mlp = Sequential(("1", Linear(dim, embeddingDim)), ("2", GELU()), ("3", Linear(embeddingDim, embeddingDim)));
         // Our addition (the PyTorch Unet has no classes); one row per class plus the null class (ConditioningSpec).
         class_emb = conditioning.HasClasses ? Embedding(conditioning.ClassEmbeddingRows, embeddingDim) : null;
+        aug_emb = conditioning.HasLowResolution ? new AugmentationLevelEmbedding(dim, embeddingDim) : null;
 
         Module<Tensor, Tensor> Attention(long width, int level) =>
             config.AttentionResolutions.Contains(imageSize >> level)
@@ -91,6 +94,7 @@ internal sealed class ReferenceNetwork : IUNetNetwork
             yield return (nameof(init_conv), init_conv);
             yield return (nameof(time_mlp), time_mlp);
             if (class_emb is not null) yield return (nameof(class_emb), class_emb);
+            if (aug_emb is not null) yield return (nameof(aug_emb), aug_emb);
             yield return (nameof(downs), downs);
             yield return (nameof(mid_block1), mid_block1);
             yield return (nameof(mid_attn), mid_attn);
@@ -101,11 +105,12 @@ internal sealed class ReferenceNetwork : IUNetNetwork
         }
     }
 
-    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices)
+    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel)
     {
         using var scope = NewDisposeScope();
         var embedding = time_mlp.forward(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
         if (class_emb is not null && classIndices is not null) embedding = embedding + class_emb.forward(classIndices);
+        if (aug_emb is not null && augmentationLevel is not null) embedding = embedding + aug_emb.Forward(augmentationLevel, embedding);
 
         var h = init_conv.forward(x);
         var initial = h;

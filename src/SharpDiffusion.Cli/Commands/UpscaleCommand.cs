@@ -1,0 +1,59 @@
+using SharpDiffusion.Data;
+using SharpDiffusion.Runtime;
+using SharpDiffusion.Sampling;
+using Spectre.Console;
+using System.CommandLine;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Cli.Commands;
+
+/// <summary><c>ddpm upscale</c>: super-resolves the user's own images with a trained super-resolution run.</summary>
+internal sealed class UpscaleCommand : Command
+{
+    private readonly Option<string> _run = new("--run") { HelpName = "DIR", Description = "Super-resolution run folder written by ddpm train.", Required = true };
+    private readonly Option<string> _images = new("--images") { HelpName = "DIR", Description = "Folder of images of the upscaler's input size (refused, not resized, when another size).", Required = true };
+    private readonly Option<string> _outDir = new("--out-dir") { HelpName = "DIR", Description = "Where to write one PNG per image (same file names).", Required = true };
+    private readonly Option<double?> _augLevel = new("--aug-level") { HelpName = "S", Description = "Noise-conditioning augmentation level s in [0, 1]. Default: the run's model.super_resolution.augmentation_level." };
+    private readonly Option<string> _sampler = new("--sampler") { HelpName = "NAME", Description = Samplers.NameList + ".", DefaultValueFactory = _ => "ddim" };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: {Samplers.DefaultStepsHelp}." };
+    private readonly Option<string> _spacing = new("--spacing") { HelpName = "NAME", Description = $"Timesteps visited: auto ({Samplers.DefaultSpacingHelp}), {string.Join(", ", TimestepSpacings.Names)}.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
+    private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; output i depends only on (seed, i) and its input." };
+    private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
+    private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
+    private readonly Option<string> _device = new("--device") { HelpName = "cpu|cuda|auto", Description = "Where to run.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Use the trained weights instead of the EMA weights." };
+
+    public UpscaleCommand()
+        : base("upscale", "Super-resolve a folder of images with a super-resolution run (model.super_resolution).")
+    {
+        foreach (var option in new Option[] { _run, _images, _outDir, _augLevel, _sampler, _steps, _spacing, _eta, _seed, _guidance, _batch, _device, _rawWeights })
+            Add(option);
+        SetAction(parse => Execute(
+            parse.GetValue(_run)!, parse.GetValue(_images)!, parse.GetValue(_outDir)!, parse.GetValue(_augLevel), parse.GetValue(_device)!,
+            new SamplerOptions(parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta), parse.GetValue(_seed),
+                parse.GetValue(_batch), parse.GetValue(_guidance), parse.GetValue(_rawWeights))));
+    }
+
+    private static int Execute(string runFolder, string imagesFolder, string outDir, double? augLevel, string deviceName, SamplerOptions options)
+    {
+        if (options.Batch < 1) throw new UsageException("--batch must be at least 1.");
+        var stage = UpscaleStage.Open(runFolder, "--run", augLevel);
+        var (pixels, names) = ExactSizeImages.Load(imagesFolder, stage.InputSize, stage.Metadata.Channels);
+        var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(deviceName));
+        using (pixels)
+        using (var low = pixels.to(ScalarType.Float32).div(127.5).sub(1.0))
+        using (var images = stage.Run(low, options, device))
+        using (var unit = images.add(1).div(2).clamp(0, 1))
+        {
+            Directory.CreateDirectory(outDir);
+            for (int i = 0; i < names.Count; i++)
+            {
+                using var image = unit[i];
+                ImageCodec.SavePng(image, Path.Combine(outDir, names[i] + ".png"));
+            }
+        }
+        AnsiConsole.MarkupLine($"wrote {names.Count} images of {stage.Metadata.ImageSize}×{stage.Metadata.ImageSize} to {Markup.Escape(outDir)}");
+        return 0;
+    }
+}

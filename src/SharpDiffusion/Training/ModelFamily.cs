@@ -1,0 +1,19 @@
+using SharpDiffusion.Config;
+
+namespace SharpDiffusion.Training;
+
+/// <summary>The names a checkpoint records for its model family.</summary>
+public static class ModelFamily
+{
+    /// <summary>Pixel-space images from noise, conditioned on nothing or on classes.</summary>
+    public const string Base = "pixel";
+
+    /// <summary>A super-resolution stage conditioned on a low-resolution image (model.super_resolution).</summary>
+    public const string SuperResolution = "super-resolution";
+
+    public static string Of(ModelConfig model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.SuperResolution is null ? Base : SuperResolution;
+    }
+}
