@@ -30,7 +30,7 @@ public static class ConfigValidator
         Require(c.Model.ClassDropout is >= 0 and <= 1, "model.class_dropout", "must be in [0, 1]");
         Require(c.Model.NumClasses >= 0, "model.num_classes", "must not be negative");
         int downsamplings = c.Model.DimMults.Count - 1;
-        Require(c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
+        Require(c.Model.Autoencoder is not null || c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
 
         if (c.Model.SuperResolution is { } sr)
         {
@@ -42,6 +42,8 @@ public static class ConfigValidator
             Require(sr.CropSize == 0 || (sr.CropSize <= c.Data.ImageSize && sr.CropSize % factor == 0 && sr.CropSize % (1 << Math.Min(downsamplings, 30)) == 0), "model.super_resolution.crop_size",
                 $"must be 0 (whole image) or at most data.image_size, a multiple of the scale factor {factor} and of 2^{downsamplings}");
         }
+
+        if (c.Model.Autoencoder is { } ae) ValidateAutoencoder(ae, c, Require);
 
         Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
         Require(c.Diffusion.MinSnrGamma >= 0 && double.IsFinite(c.Diffusion.MinSnrGamma), "diffusion.min_snr_gamma", "must be 0 (off) or a positive number such as 5");
@@ -72,6 +74,26 @@ public static class ConfigValidator
         Require(t.Device is "cpu" or "cuda" or "auto", "training.device", "must be cpu, cuda or auto");
         Require(t.MonitorIntervalS == 0 || (t.MonitorIntervalS >= 0.1 && t.MonitorIntervalS <= 86400), "training.monitor_interval_s", "must be 0 (off) or between 0.1 and 86400 seconds");
         return errors;
+    }
+
+    private static void ValidateAutoencoder(AutoencoderConfig ae, RunConfig c, Action<bool, string, string> require)
+    {
+        const string key = "model.autoencoder";
+        require(c.Model.SuperResolution is null, key, "and model.super_resolution cannot both be set; an autoencoder is its own run");
+        require(ae.Factor is 2 or 4 or 8, $"{key}.factor", "must be 2, 4 or 8");
+        require(ae.Factor < 1 || c.Data.ImageSize % ae.Factor == 0, $"{key}.factor", $"({ae.Factor}) must divide data.image_size ({c.Data.ImageSize})");
+        require(ae.LatentChannels is >= 1 and <= 64, $"{key}.latent_channels", "must be between 1 and 64");
+        require(ae.Dim is >= 8 and <= 1024, $"{key}.dim", "must be between 8 and 1024");
+        var mults = ae.LevelMults();
+        int levels = ae.Factor is 2 or 4 or 8 ? System.Numerics.BitOperations.Log2((uint)ae.Factor) + 1 : mults.Count;
+        require(mults.Count == levels && mults.All(m => m is >= 1 and <= 64), $"{key}.dim_mults", $"must be {levels} factors between 1 and 64 (one per level: log2(factor) + 1)");
+        require(ae.ResBlocks is >= 1 and <= 8, $"{key}.res_blocks", "must be between 1 and 8");
+        require(ae.Groups >= 1 && mults.All(m => ae.Dim * m % ae.Groups == 0), $"{key}.groups", "must divide every level's channel count (dim × each of dim_mults)");
+        require(ae.PerceptualWeight >= 0 && double.IsFinite(ae.PerceptualWeight), $"{key}.perceptual_weight", "must be 0 (off) or a positive number such as 1");
+        require(ae.PerceptualWeight == 0 || c.Data.ImageSize >= 32, $"{key}.perceptual_weight", "needs data.image_size of at least 32 (ResNet-18 downsamples 32×); set it to 0 for smaller images");
+        require(ae.KlWeight >= 0 && double.IsFinite(ae.KlWeight), $"{key}.kl_weight", "must be 0 or a positive number such as 1e-6");
+        require(c.Training.Optimizer is OptimizerKind.Adam or OptimizerKind.Adamw && c.Training.Precision == Precision.Fp32, "training.optimizer",
+            "must be adam or adamw with training.precision fp32 for an autoencoder (the fused and bf16 paths are built for the U-Net)");
     }
 
     public static void ThrowIfInvalid(RunConfig config, string origin)

@@ -70,3 +70,12 @@ public enum UNetLayout
 
 /// <summary>Interpolation that brings a super-resolution stage's low-resolution input to its output size.</summary>
 public enum UpscaleInterpolation { Bilinear, Bicubic }
+
+/// <summary>The pixel term of the autoencoder's reconstruction loss (model.autoencoder.reconstruction).</summary>
+public enum ReconstructionLoss
+{
+    /// <summary>Mean |x − x̂| (LDM's choice).</summary>
+    L1,
+    /// <summary>Mean (x − x̂)².</summary>
+    L2,
+}

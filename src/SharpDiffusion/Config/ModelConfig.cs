@@ -41,4 +41,7 @@ public sealed record ModelConfig
 
     /// <summary>Makes the network a super-resolution stage conditioned on a low-resolution image (null: the base family).</summary>
     public SuperResolutionConfig? SuperResolution { get; init; }
+
+    /// <summary>Makes the run an autoencoder (the first stage of latent diffusion) instead of a diffusion model; the U-Net keys above then do not apply.</summary>
+    public AutoencoderConfig? Autoencoder { get; init; }
 }

@@ -80,6 +80,20 @@ public static class CheckpointFile
         return metadata;
     }
 
+    /// <summary>
+    /// The checkpoint's content hash: the SHA-256 it ends with (of everything before it), as lowercase hex, after verifying it.
+    /// A latent-diffusion run records its autoencoder's hash and refuses another one.
+    /// </summary>
+    public static string ContentHash(string path)
+    {
+        VerifyIntegrity(path);
+        using var stream = File.OpenRead(path);
+        stream.Seek(-HashBytes, SeekOrigin.End);
+        byte[] stored = new byte[HashBytes];
+        stream.ReadExactly(stored);
+        return Convert.ToHexStringLower(stored);
+    }
+
     private static BinaryReader OpenAfterMagic(string path)
     {
         var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);

@@ -11,7 +11,7 @@ namespace SharpDiffusion.Training;
 /// are a few whole-buffer kernels, and a non-finite step is skipped on the device (no host read per step). With
 /// training.precision bf16, forward and backward run on a bf16 copy and the update stays fp32 (<see cref="LowPrecisionCopy"/>).
 /// </summary>
-public sealed class FusedUpdate : IParameterUpdate
+public sealed class FusedUpdate : IParameterUpdate<UNet>
 {
     private readonly UNet _model;
     private readonly FlatParameters _parameters;

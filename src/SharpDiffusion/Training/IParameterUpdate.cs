@@ -1,4 +1,3 @@
-using SharpDiffusion.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,9 +9,6 @@ namespace SharpDiffusion.Training;
 /// </summary>
 public interface IParameterUpdate : IDisposable
 {
-    /// <summary>The network forward and backward run on: the trained model itself, or its bf16 copy.</summary>
-    UNet ForwardModel { get; }
-
     /// <summary>The dtype the forward pass takes its input in.</summary>
     ScalarType ComputeType { get; }
 
@@ -36,4 +32,11 @@ public interface IParameterUpdate : IDisposable
 
     /// <summary>Call after the model, EMA and <see cref="Checkpointed"/> were loaded from a checkpoint.</summary>
     void AfterLoad();
+}
+
+/// <summary>An <see cref="IParameterUpdate"/> of a network of type <typeparamref name="TModel"/> (the U-Net, the autoencoder).</summary>
+public interface IParameterUpdate<out TModel> : IParameterUpdate where TModel : nn.Module
+{
+    /// <summary>The network forward and backward run on: the trained model itself, or its bf16 copy.</summary>
+    TModel ForwardModel { get; }
 }

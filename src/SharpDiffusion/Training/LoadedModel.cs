@@ -10,6 +10,8 @@ public sealed record LoadedModel(UNet Model, CheckpointMetadata Metadata)
     public static LoadedModel Load(string checkpoint, Device device, bool useEma = true)
     {
         var metadata = CheckpointFile.ReadMetadata(checkpoint);
+        if (metadata.Family == ModelFamily.Autoencoder)
+            throw new CheckpointException($"checkpoint {checkpoint} is an autoencoder, not a diffusion model; evaluate its reconstructions with ddpm eval, or train a diffusion model to sample from.");
         var model = Build(checkpoint, metadata, device);
         using var ema = Build(checkpoint, metadata, device);
         CheckpointFile.Load(checkpoint, new CheckpointFile.State(model, ema, Optimizer: null, Generator: null));

@@ -11,9 +11,13 @@ public static class ModelFamily
     /// <summary>A super-resolution stage conditioned on a low-resolution image (model.super_resolution).</summary>
     public const string SuperResolution = "super-resolution";
 
+    /// <summary>The first stage of latent diffusion: an image ↔ latent autoencoder (model.autoencoder), not a diffusion model.</summary>
+    public const string Autoencoder = "autoencoder";
+
     public static string Of(ModelConfig model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Autoencoder is not null) return Autoencoder;
         return model.SuperResolution is null ? Base : SuperResolution;
     }
 }

@@ -1,5 +1,4 @@
 using SharpDiffusion.Config;
-using SharpDiffusion.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,14 +9,14 @@ namespace SharpDiffusion.Training;
 /// the gradient norm back to the host every step (clip_grad_norm_ returns a double); kept as the reference the fused path is
 /// tested against.
 /// </summary>
-public sealed class ReferenceUpdate : IParameterUpdate
+public sealed class ReferenceUpdate<TModel> : IParameterUpdate<TModel> where TModel : nn.Module
 {
-    private readonly UNet _model;
+    private readonly TModel _model;
     private readonly optim.Optimizer _optimizer;
     private readonly ExponentialMovingAverage _ema;
     private readonly double _gradClip;
 
-    public ReferenceUpdate(UNet model, UNet ema, TrainingConfig training, int emaStart)
+    public ReferenceUpdate(TModel model, TModel ema, TrainingConfig training, int emaStart)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
@@ -30,7 +29,7 @@ public sealed class ReferenceUpdate : IParameterUpdate
         _gradClip = t.GradClip > 0 ? t.GradClip : double.PositiveInfinity;
     }
 
-    public UNet ForwardModel => _model;
+    public TModel ForwardModel => _model;
     public ScalarType ComputeType => ScalarType.Float32;
     public IEnumerable<optim.ILearningRateController> ParamGroups => _optimizer.ParamGroups;
     public optim.Optimizer Checkpointed => _optimizer;

@@ -10,7 +10,9 @@ using static TorchSharp.torch;
 namespace SharpDiffusion.Training;
 
 /// <summary>
-/// The training loop: Adam on the diffusion loss, EMA, periodic log rows, checkpoints and EMA sample grids.
+/// The training loop of every model family: what a step optimises is the family's <see cref="ITrainingObjective"/>; the loop
+/// draws the batches, counts losses and skipped steps, and performs the <see cref="PeriodicActions"/> (log rows, progress,
+/// checkpoints, EMA sample grids) in one order.
 /// Everything random comes from one generator seeded by the config and saved in every checkpoint, so
 /// "N steps, stop, resume, M steps" equals "N+M steps" exactly.
 /// </summary>
@@ -53,14 +55,10 @@ public sealed class Trainer
     public TrainingResult Run(bool resume, CancellationToken cancel = default)
     {
         var t = _config.Training;
-        using var model = ModelFactory.Create(_config, _data.Channels, _data.ImageSize, _device);
-        using var ema = ModelFactory.CreateEma(model, _config, _device);
-        using var update = ParameterUpdates.Create(_config, model, ema, t.EmaStart);
+        using var objective = TrainingObjectives.Create(_config, _data, _device);
         using var generator = new Generator((ulong)_config.Seed, _device);
-        var diffusion = new GaussianDiffusion(_config.Diffusion);
         var log = new TrainingLog(_run.LogPath);
-        var state = new CheckpointFile.State(model, ema, update.Checkpointed, generator);
-        var trainingStep = new TrainingStep(_config, update, diffusion);
+        var state = objective.StateWith(generator);
 
         int startStep = 0;
         double previousSeconds = 0;
@@ -68,7 +66,7 @@ public sealed class Trainer
         {
             var meta = ThrowIfCannotResume(latest);
             CheckpointFile.Load(latest, state);
-            update.AfterLoad();
+            objective.AfterLoad();
             startStep = meta.Step;
             previousSeconds = meta.ElapsedSeconds;
             Message?.Invoke($"resumed from {Path.GetFileName(latest)} at step {startStep}");
@@ -89,8 +87,7 @@ public sealed class Trainer
         double? lastLoss = null;
         string? lastCheckpoint = null;
         int step = startStep;
-        model.train();
-        update.ForwardModel.train();
+        objective.Train();
 
         while (step < t.Steps)
         {
@@ -98,33 +95,26 @@ public sealed class Trainer
             using (var scope = NewDisposeScope())
             {
                 var (images, labels) = batches.Next(t.BatchSize, generator);
-                CudaDropoutSeed.BeforeStep(_device, _config.Seed, step);
-                var (x0, condition) = model.Accepts.FromData(images, labels, generator);
-                var (loss, applied) = trainingStep.Run(step, x0, condition, generator);
+                var (loss, applied) = objective.Optimise(step, images, labels, generator);
                 counters.Record(step, loss, applied);
             }
 
-            bool last = step == t.Steps;
-            bool logRow = step % t.LogEvery == 0 || last;
-            bool checkpoint = step % t.CheckpointEvery == 0 || last;
-            if (logRow) ReadCounters();
+            // The periodic actions, in PeriodicActions' order. A stop asked for by now (a progress observer may ask) is honoured at this step.
+            var due = PeriodicActions.After(step, t);
+            if (due.LogRow) ReadCounters();
             double elapsed = previousSeconds + clock.Elapsed.TotalSeconds;
-            if (logRow && intervalSteps > 0) lastLoss = AppendLogRow(elapsed);
+            if (due.LogRow && intervalSteps > 0) lastLoss = AppendLogRow(elapsed);
             Progress?.Invoke(new TrainingProgress(step, t.Steps, lastLoss, ImagesPerSecond(step - startStep, clock), TimeSpan.FromSeconds(elapsed)));
-            bool stopping = cancel.IsCancellationRequested;
-            if ((checkpoint || stopping) && lastRead != step) ReadCounters();
-            if (stopping && intervalSteps > 0) lastLoss = AppendLogRow(elapsed); // the log ends where the checkpoint does
-
-            if (checkpoint || stopping)
+            if (cancel.IsCancellationRequested) due = due.Stopping();
+            if (due.Checkpoint && lastRead != step) ReadCounters();
+            if (due.Stop && intervalSteps > 0) lastLoss = AppendLogRow(elapsed); // the log ends where the checkpoint does
+            if (due.Checkpoint) lastCheckpoint = SaveCheckpoint(step, elapsed, state, objective);
+            if (due.SampleGrid)
             {
-                lastCheckpoint = SaveCheckpoint(step, elapsed, state, update);
+                using (var grid = objective.SampleGrid()) SaveGrid(grid, step);
+                objective.Train();
             }
-            if ((t.SampleEvery > 0 && step % t.SampleEvery == 0) || last)
-            {
-                WriteSampleGrid(ema, diffusion, step);
-                model.train();
-            }
-            if (stopping)
+            if (due.Stop)
             {
                 Message?.Invoke($"interrupted: saved {Path.GetFileName(lastCheckpoint)}; continue with --resume");
                 return new TrainingResult(startStep, step, true, lastCheckpoint, lastLoss);
@@ -184,9 +174,9 @@ public sealed class Trainer
         return meta;
     }
 
-    private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state, IParameterUpdate update)
+    private string SaveCheckpoint(int step, double elapsedSeconds, CheckpointFile.State state, ITrainingObjective objective)
     {
-        update.PrepareSave();
+        objective.PrepareSave();
         string path = _run.CheckpointPath(step);
         var metadata = new CheckpointMetadata
         {
@@ -206,47 +196,11 @@ public sealed class Trainer
         return path;
     }
 
-    private void WriteSampleGrid(UNet ema, GaussianDiffusion diffusion, int step)
-    {
-        // A super-resolution stage upscales the first training images and shows input, bicubic, output and the real image per row.
-        if (ema.Accepts.LowResolution is { } augmentation)
-        {
-            WriteUpscaleGrid(ema, augmentation, diffusion, step);
-            return;
-        }
-        // A class-conditional model shows one class per grid row (guided), so its grid says whether it follows the label.
-        int count = _config.Training.SampleCount;
-        var classes = ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(count, ema.Accepts.Classes)) : null;
-        using var images = ImageGenerator.Generate(ema, diffusion, GridRequest(count, classes), _device);
-        using var unit = images.add(1).div(2);
-        SaveGrid(unit, step, columns: null);
-    }
-
-    private void WriteUpscaleGrid(UNet ema, NoiseConditioningAugmentation augmentation, GaussianDiffusion diffusion, int step)
-    {
-        int count = Math.Min(_config.Training.SampleCount, _data.Count);
-        using var scope = NewDisposeScope();
-        var real = _data.Images.narrow(0, 0, count).to(ScalarType.Float32).div(127.5).sub(1.0);
-        var low = augmentation.Downscale(real);
-        var source = new LowResolutionSource(low, augmentation.Config.AugmentationLevel, _config.Seed);
-        var images = ImageGenerator.Generate(ema, diffusion, GridRequest(count, source), _device);
-        var unit = UpscaleComparison.Rows(low, images, real).add(1).div(2).clamp(0, 1);
-        SaveGrid(unit, step, UpscaleComparison.Columns(withReal: true));
-    }
-
-    private GenerationRequest GridRequest(int count, IConditioningSource? conditions)
-    {
-        var t = _config.Training;
-        return new GenerationRequest(
-            count, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
-            BatchSize: count, Conditions: conditions, Guidance: conditions is null ? 0 : t.SampleGuidance);
-    }
-
-    private void SaveGrid(Tensor unit, int step, int? columns)
+    private void SaveGrid(SampleGridImages grid, int step)
     {
         string path = _run.SampleGridPath(step);
         Directory.CreateDirectory(_run.SamplesDir);
-        ImageCodec.SaveGrid(unit, path, columns, scale: ImageCodec.GridScale((int)unit.shape[2]));
+        ImageCodec.SaveGrid(grid.Images, path, grid.Columns, scale: ImageCodec.GridScale((int)grid.Images.shape[2]));
         SampleGridWritten?.Invoke(step, path);
         Message?.Invoke($"samples {Path.GetFileName(path)}");
     }

@@ -9,7 +9,7 @@ namespace SharpDiffusion.Training;
 /// One optimizer step on one batch (x₀, conditioning): condition dropout, diffusion loss, backward, then the <see cref="IParameterUpdate"/> (gradient clipping,
 /// Adam, EMA). Shared by the trainer and <c>ddpm bench</c>, so the benchmark times exactly what training runs.
 /// </summary>
-public sealed class TrainingStep(RunConfig config, IParameterUpdate update, GaussianDiffusion diffusion)
+public sealed class TrainingStep(RunConfig config, IParameterUpdate<UNet> update, GaussianDiffusion diffusion)
 {
     /// <summary>
     /// Runs step <paramref name="step"/> (1-based). Returns the loss (fp32, detached) and whether the update was applied (0-dim

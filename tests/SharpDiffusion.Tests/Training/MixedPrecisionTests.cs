@@ -23,7 +23,7 @@ public sealed class MixedPrecisionTests
     };
 
     /// <summary>Trains <paramref name="steps"/> steps on one fixed batch (four patterns); returns each step's loss.</summary>
-    private static double[] Losses(Precision precision, int steps, Action<UNet, IParameterUpdate>? inspect = null)
+    private static double[] Losses(Precision precision, int steps, Action<UNet, IParameterUpdate<UNet>>? inspect = null)
     {
         var config = Tiny(precision);
         using var model = ModelFactory.Create(config, 3, 8, CPU);

@@ -1,0 +1,47 @@
+namespace SharpDiffusion.Config;
+
+/// <summary>
+/// The autoencoder family (model.autoencoder; absent for diffusion families): a convolutional KL-regularised autoencoder
+/// (Rombach et al. 2022, "KL-f4/f8") that maps data.image_size² × C images to (image_size/f)² × latent_channels latents and
+/// back. model.dim_mults, attention and the other U-Net keys do not apply to it.
+/// </summary>
+public sealed record AutoencoderConfig
+{
+    /// <summary>f: the side of the latent is data.image_size / f; one of 2, 4, 8 (log₂ f downsamplings).</summary>
+    public int Factor { get; init; } = 4;
+
+    /// <summary>Channels of the latent z.</summary>
+    public int LatentChannels { get; init; } = 4;
+
+    /// <summary>Channels of the first level; level i has dim · dim_mults[i].</summary>
+    public int Dim { get; init; } = 64;
+
+    /// <summary>Width multipliers, one per level (log₂ f + 1 of them); null: 1, 2, 4, 4, … (LDM's KL-f4 uses 1, 2, 4).</summary>
+    public IReadOnlyList<int>? DimMults { get; init; }
+
+    /// <summary>Residual blocks per level in the encoder; the decoder has one more per level (LDM's layout).</summary>
+    public int ResBlocks { get; init; } = 2;
+
+    /// <summary>GroupNorm groups; must divide every level's width.</summary>
+    public int Groups { get; init; } = 8;
+
+    /// <summary>Single-head self-attention in the middle blocks (the lowest resolution), as LDM's encoder and decoder have it.</summary>
+    public bool Attention { get; init; }
+
+    public ReconstructionLoss Reconstruction { get; init; } = ReconstructionLoss.L1;
+
+    /// <summary>Weight of the ResNet-18 feature distance (Models/Autoencoder/PerceptualDistance; 0: off).</summary>
+    public double PerceptualWeight { get; init; } = 1.0;
+
+    /// <summary>Weight of KL(q(z|x) ‖ N(0, I)) relative to the per-pixel reconstruction sum (LDM's kl_weight).</summary>
+    public double KlWeight { get; init; } = 1e-6;
+
+    /// <summary>The width multipliers in use: <see cref="DimMults"/>, or the default for <see cref="Factor"/>.</summary>
+    public IReadOnlyList<int> LevelMults() => DimMults ?? DefaultMults(Factor);
+
+    private static int[] DefaultMults(int factor)
+    {
+        int levels = factor is 2 or 4 or 8 ? System.Numerics.BitOperations.Log2((uint)factor) + 1 : 1;
+        return Enumerable.Range(0, levels).Select(i => Math.Min(1 << i, 4)).ToArray();
+    }
+}

@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Evaluation;
+
+/// <summary>
+/// Per-image reconstruction quality of images in [0, 1] (float [B, C, H, W]): PSNR and SSIM, each averaged over the images.
+/// </summary>
+public static class ReconstructionQuality
+{
+    /// <summary>
+    /// Mean over images of PSNR = 10·log₁₀(1 / MSE) in dB, MSE over all channels and pixels of the image (peak 1). An image
+    /// reconstructed exactly has infinite PSNR; it is capped at <paramref name="capDb"/> so one exact copy cannot make the mean infinite.
+    /// </summary>
+    public static double Psnr(Tensor original, Tensor reconstruction, double capDb = 100)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(reconstruction);
+        using var scope = NewDisposeScope();
+        var mse = (original.to(ScalarType.Float64) - reconstruction.to(ScalarType.Float64)).square().flatten(1).mean([1]);
+        var psnr = (mse.clamp_min(Math.Pow(10, -capDb / 10)).log10() * -10.0);
+        return psnr.mean().item<double>();
+    }
+
+    /// <summary>
+    /// Mean SSIM (Wang et al. 2004, eq. 13) with their constants: an 11×11 Gaussian window of σ = 1.5, C₁ = (0.01·L)²,
+    /// C₂ = (0.03·L)², L = 1, computed per channel over the valid window positions (no padding), averaged over positions,
+    /// channels and images. Images must be at least 11×11.
+    /// </summary>
+    public static double Ssim(Tensor original, Tensor reconstruction)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(reconstruction);
+        const int window = 11;
+        if (original.shape[2] < window || original.shape[3] < window)
+            throw new ArgumentException($"SSIM needs images of at least {window}×{window} pixels, got {original.shape[2]}×{original.shape[3]}.", nameof(original));
+        using var scope = NewDisposeScope();
+        const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+        var x = original.to(ScalarType.Float64);
+        var y = reconstruction.to(ScalarType.Float64);
+        long channels = x.shape[1];
+        var kernel = GaussianWindow(window, 1.5).expand(channels, 1, window, window).contiguous();
+        Tensor Blur(Tensor t) => nn.functional.conv2d(t, kernel, groups: channels);
+        var muX = Blur(x);
+        var muY = Blur(y);
+        var sigmaX = Blur(x * x) - muX * muX;
+        var sigmaY = Blur(y * y) - muY * muY;
+        var sigmaXy = Blur(x * y) - muX * muY;
+        var map = (2 * muX * muY + c1) * (2 * sigmaXy + c2) / ((muX * muX + muY * muY + c1) * (sigmaX + sigmaY + c2));
+        return map.mean().item<double>();
+    }
+
+    private static Tensor GaussianWindow(int size, double sigma)
+    {
+        var offsets = arange(size, ScalarType.Float64) - (size - 1) / 2.0;
+        var g = (offsets.square() / (-2 * sigma * sigma)).exp();
+        g /= g.sum();
+        return g.outer(g).view(1, 1, size, size);
+    }
+}

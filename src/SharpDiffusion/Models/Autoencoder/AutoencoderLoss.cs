@@ -1,0 +1,35 @@
+using SharpDiffusion.Config;
+using SharpDiffusion.Models.Perceptual;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Models.Autoencoder;
+
+/// <summary>The terms of one batch's autoencoder loss (0-dim tensors), for the log and for tests.</summary>
+public sealed record AutoencoderLossTerms(Tensor Total, Tensor Reconstruction, Tensor Perceptual, Tensor Kl);
+
+/// <summary>
+/// LDM's first-stage loss without the discriminator (Rombach et al. 2022, App. G; CompVis LPIPSWithDiscriminator with a fixed
+/// log-variance of 0), divided by the pixel count C·H·W so that it reads per pixel (Adam is invariant to that scale):
+/// L = mean_pixels ρ(x − x̂) + w_p · mean_batch d(x, x̂) + w_KL · mean_batch KL(q(z|x) ‖ N(0, I)) / (C·H·W),
+/// with ρ = |·| (l1) or (·)² (l2) and d the ResNet-18 feature distance (<see cref="PerceptualDistance"/>).
+/// </summary>
+public sealed class AutoencoderLoss(AutoencoderConfig config, PerceptualDistance? perceptual)
+{
+    /// <param name="images">x [B, C, H, W] in [−1, 1].</param>
+    /// <param name="reconstruction">x̂ = Decode(z), z drawn from <paramref name="posterior"/>.</param>
+    public AutoencoderLossTerms Compute(Tensor images, Tensor reconstruction, DiagonalGaussian posterior)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(reconstruction);
+        ArgumentNullException.ThrowIfNull(posterior);
+        var difference = images - reconstruction;
+        var pixel = config.Reconstruction == ReconstructionLoss.L1 ? difference.abs().mean() : difference.square().mean();
+        long pixelsPerImage = images.shape[1] * images.shape[2] * images.shape[3];
+        var kl = posterior.KlToStandardNormal().mean() / pixelsPerImage;
+        var feature = perceptual is not null && config.PerceptualWeight > 0
+            ? perceptual.Distance(images, reconstruction).mean()
+            : zeros([], images.dtype, images.device);
+        var total = pixel + feature * config.PerceptualWeight + kl * config.KlWeight;
+        return new AutoencoderLossTerms(total, pixel, feature, kl);
+    }
+}

@@ -1,0 +1,88 @@
+using SharpDiffusion.Config;
+using SharpDiffusion.Data;
+using SharpDiffusion.Models.Autoencoder;
+using SharpDiffusion.Models.Perceptual;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Training;
+
+/// <summary>
+/// The autoencoder family's objective: encode, draw z = μ + σ·ε (from the trainer's generator, so resumes are exact), decode,
+/// <see cref="AutoencoderLoss"/>, backward, Adam and EMA. Its sample grid shows the first training images next to the EMA
+/// model's reconstructions Decode(μ(x)).
+/// </summary>
+public sealed class AutoencoderObjective : ITrainingObjective
+{
+    private const int GridPairsMax = 64;
+    private readonly RunConfig _config;
+    private readonly ImageDataset _data;
+    private readonly AutoencoderKL _model;
+    private readonly AutoencoderKL _ema;
+    private readonly ReferenceUpdate<AutoencoderKL> _update;
+    private readonly PerceptualDistance? _perceptual;
+    private readonly AutoencoderLoss _loss;
+
+    /// <param name="perceptualModelDirectory">Where the ResNet-18 ONNX files are (default: next to the application).</param>
+    public AutoencoderObjective(RunConfig config, ImageDataset data, Device device, string? perceptualModelDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(data);
+        var autoencoder = config.Model.Autoencoder ?? throw new ArgumentException("the config has no model.autoencoder section.");
+        _config = config;
+        _data = data;
+        _model = ModelFactory.CreateAutoencoder(config, data.Channels, data.ImageSize, device);
+        _ema = ModelFactory.CreateEma(_model, config, device);
+        _update = new ReferenceUpdate<AutoencoderKL>(_model, _ema, config.Training, config.Training.EmaStart);
+        if (autoencoder.PerceptualWeight > 0)
+        {
+            var network = new ImageNetResNet18(perceptualModelDirectory);
+            _perceptual = new PerceptualDistance(device.type == DeviceType.CPU ? network : network.to(device));
+        }
+        _loss = new AutoencoderLoss(autoencoder, _perceptual);
+    }
+
+    public CheckpointFile.State StateWith(Generator generator) => new(_model, _ema, _update.Checkpointed, generator);
+
+    public (Tensor Loss, Tensor Applied) Optimise(int stepNumber, Tensor images, Tensor labels, Generator generator)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var t = _config.Training;
+        double lr = LearningRateSchedule.At(stepNumber, t.Lr, t.WarmupSteps);
+        foreach (var group in _update.ParamGroups) group.LearningRate = lr;
+        using var posterior = _model.Encode(images);
+        var reconstruction = _model.Decode(posterior.Sample(generator));
+        var loss = _loss.Compute(images, reconstruction, posterior).Total;
+        _update.ZeroGrad();
+        loss.backward();
+        var applied = _update.Apply(stepNumber);
+        return (loss.detach(), applied);
+    }
+
+    public void Train() => _model.train();
+
+    public void PrepareSave() => _update.PrepareSave();
+
+    public void AfterLoad() => _update.AfterLoad();
+
+    public SampleGridImages SampleGrid()
+    {
+        int count = Math.Min(Math.Min(_config.Training.SampleCount, _data.Count), GridPairsMax);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var device = _ema.parameters().First().device;
+        var real = _data.Images.narrow(0, 0, count).to(device).to(ScalarType.Float32).div(127.5).sub(1.0);
+        var reconstructed = _ema.call(real).clamp(-1, 1);
+        var pairs = stack([real, reconstructed], 1).flatten(0, 1).add(1).div(2);
+        int pairsPerRow = (int)Math.Ceiling(Math.Sqrt(count));
+        return new SampleGridImages(pairs.MoveToOuterDisposeScope(), 2 * pairsPerRow);
+    }
+
+    public void Dispose()
+    {
+        _perceptual?.Dispose();
+        _update.Dispose();
+        _ema.Dispose();
+        _model.Dispose();
+    }
+}

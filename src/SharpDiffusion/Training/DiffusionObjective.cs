@@ -1,0 +1,95 @@
+using SharpDiffusion.Config;
+using SharpDiffusion.Data;
+using SharpDiffusion.Diffusion;
+using SharpDiffusion.Models;
+using SharpDiffusion.Sampling;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Training;
+
+/// <summary>
+/// The diffusion families' objective (pixel and super-resolution): the U-Net, its EMA and <see cref="IParameterUpdate"/>,
+/// one <see cref="TrainingStep"/> per batch, and EMA sample grids (guided class rows, or upscale comparisons).
+/// </summary>
+public sealed class DiffusionObjective : ITrainingObjective
+{
+    private readonly RunConfig _config;
+    private readonly ImageDataset _data;
+    private readonly Device _device;
+    private readonly UNet _model;
+    private readonly UNet _ema;
+    private readonly IParameterUpdate<UNet> _update;
+    private readonly GaussianDiffusion _diffusion;
+    private readonly TrainingStep _step;
+
+    public DiffusionObjective(RunConfig config, ImageDataset data, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(data);
+        _config = config;
+        _data = data;
+        _device = device;
+        _model = ModelFactory.Create(config, data.Channels, data.ImageSize, device);
+        _ema = ModelFactory.CreateEma(_model, config, device);
+        _update = ParameterUpdates.Create(config, _model, _ema, config.Training.EmaStart);
+        _diffusion = new GaussianDiffusion(config.Diffusion);
+        _step = new TrainingStep(config, _update, _diffusion);
+    }
+
+    public CheckpointFile.State StateWith(Generator generator) => new(_model, _ema, _update.Checkpointed, generator);
+
+    public (Tensor Loss, Tensor Applied) Optimise(int stepNumber, Tensor images, Tensor labels, Generator generator)
+    {
+        CudaDropoutSeed.BeforeStep(_device, _config.Seed, stepNumber);
+        var (x0, condition) = _model.Accepts.FromData(images, labels, generator);
+        return _step.Run(stepNumber, x0, condition, generator);
+    }
+
+    public void Train()
+    {
+        _model.train();
+        _update.ForwardModel.train();
+    }
+
+    public void PrepareSave() => _update.PrepareSave();
+
+    public void AfterLoad() => _update.AfterLoad();
+
+    public SampleGridImages SampleGrid()
+    {
+        // A super-resolution stage upscales the first training images and shows input, bicubic, output and the real image per row.
+        if (_ema.Accepts.LowResolution is { } augmentation) return UpscaleGrid(augmentation);
+        // A class-conditional model shows one class per grid row (guided), so its grid says whether it follows the label.
+        int count = _config.Training.SampleCount;
+        var classes = _ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(count, _ema.Accepts.Classes)) : null;
+        using var images = ImageGenerator.Generate(_ema, _diffusion, GridRequest(count, classes), _device);
+        return new SampleGridImages(images.add(1).div(2), Columns: null);
+    }
+
+    private SampleGridImages UpscaleGrid(NoiseConditioningAugmentation augmentation)
+    {
+        int count = Math.Min(_config.Training.SampleCount, _data.Count);
+        using var scope = NewDisposeScope();
+        var real = _data.Images.narrow(0, 0, count).to(ScalarType.Float32).div(127.5).sub(1.0);
+        var low = augmentation.Downscale(real);
+        var source = new LowResolutionSource(low, augmentation.Config.AugmentationLevel, _config.Seed);
+        var images = ImageGenerator.Generate(_ema, _diffusion, GridRequest(count, source), _device);
+        var unit = UpscaleComparison.Rows(low, images, real).add(1).div(2).clamp(0, 1);
+        return new SampleGridImages(unit.MoveToOuterDisposeScope(), UpscaleComparison.Columns(withReal: true));
+    }
+
+    private GenerationRequest GridRequest(int count, IConditioningSource? conditions)
+    {
+        var t = _config.Training;
+        return new GenerationRequest(
+            count, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
+            BatchSize: count, Conditions: conditions, Guidance: conditions is null ? 0 : t.SampleGuidance);
+    }
+
+    public void Dispose()
+    {
+        _update.Dispose();
+        _ema.Dispose();
+        _model.Dispose();
+    }
+}
