@@ -9,7 +9,7 @@ namespace SharpDiffusion.Tests.Training;
 
 /// <summary>The autoencoder family through the shared trainer: it learns, it resumes exactly, its checkpoint loads as an autoencoder.</summary>
 [Collection(TrainingTestGroup.Name)]
-public sealed class AutoencoderTrainingTests : IDisposable
+public sealed class AutoencoderTrainingTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("sd-ae-").FullName;
 
@@ -29,10 +29,19 @@ public sealed class AutoencoderTrainingTests : IDisposable
         },
     };
 
+    private const int Steps = 100;
+
     [Fact]
     public void Train_FewImagesBriefly_ReconstructsThemFarBetterThanAtInitialisation()
     {
-        var config = Tiny(120) with { Training = Tiny(120).Training with { CheckpointEvery = 1000, EmaStart = 1000 } };
+        // Without the perceptual term (it needs 32×32 and costs most of a step) at 16×16: what is tested is that training learns.
+        var tiny = Tiny(Steps);
+        var config = tiny with
+        {
+            Data = tiny.Data with { ImageSize = 16 },
+            Model = new ModelConfig { Autoencoder = tiny.Model.Autoencoder! with { PerceptualWeight = 0 } },
+            Training = tiny.Training with { CheckpointEvery = 1000, EmaStart = 1000, Lr = 3e-3 },
+        };
         using var data = DatasetLoader.Load(config.Data, cacheDir: null, out _, config.Seed);
         using var images = data.Images.to(ScalarType.Float32) / 127.5 - 1;
         var run = new RunDirectory(Path.Combine(_dir, "learn"));
@@ -42,14 +51,16 @@ public sealed class AutoencoderTrainingTests : IDisposable
 
         new Trainer(config, data, run, CPU).Run(resume: false);
         // ema_start beyond the last step: the EMA copies the trained weights, so the checkpoint's EMA is the trained model.
-        using var trained = LoadedAutoencoder.Load(run.CheckpointPath(120), CPU);
+        using var trained = LoadedAutoencoder.Load(run.CheckpointPath(Steps), CPU);
         double after = Psnr(trained.Model, images);
+        output.WriteLine($"PSNR {before:F2} dB at initialisation, {after:F2} dB after {Steps} steps");
 
-        // A 6 dB rise is a 4× smaller mean squared error. At initialisation the decoder gives near-constant grey (measured
-        // ≈ 5 dB); these shapes are flat colours on flat backgrounds, and measured here after 120 steps ≈ 20 dB, so 6 dB
-        // is a margin no lucky draw reaches without learning and a working run clears with room.
+        // A 6 dB rise is a 4× smaller mean squared error. Measured (2026-12-01, this seed, deterministic CPU kernels): 7.8 dB at
+        // initialisation, where the decoder gives a near-constant image, and 15.9 dB after 100 steps (+8.1 dB: the flat-coloured
+        // shapes and backgrounds are learnt first). A run that learnt nothing stays near +0 dB; 6 dB leaves 2 dB for other
+        // machines' float rounding.
         Assert.True(after - before >= 6, $"PSNR {before:F2} dB at initialisation, {after:F2} dB after training");
-        Assert.Equal([4L, 8, 8], trained.LatentShape);
+        Assert.Equal([4L, 4, 4], trained.LatentShape);
         Assert.Equal(ModelFamily.Autoencoder, trained.Metadata.Family);
         Assert.Equal(64, trained.ContentHash.Length);
     }
