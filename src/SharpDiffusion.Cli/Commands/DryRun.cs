@@ -21,14 +21,13 @@ internal static class DryRun
         AnsiConsole.WriteLine(ConfigJson.Serialize(config));
         var table = new Table().AddColumns("model", "image", "parameters");
         table.AddRow("this config", $"{config.Data.ImageSize}×{config.Data.ImageSize}×{config.Data.Channels}", Count(config.Model, config.Data.Channels, config.Data.ImageSize));
-        foreach (int dim in ReferenceDims)
+        foreach (int dim in config.Model.Autoencoder is null ? ReferenceDims : []) // the reference widths are the U-Net's
             table.AddRow($"dim {dim} (other model settings as above)", $"{ReferenceImageSize}×{ReferenceImageSize}×3", Count(config.Model with { Dim = dim }, 3, ReferenceImageSize));
         AnsiConsole.Write(table);
     }
 
     private static string Count(ModelConfig model, int channels, int size)
     {
-        using var unet = new UNet(model, channels, size);
-        return ParameterCount.Of(unet).ToString("N0", CultureInfo.InvariantCulture);
+        return ParameterCount.Of(model, channels, size).ToString("N0", CultureInfo.InvariantCulture);
     }
 }

@@ -74,16 +74,24 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
         var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights);
-        RunEvaluation.ThrowIfUnsuitable(protocol, CheckpointFile.ReadMetadata(checkpoints[^1].Path));
+        var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
+        RunEvaluation.ThrowIfUnsuitable(protocol, metadata);
+        bool autoencoder = metadata.Family == ModelFamily.Autoencoder;
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);
         using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device, settings.IsLogits);
         var identity = ReferenceFeatureCache.ExtractorIdentity(extractor, spec == "inception" ? settings.InceptionWeights : null);
 
-        var table = new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "seconds");
+        var table = autoencoder
+            ? new Table().AddColumns("step", $"{FeatureExtractors.FrechetLabel(extractor.Name)} ({ReconstructionEvaluation.ComparedLabel})", "PSNR (dB)", "SSIM", "n", "seconds")
+            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "seconds");
         var progress = new EvalProgress(entry =>
         {
-            table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
-                Format(entry.Recall), Format(entry.MemorizationShare), entry.Seconds.ToString("F0", CultureInfo.InvariantCulture));
+            string seconds = entry.Seconds.ToString("F0", CultureInfo.InvariantCulture);
+            if (autoencoder)
+                table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.ReconstructionPsnr), Format(entry.ReconstructionSsim), entry.N.ToString(CultureInfo.InvariantCulture), seconds);
+            else
+                table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
+                    Format(entry.Recall), Format(entry.MemorizationShare), seconds);
             foreach (var note in entry.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] step {entry.Step}: {Markup.Escape(note)}");
         });
         var evaluation = new RunEvaluation(run, protocol, progress, settings.Data, TrainingSession.DefaultCacheDir(), settings.Cache ?? DefaultCacheDir());

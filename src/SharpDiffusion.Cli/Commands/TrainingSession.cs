@@ -96,8 +96,7 @@ internal static class TrainingSession
 
     private static string ParameterCountText(RunConfig config, ImageDataset data)
     {
-        using var model = new UNet(config.Model, data.Channels, data.ImageSize);
-        return ParameterCount.Of(model).ToString("N0", CultureInfo.InvariantCulture);
+        return ParameterCount.Of(config.Model, data.Channels, data.ImageSize).ToString("N0", CultureInfo.InvariantCulture);
     }
 
     internal static string DefaultCacheDir()

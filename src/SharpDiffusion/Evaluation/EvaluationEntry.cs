@@ -42,6 +42,15 @@ public sealed record EvaluationEntry
 
     public string? MemorizationGrid { get; init; }
 
+    /// <summary>What the Fréchet distance compares: null for generated samples against the real set; "reconstructions vs originals" for an autoencoder.</summary>
+    public string? Compared { get; init; }
+
+    /// <summary>An autoencoder's mean per-image PSNR (dB, peak 1) of its reconstructions Decode(μ(x)) of N real images.</summary>
+    public double? ReconstructionPsnr { get; init; }
+
+    /// <summary>Mean SSIM of those reconstructions (Wang et al. 2004 constants); null below 11×11 pixels.</summary>
+    public double? ReconstructionSsim { get; init; }
+
     public int N { get; init; }
 
     public int RealCount { get; init; }

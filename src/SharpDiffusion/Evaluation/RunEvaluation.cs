@@ -15,7 +15,8 @@ namespace SharpDiffusion.Evaluation;
 /// Evaluates checkpoints of a run under one <see cref="EvaluationProtocol"/>: real-set features once (cached), then for each
 /// checkpoint samples with the run's own config (class-balanced for a class-conditional model), extracts their features,
 /// computes the chosen metrics, writes the memorisation grid and logs the entry (evaluation_results.json, evaluation.csv,
-/// TensorBoard). A step already evaluated with the same settings is skipped.
+/// TensorBoard). A step already evaluated with the same settings is skipped. An autoencoder run is evaluated on its
+/// reconstructions instead (<see cref="ReconstructionEvaluation"/>).
 /// </summary>
 /// <param name="realData">A folder of real images to compare with instead of the run's own data (null: the run's data).</param>
 /// <param name="datasetCacheDir">Where decoded datasets are cached (as for training).</param>
@@ -53,11 +54,14 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
         using var monitor = ResourceMonitor.StartForRun(run.Root, metadata.Config.Training.MonitorIntervalS);
         var entries = new List<EvaluationEntry>();
+        bool autoencoder = metadata.Family == ModelFamily.Autoencoder;
         foreach (var (step, path) in checkpoints)
         {
             if (stop.IsCancellationRequested) break;
-            var key = protocol.SettingsKey(extractorIdentity, real.ContentHash)
-                + (protocol.Metrics.Contains(EvaluationMetricNames.InceptionScore) ? $";is_logits={extractor.LogitsKind}" : "");
+            var key = autoencoder
+                ? $"{ReconstructionEvaluation.SamplerName};n={protocol.N};metrics={string.Join(',', protocol.Metrics)};extractor={extractorIdentity};data={real.ContentHash};weights={(protocol.RawWeights ? "raw" : "ema")}"
+                : protocol.SettingsKey(extractorIdentity, real.ContentHash)
+                  + (protocol.Metrics.Contains(EvaluationMetricNames.InceptionScore) ? $";is_logits={extractor.LogitsKind}" : "");
             if (log.HasEntry(step, key))
             {
                 entries.Add(log.Read().Last(e => e.Step == step && e.SettingsKey == key));
@@ -65,7 +69,9 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
                 continue;
             }
 
-            var entry = EvaluateCheckpoint(step, path, sampler, extractor, extractorIdentity, key, real, realFeatures, device);
+            var entry = autoencoder
+                ? EvaluateAutoencoder(step, path, extractor, extractorIdentity, key, real, realFeatures, device)
+                : EvaluateCheckpoint(step, path, sampler, extractor, extractorIdentity, key, real, realFeatures, device);
             log.Add(entry);
             if (!protocol.RawWeights) // the eval/* curves are the EMA weights'
                 foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
@@ -114,6 +120,17 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
                 CreatedUtc = DateTimeOffset.UtcNow,
             };
         }
+    }
+
+    private EvaluationEntry EvaluateAutoencoder(int step, string path, IFeatureExtractor extractor, string identity, string key, ImageDataset real, Tensor realFeatures, Device device)
+    {
+        var watch = Stopwatch.StartNew();
+        var entry = ReconstructionEvaluation.Evaluate(path, protocol, real, realFeatures, extractor, device, progress, step);
+        return entry with
+        {
+            Step = step, RealCount = real.Count, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
+            Seconds = watch.Elapsed.TotalSeconds, DatasetHash = real.ContentHash, SettingsKey = key, CreatedUtc = DateTimeOffset.UtcNow,
+        };
     }
 
     /// <summary>Rows of (generated | nearest real image), closest first.</summary>

@@ -13,4 +13,12 @@ public static class ParameterCount
             if (parameter.requires_grad) total += parameter.numel();
         return total;
     }
+
+    /// <summary>Trainable scalars of the network <paramref name="model"/> describes for C×size×size images: the autoencoder when model.autoencoder is set, else the U-Net.</summary>
+    public static long Of(Config.ModelConfig model, int channels, int size)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using nn.Module network = model.Autoencoder is { } autoencoder ? new Autoencoder.AutoencoderKL(autoencoder, channels, size) : new UNet(model, channels, size);
+        return Of(network);
+    }
 }
