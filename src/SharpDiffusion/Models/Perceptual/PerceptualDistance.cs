@@ -5,9 +5,10 @@ namespace SharpDiffusion.Models.Perceptual;
 /// <summary>
 /// A feature distance in the form of LPIPS (Zhang et al. 2018, eq. 1) with every channel weight 1 instead of LPIPS's
 /// calibrated linear heads, on the frozen ImageNet ResNet-18 (<see cref="ImageNetResNet18"/>): for each residual block l,
-/// unit-normalise φ_l(x) and φ_l(y) over channels at every position, and add the spatial mean of their squared difference
-/// summed over channels. d(x, x) = 0; each block contributes at most 4. It is not LPIPS: no human-judgement calibration,
-/// and another network (docs/autoencoder.md).
+/// unit-normalise φ_l(x) and φ_l(y) over channels at every position, take the spatial mean of their squared difference
+/// summed over channels, and average over the blocks. d(x, x) = 0 and d ≤ 4 (two unit vectors are at most 2 apart). The mean
+/// over blocks, not LPIPS's sum, keeps d near LPIPS's range without its small learned weights, so perceptual_weight 1 does
+/// not drown the pixel term. It is not LPIPS: no human-judgement calibration, and another network (docs/autoencoder.md).
 /// </summary>
 public sealed class PerceptualDistance(ImageNetResNet18 network) : IDisposable
 {
@@ -29,7 +30,7 @@ public sealed class PerceptualDistance(ImageNetResNet18 network) : IDisposable
             var parts = unit.chunk(2, 0);
             total += (parts[0] - parts[1]).square().sum(1).mean([1, 2]);
         }
-        return total.MoveToOuterDisposeScope();
+        return (total / features.Count).MoveToOuterDisposeScope();
     }
 
     /// <summary>[−1, 1] → the network's 0–255 RGB.</summary>
