@@ -23,11 +23,12 @@ public sealed record EvaluationEntry(
     long? Seed = null,
     double? Seconds = null,
     double? Guidance = null,
-    string? IsLogits = null)
+    string? IsLogits = null,
+    string? Weights = null)
 {
-    /// <summary>The protocol of this entry; an entry that names no extractor takes the file's.</summary>
+    /// <summary>The protocol of this entry; an entry that names no extractor takes the file's, one that names no weights the EMA's.</summary>
     public CurveProtocol Protocol(string? fileExtractor) =>
-        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance);
+        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Weights ?? CurveProtocol.Ema);
 }
 
 /// <summary>
@@ -70,7 +71,7 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
         Number(e, "precision"), Number(e, "recall"), Number(e, "memorization_share"),
         Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
-        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"));
+        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), String(e, "weights"));
 
     private static double? Number(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : null;
