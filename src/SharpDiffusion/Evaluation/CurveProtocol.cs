@@ -5,15 +5,16 @@ namespace SharpDiffusion.Evaluation;
 
 /// <summary>
 /// What makes two evaluations comparable: the feature extractor (its identity, weights included), the number of
-/// samples, the sampler and its steps, and the guidance weight. A curve joins only points of one protocol, so a quick
-/// <c>--n 16</c> evaluation never replaces a point measured with 2,500 samples.
+/// samples, the sampler and its steps, the guidance weight and, for a cascade, the upscale stage. A curve joins only points
+/// of one protocol, so a quick <c>--n 16</c> evaluation never replaces a point measured with 2,500 samples, and a cascade
+/// point (measured at the upscaler's resolution) never joins a base-only one.
 /// </summary>
-public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance)
+public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance, UpscaleProtocol? Upscale = null)
 {
     public static CurveProtocol Of(EvaluationEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance);
+        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale);
     }
 
     /// <summary>The extractor's name without the weights hash that ddpm eval appends ("inception@0123456789abcdef" → "inception").</summary>
@@ -29,6 +30,7 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n = {n}") : null,
         Sampler is null ? null : Steps is int s ? F($"{Sampler} {s} steps") : Sampler,
         Guidance is double g ? F($"guidance {g:G4}") : null,
+        Upscale?.Label,
     }.Where(p => p is not null));
 
     /// <summary>For TensorBoard tags and file names: "resnet18_n2500_ddim250_w0" (letters, digits, '.', '-' and '_' only).</summary>
@@ -38,6 +40,7 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n{n}") : null,
         Sampler is null ? null : F($"{Sampler}{Steps}"),
         Guidance is double g ? F($"w{g:G4}") : null,
+        Upscale?.Tag,
     }.Where(p => p is not null)), "-");
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
