@@ -200,6 +200,25 @@ public sealed partial class CliCommandsEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void BenchCascade_TinyConfigs_PrintsOneFlopRowPerWidth_AndRefusesABaseAsUpscaler()
+    {
+        string baseConfig = Path.Combine(_dir, "tiny.json");
+        File.WriteAllText(baseConfig, """{ "name": "tiny", "model": { "dim_mults": [1, 2], "attention_resolutions": [], "groups": 4 } }""");
+        string srConfig = Path.Combine(_dir, "tiny-sr.json");
+        File.WriteAllText(srConfig, """{ "name": "tiny-sr", "data": { "image_size": 16 }, "model": { "dim_mults": [1, 2], "attention_resolutions": [], "groups": 4, "super_resolution": { "input_size": 8 } } }""");
+
+        var result = CliRunner.Run("bench", "--config", baseConfig, "--cascade", srConfig, "--dims", "8,16", "--cascade-steps", "2,3");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("8×8 base → 8→16 upscaler against one 16×16 U-Net", result.Stdout, StringComparison.Ordinal);
+        foreach (string dim in new[] { "8", "16" })
+            Assert.Matches(new Regex($@"(?m)^\s*{dim}\s+\d+\.\d\d\s"), result.Stdout);
+
+        var bad = CliRunner.Run("bench", "--config", baseConfig, "--cascade", baseConfig, "--dims", "8");
+        Assert.Equal(CliErrorsUserError, bad.ExitCode);
+        Assert.Equal($"error: --cascade {baseConfig} is not a super-resolution config; pass one with model.super_resolution (e.g. configs/sysu/sr-128.json).", bad.Stderr.Trim());
+    }
+
+    [Fact]
     public void Bench_TinyModel_PrintsOneRowPerWidth()
     {
         var result = CliRunner.Run("bench", "--device", "cpu", "--dims", "8,16", "--batch", "2", "--image-size", "8", "--warmup", "0", "--repeats", "1");
