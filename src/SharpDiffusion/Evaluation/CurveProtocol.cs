@@ -5,19 +5,21 @@ namespace SharpDiffusion.Evaluation;
 
 /// <summary>
 /// What makes two evaluations comparable: the feature extractor (its identity, weights included), the number of
-/// samples, the sampler and its steps, the guidance weight, and which of the model's weights were sampled (EMA or raw).
-/// A curve joins only points of one protocol, so a quick <c>--n 16</c> evaluation never replaces a point measured with
-/// 2,500 samples, and an <c>--raw-weights</c> point never replaces the EMA one of the same step.
+/// samples, the sampler and its steps, the guidance weight, for a cascade the upscale stage, and which of the model's
+/// weights were sampled (EMA or raw). A curve joins only points of one protocol, so a quick <c>--n 16</c> evaluation never
+/// replaces a point measured with 2,500 samples, a cascade point (measured at the upscaler's resolution) never joins a
+/// base-only one, and an <c>--raw-weights</c> point never replaces the EMA one of the same step.
 /// </summary>
 /// <param name="Weights">"ema" (the default, also for entries written before the field existed) or "raw".</param>
-public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance, string Weights = CurveProtocol.Ema)
+public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance, UpscaleProtocol? Upscale = null,
+    string Weights = CurveProtocol.Ema)
 {
     public const string Ema = "ema";
 
     public static CurveProtocol Of(EvaluationEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Weights);
+        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights);
     }
 
     /// <summary>Labels and tags name the weights only when they are not the EMA's, so EMA curves keep the names they had.</summary>
@@ -36,6 +38,7 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n = {n}") : null,
         Sampler is null ? null : Steps is int s ? F($"{Sampler} {s} steps") : Sampler,
         Guidance is double g ? F($"guidance {g:G4}") : null,
+        Upscale?.Label,
         RawWeights is string w ? $"{w} weights" : null,
     }.Where(p => p is not null));
 
@@ -46,6 +49,7 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n{n}") : null,
         Sampler is null ? null : F($"{Sampler}{Steps}"),
         Guidance is double g ? F($"w{g:G4}") : null,
+        Upscale?.Tag,
         RawWeights,
     }.Where(p => p is not null)), "-");
 
