@@ -28,29 +28,55 @@ internal sealed class EvalCommand : Command
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
     private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Evaluate the trained weights instead of the EMA weights (recorded as weights: raw)." };
     private readonly Option<bool> _json = new(JsonOutput.OptionName) { Description = "Print the entries of the chosen checkpoints (evaluated now or before) as JSON on stdout, in the fields of evaluation_results.json; progress and tables go to stderr." };
+    private readonly Option<string?> _upscale = new("--upscale") { HelpName = "DIR", Description = "Evaluate a cascade: super-resolve the samples with this super-resolution run (its latest checkpoint) and measure at its output size against the real images loaded at that size." };
+    private readonly Option<double?> _augLevel = new("--aug-level") { HelpName = "S", Description = "With --upscale: noise-conditioning augmentation level s in [0, 1]. Default: the upscaler's model.super_resolution.augmentation_level." };
+    private readonly Option<double> _upscaleGuidance = new("--upscale-guidance") { HelpName = "W", Description = "With --upscale: guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
+    private readonly Option<string?> _upscaleSampler = new("--upscale-sampler") { Description = "With --upscale: the upscaler's sampler. Default: --sampler." };
+    private readonly Option<int?> _upscaleSteps = new("--upscale-steps") { HelpName = "N", Description = "With --upscale: the upscaler's sampler steps. Default: --steps." };
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public EvalCommand(CancellationToken stop)
         : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _json, _rawWeights, _extractor.IsLogits }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
+        Choices.Restrict(_upscaleSampler, Samplers.Names);
         SetAction(parse => new EvalRunner(new EvalSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
             parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
-            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights)), stop).Execute());
+            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights),
+            new CascadeSettings(parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_upscaleSampler), parse.GetValue(_upscaleSteps))), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false)
+    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null)
 {
     public const int ReferenceSamples = EvaluationProtocol.ReferenceSamples;
     public const int ReferenceSteps = EvaluationProtocol.ReferenceSteps;
+}
+
+/// <summary>The upscale stage of <c>ddpm eval --upscale</c> after parsing; null sampler/steps take the base's.</summary>
+internal sealed record CascadeSettings(string? Upscale, double? AugLevel = null, double Guidance = 0, string? Sampler = null, int? Steps = null)
+{
+    /// <summary>The stage's protocol (null without --upscale); refuses its options without --upscale, and an upscaler that is not one.</summary>
+    public UpscaleProtocol? Resolve(string baseSampler, int baseSteps)
+    {
+        if (Upscale is null)
+        {
+            if (AugLevel is not null || Guidance != 0 || Sampler is not null || Steps is not null)
+                throw new UsageException("--aug-level, --upscale-guidance, --upscale-sampler and --upscale-steps need --upscale DIR (a super-resolution run).");
+            return null;
+        }
+        if (Steps is < 1) throw new UsageException("--upscale-steps must be at least 1.");
+        if (!(Guidance >= 0) || double.IsInfinity(Guidance)) throw new UsageException("--upscale-guidance must be a finite number ≥ 0.");
+        var upscaler = CascadeUpscaler.Open(Upscale, "--upscale", AugLevel);
+        return UpscaleProtocol.Of(upscaler, Guidance, Sampler ?? baseSampler, Steps ?? baseSteps);
+    }
 }
 
 /// <summary>
@@ -73,7 +99,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var checkpoints = EvalCheckpoints.Select(run, settings.Checkpoints);
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
-        var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights);
+        var upscale = (settings.Cascade ?? new CascadeSettings(null)).Resolve(settings.Sampler, settings.Steps);
+        var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale);
         var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
         RunEvaluation.ThrowIfUnsuitable(protocol, metadata);
         bool autoencoder = metadata.Family == ModelFamily.Autoencoder;
@@ -100,6 +127,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var log = new EvaluationLog(run.Root);
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
+        if (upscale is not null) AnsiConsole.MarkupLine(Markup.Escape($"cascade: {upscale.Label}; measured at {upscale.OutputSize}×{upscale.OutputSize}"));
         AnsiConsole.MarkupLine(Markup.Escape($"{FeatureExtractors.FrechetLabel(extractor.Name)} with {extractor.Name} features; results in {log.ResultsPath} and {log.CsvPath}"));
         if (settings.Json) JsonOutput.Write(new { run = run.Root, entries = results }, EvaluationJson.Options);
         if (interrupted) AnsiConsole.MarkupLine("[yellow]stopped[/]; run the same command again to evaluate the remaining checkpoints (finished ones are skipped).");

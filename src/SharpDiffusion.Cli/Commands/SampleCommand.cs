@@ -63,7 +63,7 @@ internal sealed class SampleCommand : Command
         if (settings.Upscale is null && (settings.AugLevel is not null || settings.UpscaleGuidance != 0 || settings.Compare))
             throw new UsageException("--aug-level, --upscale-guidance and --compare need --upscale DIR (a super-resolution run).");
         // The cascade is checked before anything is sampled or written.
-        var upscale = settings.Upscale is null ? null : UpscaleStage.Open(settings.Upscale, "--upscale", settings.AugLevel);
+        var upscale = settings.Upscale is null ? null : CascadeUpscaler.Open(settings.Upscale, "--upscale", settings.AugLevel);
         if (upscale is not null)
             CascadeCheck.ThrowIfIncompatible(CheckpointFile.ReadMetadata(checkpoint), $"--run {settings.Run ?? checkpoint}", upscale.Metadata, $"--upscale {settings.Upscale}");
 
@@ -94,9 +94,9 @@ internal sealed class SampleCommand : Command
         int? columns = null;
         if (upscale is not null)
         {
-            var options = new SamplerOptions(settings.Sampler, settings.Steps, settings.Spacing, settings.Eta, settings.Seed, settings.Batch, settings.UpscaleGuidance, settings.RawWeights);
+            var options = new UpscaleSampling(settings.Sampler, settings.Steps, settings.Spacing, settings.Eta, settings.Seed, settings.Batch, settings.UpscaleGuidance, settings.RawWeights);
             using var low = images;
-            images = upscale.Run(low, options, device);
+            images = UpscaleStage.Run(upscale, low, options, device);
             name += $"-up{upscale.Metadata.ImageSize}";
             if (settings.Compare && settings.OutDir is null)
             {

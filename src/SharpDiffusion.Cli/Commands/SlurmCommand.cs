@@ -5,7 +5,10 @@ using Spectre.Console;
 
 namespace SharpDiffusion.Cli.Commands;
 
-/// <summary><c>ddpm slurm</c>: writes an sbatch job array (one task per config) and a dependent evaluation job, and prints how to submit them.</summary>
+/// <summary>
+/// <c>ddpm slurm</c>: writes an sbatch job array (one task per config) and a dependent evaluation job — with <c>--then</c>
+/// also an upscaler's training job after the array and a cascade evaluation after both — and prints how to submit them.
+/// </summary>
 internal sealed class SlurmCommand : Command
 {
     private readonly Option<string[]> _configs = new("--configs") { HelpName = "FILE", Description = "Config files, one array task each.", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -23,11 +26,13 @@ internal sealed class SlurmCommand : Command
     private readonly Option<string> _jobName = new("--job-name") { HelpName = "NAME", Description = "Job name prefix (NAME-train, NAME-eval).", DefaultValueFactory = _ => "ddpm" };
     private readonly Option<string?> _tool = new("--ddpm") { HelpName = "PATH", Description = "The ddpm executable the jobs run (e.g. a `dotnet publish` output). Default: this build, via its dotnet host." };
     private readonly Option<string> _evalCommand = new("--eval-command") { HelpName = "ARGS", Description = "ddpm arguments the evaluation job runs per run folder, {run} = the folder.", DefaultValueFactory = _ => SlurmScripts.DefaultEvalCommand };
+    private readonly Option<string?> _then = new("--then") { HelpName = "FILE", Description = "A super-resolution config (e.g. configs/sysu/sr-128.json): its training job runs after the array (afterok), then a cascade evaluation of every run with it after both." };
+    private readonly Option<string> _cascadeEvalCommand = new("--cascade-eval-command") { HelpName = "ARGS", Description = "With --then: ddpm arguments the cascade evaluation runs per run folder, {run} = the base, {upscaler} = the upscaler's folder.", DefaultValueFactory = _ => SlurmScripts.DefaultCascadeEvalCommand };
 
     public SlurmCommand()
         : base("slurm", "Write a SLURM job array (one task per config) plus a dependent evaluation job, and print the sbatch commands.")
     {
-        foreach (var option in new Option[] { _configs, _data, _out, _set, _partition, _gres, _time, _account, _mem, _cpus, _setup, _write, _jobName, _tool, _evalCommand }) Add(option);
+        foreach (var option in new Option[] { _configs, _data, _out, _set, _partition, _gres, _time, _account, _mem, _cpus, _setup, _write, _jobName, _tool, _evalCommand, _then, _cascadeEvalCommand }) Add(option);
         SetAction(parse =>
         {
             var options = new SlurmJobOptions
@@ -36,35 +41,52 @@ internal sealed class SlurmCommand : Command
                 Account = parse.GetValue(_account), Mem = parse.GetValue(_mem), CpusPerTask = parse.GetValue(_cpus), SetupLines = parse.GetValue(_setup) ?? [],
             };
             return Execute(parse.GetValue(_configs) ?? [], parse.GetValue(_out) ?? "runs", parse.GetValue(_data), parse.GetValue(_set) ?? [],
-                parse.GetValue(_write), parse.GetValue(_tool), parse.GetValue(_evalCommand) ?? SlurmScripts.DefaultEvalCommand, options);
+                parse.GetValue(_write), parse.GetValue(_tool), parse.GetValue(_evalCommand) ?? SlurmScripts.DefaultEvalCommand,
+                parse.GetValue(_then), parse.GetValue(_cascadeEvalCommand) ?? SlurmScripts.DefaultCascadeEvalCommand, options);
         });
     }
 
-    private static int Execute(string[] configs, string outRoot, string? data, string[] sets, string? write, string? tool, string evalCommand, SlurmJobOptions options)
+    private static int Execute(string[] configs, string outRoot, string? data, string[] sets, string? write, string? tool, string evalCommand,
+        string? then, string cascadeEvalCommand, SlurmJobOptions options)
     {
         options.Validate();
         string outDir = Path.GetFullPath(outRoot);
         // Paths are made absolute: jobs start in the submission folder, but the scripts should not depend on that.
         string? dataDir = data is null ? null : Path.GetFullPath(data);
-        var runs = SweepCommand.Plan(configs, outDir, new TrainSettings { Data = dataDir, Set = sets });
+        var shared = new TrainSettings { Data = dataDir, Set = sets };
+        var runs = SweepCommand.Plan(configs, outDir, shared);
+        var upscaler = then is null ? null : SweepCommand.PlanUpscaler(then, outDir, shared, runs);
         string scriptDir = Path.GetFullPath(write ?? Path.Combine(outDir, "slurm"));
-        var plan = new SlurmJobPlan(runs, outDir, ToolCommand(tool), dataDir, sets, Path.Combine(scriptDir, "logs"), evalCommand);
+        var plan = new SlurmJobPlan(runs, outDir, ToolCommand(tool), dataDir, sets, Path.Combine(scriptDir, "logs"), evalCommand, upscaler, cascadeEvalCommand);
 
-        string arrayScript = SlurmScripts.TrainArray(plan, options);
-        string evalScript = SlurmScripts.Evaluation(plan, options);
-        string arrayPath = Path.Combine(scriptDir, SlurmScripts.ArrayScriptName);
-        string evalPath = Path.Combine(scriptDir, SlurmScripts.EvalScriptName);
+        var scripts = new List<(string Path, string Text)>
+        {
+            (Path.Combine(scriptDir, SlurmScripts.ArrayScriptName), SlurmScripts.TrainArray(plan, options)),
+            (Path.Combine(scriptDir, SlurmScripts.EvalScriptName), SlurmScripts.Evaluation(plan, options)),
+        };
+        if (upscaler is not null)
+        {
+            scripts.Add((Path.Combine(scriptDir, SlurmScripts.UpscalerScriptName), SlurmScripts.TrainUpscaler(plan, options)));
+            scripts.Add((Path.Combine(scriptDir, SlurmScripts.CascadeEvalScriptName), SlurmScripts.CascadeEvaluation(plan, options)));
+        }
         string submitPath = Path.Combine(scriptDir, SlurmScripts.SubmitScriptName);
-        var submit = SlurmScripts.SubmitCommands(arrayPath, evalPath);
+        var submit = upscaler is null
+            ? SlurmScripts.SubmitCommands(scripts[0].Path, scripts[1].Path)
+            : SlurmScripts.SubmitCommands(scripts[0].Path, scripts[1].Path, scripts[2].Path, scripts[3].Path);
 
         Directory.CreateDirectory(plan.LogDir); // sbatch does not create the folder of --output
-        AtomicFile.WriteAllText(arrayPath, arrayScript);
-        AtomicFile.WriteAllText(evalPath, evalScript);
-        AtomicFile.WriteAllText(submitPath, "#!/bin/bash\n# Submits the training array, then the evaluation job that waits for all of it.\nset -euo pipefail\n"
+        foreach (var (path, text) in scripts) AtomicFile.WriteAllText(path, text);
+        AtomicFile.WriteAllText(submitPath, "#!/bin/bash\n# Submits the training array, then the evaluation job that waits for all of it"
+            + (upscaler is null ? "" : "; the upscaler after the array, and the cascade evaluation after both") + ".\nset -euo pipefail\n"
             + string.Join('\n', submit) + "\necho \"submitted array $array_id\"\n");
 
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(arrayPath)} ({runs.Count} task(s): {Markup.Escape(string.Join(", ", runs.Select(r => r.Name)))})");
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(evalPath)} (after the array: ddpm {Markup.Escape(evalCommand)} for each run)");
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(scripts[0].Path)} ({runs.Count} task(s): {Markup.Escape(string.Join(", ", runs.Select(r => r.Name)))})");
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(scripts[1].Path)} (after the array: ddpm {Markup.Escape(evalCommand)} for each run)");
+        if (upscaler is not null)
+        {
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(scripts[2].Path)} (after the array: trains {Markup.Escape(upscaler.Name)})");
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(scripts[3].Path)} (after both: ddpm {Markup.Escape(cascadeEvalCommand)} for each run)");
+        }
         AnsiConsole.MarkupLine($"submit with [bold]bash {Markup.Escape(submitPath)}[/], or:");
         foreach (string line in submit) Console.WriteLine(line);
         return 0;

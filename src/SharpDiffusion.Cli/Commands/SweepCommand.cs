@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Experiments;
+using SharpDiffusion.Training;
 using Spectre.Console;
 
 namespace SharpDiffusion.Cli.Commands;
@@ -16,11 +17,12 @@ internal sealed class SweepCommand : Command
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where decoded datasets are cached (as for train)." };
     private readonly Option<bool> _eval = new("--eval") { Description = "After training, evaluate every checkpoint of each run (ddpm eval --checkpoints all, reference protocol)." };
     private readonly Option<string?> _inceptionWeights = new("--inception-weights") { HelpName = "FILE", Description = "With --eval: pytorch-fid Inception weights for FID/IS (else FD-ResNet18)." };
+    private readonly Option<string?> _then = new("--then") { HelpName = "FILE", Description = "A super-resolution config trained after every run; with --eval, each run's latest checkpoint is then evaluated as the base of the cascade (ddpm eval --upscale)." };
 
     public SweepCommand(CancellationToken stop)
         : base("sweep", "Train every config in turn into <out>/<name>: finished runs are skipped, interrupted ones resumed.")
     {
-        foreach (var option in new Option[] { _configs, _data, _out, _device, _set, _cache, _eval, _inceptionWeights }) Add(option);
+        foreach (var option in new Option[] { _configs, _data, _out, _device, _set, _cache, _eval, _inceptionWeights, _then }) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         SetAction(parse => Execute(new SweepSettings
         {
@@ -29,41 +31,72 @@ internal sealed class SweepCommand : Command
             AfterTraining = parse.GetValue(_eval)
                 ? [new SweepEvalStage(parse.GetValue(_device), parse.GetValue(_data), null, parse.GetValue(_inceptionWeights))]
                 : [],
+            Then = parse.GetValue(_then),
+            AfterUpscaler = upscaler => parse.GetValue(_eval)
+                ? [new SweepCascadeEvalStage(upscaler, parse.GetValue(_device), parse.GetValue(_data), null, parse.GetValue(_inceptionWeights))]
+                : [],
         }, stop));
     }
 
     private static int Execute(SweepSettings settings, CancellationToken stop)
     {
         var shared = new TrainSettings { Data = settings.Data, Device = settings.Device, Set = settings.Set, Cache = settings.Cache };
-        var runs = Plan(settings.Configs, settings.Out, shared);
+        var bases = Plan(settings.Configs, settings.Out, shared);
+        // The upscaler is checked against every run before anything trains; it trains last, into the same out folder.
+        var upscaler = settings.Then is null ? null : PlanUpscaler(settings.Then, settings.Out, shared, bases);
+        var runs = upscaler is null ? bases : [.. bases, upscaler];
         var states = runs.Select(r => RunProgress.Of(r.Run, r.Config.Training.Steps)).ToList();
         PrintPlan(runs, states);
 
         for (int i = 0; i < runs.Count; i++)
         {
             var run = runs[i];
-            if (states[i] == RunState.Finished)
-            {
-                AnsiConsole.MarkupLine($"[grey]{Markup.Escape(run.Name)}: finished, skipped[/]");
-            }
-            else
-            {
-                AnsiConsole.MarkupLine($"[bold]== {Markup.Escape(run.Name)}[/] ({i + 1}/{runs.Count})");
-                var result = TrainingSession.Run(shared with { Config = run.ConfigPath, Out = run.Run.Root, Resume = states[i] == RunState.Interrupted }, stop);
-                if (result is null || result.Interrupted || stop.IsCancellationRequested)
-                {
-                    AnsiConsole.MarkupLine("[yellow]sweep stopped[/]; run the same command again to continue (finished runs are skipped).");
-                    return CliErrors.Interrupted;
-                }
-            }
-            foreach (var stage in settings.AfterTraining)
-            {
-                AnsiConsole.MarkupLine($"{Markup.Escape(run.Name)}: {Markup.Escape(stage.Name)}");
-                stage.Run(run, stop);
-            }
+            if (!TrainOrSkip(run, states[i], $"({i + 1}/{runs.Count})", shared, stop)) return CliErrors.Interrupted;
+            var stages = run == upscaler ? [] : settings.AfterTraining;
+            foreach (var stage in stages) RunStage(stage, run, stop);
         }
+        if (upscaler is not null)
+            foreach (var run in bases)
+            foreach (var stage in settings.AfterUpscaler(upscaler.Run.Root)) RunStage(stage, run, stop);
         AnsiConsole.MarkupLine($"[green]sweep done[/]: {runs.Count} run(s) in {Markup.Escape(Path.GetFullPath(settings.Out))}");
         return 0;
+    }
+
+    /// <summary>Trains (or resumes) a run unless it is finished; false when the sweep was stopped.</summary>
+    private static bool TrainOrSkip(SweepRun run, RunState state, string position, TrainSettings shared, CancellationToken stop)
+    {
+        if (state == RunState.Finished)
+        {
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(run.Name)}: finished, skipped[/]");
+            return true;
+        }
+        AnsiConsole.MarkupLine($"[bold]== {Markup.Escape(run.Name)}[/] {position}");
+        var result = TrainingSession.Run(shared with { Config = run.ConfigPath, Out = run.Run.Root, Resume = state == RunState.Interrupted }, stop);
+        if (result is not null && !result.Interrupted && !stop.IsCancellationRequested) return true;
+        AnsiConsole.MarkupLine("[yellow]sweep stopped[/]; run the same command again to continue (finished runs are skipped).");
+        return false;
+    }
+
+    private static void RunStage(ISweepStage stage, SweepRun run, CancellationToken stop)
+    {
+        AnsiConsole.MarkupLine($"{Markup.Escape(run.Name)}: {Markup.Escape(stage.Name)}");
+        stage.Run(run, stop);
+    }
+
+    /// <summary>
+    /// The upscaler of <c>--then</c> as one more run in the same out folder, refused (one sentence) when it is not a
+    /// super-resolution config, when its input size is not every run's output size, or when its folder is one of theirs.
+    /// </summary>
+    internal static SweepRun PlanUpscaler(string config, string outRoot, TrainSettings shared, IReadOnlyList<SweepRun> bases)
+    {
+        var upscaler = Plan([config], outRoot, shared).Single();
+        foreach (var run in bases)
+        {
+            CascadeCheck.ThrowIfIncompatible(run.Config, $"--configs {run.ConfigPath}", upscaler.Config, $"--then {config}");
+            if (run.Run.Root == upscaler.Run.Root)
+                throw new UsageException($"--then {config} would train into {run.Run.Root}, the folder of --configs {run.ConfigPath}; give the upscaler's config another name.");
+        }
+        return upscaler;
     }
 
     /// <summary>The sweep's runs, each config resolved exactly as <c>ddpm train --config FILE</c> with the same flags would.</summary>

@@ -17,6 +17,12 @@ internal sealed record SweepSettings
     /// <c>--eval</c> adds <see cref="SweepEvalStage"/>.
     /// </summary>
     public IReadOnlyList<ISweepStage> AfterTraining { get; init; } = [];
+
+    /// <summary><c>--then</c>: an upscaler's config, trained after every run; null: none.</summary>
+    public string? Then { get; init; }
+
+    /// <summary>Work done on each run, as the base of the cascade, once the upscaler has trained (<c>--then</c> with <c>--eval</c>).</summary>
+    public Func<string, IReadOnlyList<ISweepStage>> AfterUpscaler { get; init; } = _ => [];
 }
 
 /// <summary>One step a sweep runs on a finished run folder (e.g. evaluation).</summary>

@@ -1,6 +1,7 @@
 using SharpDiffusion.Data;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Sampling;
+using SharpDiffusion.Training;
 using Spectre.Console;
 using System.CommandLine;
 using static TorchSharp.torch;
@@ -31,19 +32,19 @@ internal sealed class UpscaleCommand : Command
             Add(option);
         SetAction(parse => Execute(
             parse.GetValue(_run)!, parse.GetValue(_images)!, parse.GetValue(_outDir)!, parse.GetValue(_augLevel), parse.GetValue(_device)!,
-            new SamplerOptions(parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta), parse.GetValue(_seed),
+            new UpscaleSampling(parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta), parse.GetValue(_seed),
                 parse.GetValue(_batch), parse.GetValue(_guidance), parse.GetValue(_rawWeights))));
     }
 
-    private static int Execute(string runFolder, string imagesFolder, string outDir, double? augLevel, string deviceName, SamplerOptions options)
+    private static int Execute(string runFolder, string imagesFolder, string outDir, double? augLevel, string deviceName, UpscaleSampling options)
     {
         if (options.Batch < 1) throw new UsageException("--batch must be at least 1.");
-        var stage = UpscaleStage.Open(runFolder, "--run", augLevel);
+        var stage = CascadeUpscaler.Open(runFolder, "--run", augLevel);
         var (pixels, names) = ExactSizeImages.Load(imagesFolder, stage.InputSize, stage.Metadata.Channels);
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(deviceName));
         using (pixels)
         using (var low = pixels.to(ScalarType.Float32).div(127.5).sub(1.0))
-        using (var images = stage.Run(low, options, device))
+        using (var images = UpscaleStage.Run(stage, low, options, device))
         using (var unit = images.add(1).div(2).clamp(0, 1))
         {
             Directory.CreateDirectory(outDir);

@@ -16,6 +16,12 @@ namespace SharpDiffusion.Cluster;
 /// The ddpm arguments the evaluation job runs for each run folder, with <c>{run}</c> standing for the folder
 /// (shell syntax, inserted into the script as written). See <see cref="SlurmScripts.DefaultEvalCommand"/>.
 /// </param>
+/// <param name="Upscaler">A cascade's second stage (<c>ddpm slurm --then</c>): trained after the runs, then each run is
+/// evaluated as the base of the cascade; null: no upscaler.</param>
+/// <param name="CascadeEvalCommand">
+/// The ddpm arguments the cascade evaluation job runs for each run folder, with <c>{run}</c> and <c>{upscaler}</c>
+/// standing for the base's and the upscaler's folders. See <see cref="SlurmScripts.DefaultCascadeEvalCommand"/>.
+/// </param>
 public sealed record SlurmJobPlan(
     IReadOnlyList<SweepRun> Runs,
     string OutRoot,
@@ -23,4 +29,6 @@ public sealed record SlurmJobPlan(
     string? DataDir,
     IReadOnlyList<string> Overrides,
     string LogDir,
-    string EvalCommand);
+    string EvalCommand,
+    SweepRun? Upscaler = null,
+    string CascadeEvalCommand = SlurmScripts.DefaultCascadeEvalCommand);

@@ -4,15 +4,23 @@ using System.Text;
 namespace SharpDiffusion.Cluster;
 
 /// <summary>
-/// Writes the text of the two sbatch scripts of a study: a job array with one task per config (each task runs
+/// Writes the text of the sbatch scripts of a study: a job array with one task per config (each task runs
 /// <c>ddpm sweep</c> on its one config, so a resubmitted or requeued task resumes, and a finished one is skipped), and an
-/// evaluation job meant to be submitted with <c>--dependency=afterok:&lt;array id&gt;</c>.
+/// evaluation job meant to be submitted with <c>--dependency=afterok:&lt;array id&gt;</c>. With an upscaler (a cascade)
+/// two more: its training job, submitted <c>afterok</c> on the array, and the cascade evaluation, <c>afterok</c> on both.
 /// </summary>
 public static class SlurmScripts
 {
     public const string ArrayScriptName = "train-array.sbatch";
     public const string EvalScriptName = "evaluate.sbatch";
+    public const string UpscalerScriptName = "train-upscaler.sbatch";
+    public const string CascadeEvalScriptName = "evaluate-cascade.sbatch";
     public const string SubmitScriptName = "submit.sh";
+
+    /// <summary>The per-run command of the cascade evaluation job: the base's latest checkpoint, upscaled, reference protocol.</summary>
+    public const string DefaultCascadeEvalCommand = "eval --run {run} --upscale {upscaler}";
+
+    public const string UpscalerPlaceholder = "{upscaler}";
 
     /// <summary>
     /// The per-run command of the evaluation job: every checkpoint with the reference protocol (Fréchet-distance/IS-versus-step curves).
@@ -41,40 +49,90 @@ public static class SlurmScripts
         }
         s.Append("  *) echo \"error: no config for array task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\n");
         s.Append("esac\n");
-        s.Append("exec \"${ddpm[@]}\" sweep --configs \"$config\" --out ").Append(ShellQuote.Quote(plan.OutRoot));
-        if (plan.DataDir is not null) s.Append(" --data ").Append(ShellQuote.Quote(plan.DataDir));
-        foreach (string set in plan.Overrides) s.Append(" --set ").Append(ShellQuote.Quote(set));
-        s.Append('\n');
+        AppendSweep(s, plan, "\"$config\"");
         return s.ToString();
     }
 
-    public static string Evaluation(SlurmJobPlan plan, SlurmJobOptions options)
+    /// <summary>
+    /// The upscaler's training job (one task, <c>ddpm sweep</c> on its config, so it resumes or skips like an array task).
+    /// It needs nothing the runs make — pairs come from the data — but waits for them so that a failing base (bad data path
+    /// or config) stops the chain before the upscaler spends its hours.
+    /// </summary>
+    public static string TrainUpscaler(SlurmJobPlan plan, SlurmJobOptions options)
     {
-        if (plan.EvalCommand.Contains('\n', StringComparison.Ordinal))
+        var upscaler = plan.Upscaler ?? throw new SlurmOptionException("no upscaler to submit; pass its config to --then.");
+        var s = new StringBuilder();
+        Header(s, options, options.JobName + "-train-sr", plan.LogDir, "%x-%j.out");
+        s.Append(CultureInfo.InvariantCulture, $"#SBATCH --signal=B:TERM@{options.StopSignalSeconds}\n");
+        s.Append("#SBATCH --requeue\n");
+        s.Append("# Submit with --dependency=afterok:<array job id> (see submit.sh). `ddpm sweep` on the upscaler's config starts,\n");
+        s.Append("# resumes or skips its run folder, so a requeued job continues where it stopped.\n");
+        Body(s, options, plan.Tool);
+        s.Append("# -> ").Append(OneLine(upscaler.Run.Root)).Append('\n');
+        AppendSweep(s, plan, ShellQuote.Quote(upscaler.ConfigPath));
+        return s.ToString();
+    }
+
+    public static string Evaluation(SlurmJobPlan plan, SlurmJobOptions options) =>
+        EvaluationJob(plan, options, "-eval", "# Submit with --dependency=afterok:<array job id> (see submit.sh): runs once every training task has succeeded.\n", plan.EvalCommand);
+
+    /// <summary>Each run evaluated as the base of the cascade with the upscaler (<see cref="SlurmJobPlan.CascadeEvalCommand"/>).</summary>
+    public static string CascadeEvaluation(SlurmJobPlan plan, SlurmJobOptions options)
+    {
+        var upscaler = plan.Upscaler ?? throw new SlurmOptionException("no upscaler to evaluate with; pass its config to --then.");
+        return EvaluationJob(plan, options, "-eval-cascade",
+            "# Submit with --dependency=afterok:<array job id>:<upscaler job id> (see submit.sh): runs once the runs and the upscaler have trained.\n",
+            plan.CascadeEvalCommand.Replace(UpscalerPlaceholder, ShellQuote.Quote(upscaler.Run.Root), StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The shell commands that submit the scripts: the array with <c>--parsable</c> (prints "jobid" or "jobid;cluster"), then
+    /// the evaluation job depending on the whole array; with an upscaler, its training job depending on the array and the
+    /// cascade evaluation depending on both.
+    /// </summary>
+    public static IReadOnlyList<string> SubmitCommands(string arrayScriptPath, string evalScriptPath, string? upscalerScriptPath = null, string? cascadeEvalScriptPath = null)
+    {
+        List<string> commands =
+        [
+            $"array_id=$(sbatch --parsable {ShellQuote.Quote(arrayScriptPath)} | cut -d';' -f1)",
+            $"sbatch --parsable --dependency=afterok:\"$array_id\" {ShellQuote.Quote(evalScriptPath)}",
+        ];
+        if ((upscalerScriptPath is null) != (cascadeEvalScriptPath is null))
+            throw new ArgumentException("an upscaler's training script and its cascade evaluation script come together.");
+        if (upscalerScriptPath is not null)
+        {
+            commands.Add($"upscaler_id=$(sbatch --parsable --dependency=afterok:\"$array_id\" {ShellQuote.Quote(upscalerScriptPath)} | cut -d';' -f1)");
+            commands.Add($"sbatch --parsable --dependency=afterok:\"$array_id\":\"$upscaler_id\" {ShellQuote.Quote(cascadeEvalScriptPath!)}");
+        }
+        return commands;
+    }
+
+    private static string EvaluationJob(SlurmJobPlan plan, SlurmJobOptions options, string jobSuffix, string comment, string command)
+    {
+        if (command.Contains('\n', StringComparison.Ordinal))
             throw new SlurmOptionException("the evaluation command must be one line.");
         var s = new StringBuilder();
-        Header(s, options, options.JobName + "-eval", plan.LogDir, "%x-%j.out");
-        s.Append("# Submit with --dependency=afterok:<array job id> (see submit.sh): runs once every training task has succeeded.\n");
+        Header(s, options, options.JobName + jobSuffix, plan.LogDir, "%x-%j.out");
+        s.Append(comment);
         Body(s, options, plan.Tool);
         s.Append("runs=(\n");
         foreach (var run in plan.Runs) s.Append("  ").Append(ShellQuote.Quote(run.Run.Root)).Append('\n');
         s.Append(")\n");
         s.Append("for run in \"${runs[@]}\"; do\n");
         s.Append("  echo \"== $run\"\n");
-        s.Append("  \"${ddpm[@]}\" ").Append(plan.EvalCommand.Replace(RunPlaceholder, "\"$run\"", StringComparison.Ordinal)).Append('\n');
+        s.Append("  \"${ddpm[@]}\" ").Append(command.Replace(RunPlaceholder, "\"$run\"", StringComparison.Ordinal)).Append('\n');
         s.Append("done\n");
         return s.ToString();
     }
 
-    /// <summary>
-    /// The shell commands that submit both scripts: the array with <c>--parsable</c> (prints "jobid" or "jobid;cluster"),
-    /// then the evaluation job depending on the whole array.
-    /// </summary>
-    public static IReadOnlyList<string> SubmitCommands(string arrayScriptPath, string evalScriptPath) =>
-    [
-        $"array_id=$(sbatch --parsable {ShellQuote.Quote(arrayScriptPath)} | cut -d';' -f1)",
-        $"sbatch --parsable --dependency=afterok:\"$array_id\" {ShellQuote.Quote(evalScriptPath)}",
-    ];
+    /// <summary>The line that trains one config into the sweep's out folder with the sweep's data and overrides.</summary>
+    private static void AppendSweep(StringBuilder s, SlurmJobPlan plan, string configWord)
+    {
+        s.Append("exec \"${ddpm[@]}\" sweep --configs ").Append(configWord).Append(" --out ").Append(ShellQuote.Quote(plan.OutRoot));
+        if (plan.DataDir is not null) s.Append(" --data ").Append(ShellQuote.Quote(plan.DataDir));
+        foreach (string set in plan.Overrides) s.Append(" --set ").Append(ShellQuote.Quote(set));
+        s.Append('\n');
+    }
 
     private static void Header(StringBuilder s, SlurmJobOptions options, string jobName, string logDir, string logPattern)
     {

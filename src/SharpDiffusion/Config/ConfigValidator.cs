@@ -38,6 +38,7 @@ public static class ConfigValidator
             Require(sr.AugmentationMax is >= 0 and <= 1, "model.super_resolution.augmentation_max", "must be in [0, 1]");
             Require(sr.AugmentationLevel is >= 0 and <= 1, "model.super_resolution.augmentation_level", "must be in [0, 1]");
             Require(sr.ConditionDropout is >= 0 and <= 1, "model.super_resolution.condition_dropout", "must be in [0, 1]");
+            Require(sr.BlurSigmaMax is >= 0 and <= 4, "model.super_resolution.blur_sigma_max", "must be in [0, 4] (low-resolution pixels; 0 turns blur augmentation off)");
             int factor = sr.InputSize > 0 ? Math.Max(1, c.Data.ImageSize / sr.InputSize) : 1;
             Require(sr.CropSize == 0 || (sr.CropSize <= c.Data.ImageSize && sr.CropSize % factor == 0 && sr.CropSize % (1 << Math.Min(downsamplings, 30)) == 0), "model.super_resolution.crop_size",
                 $"must be 0 (whole image) or at most data.image_size, a multiple of the scale factor {factor} and of 2^{downsamplings}");

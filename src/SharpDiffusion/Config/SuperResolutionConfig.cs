@@ -22,6 +22,13 @@ public sealed record SuperResolutionConfig
     /// <summary>Probability that a training sample's low-resolution image is dropped (the unconditional form, for guidance).</summary>
     public double ConditionDropout { get; init; } = 0.1;
 
+    /// <summary>
+    /// Blur conditioning augmentation (CDM §3): in training each low-resolution image is blurred with a Gaussian of σ drawn
+    /// uniformly from [0, blur_sigma_max] (in low-resolution pixels) before it is noised; 0 turns it off (the default).
+    /// Sampling never blurs.
+    /// </summary>
+    public double BlurSigmaMax { get; init; }
+
     /// <summary>Train on random crops of this side of the high-resolution image (0: the whole image); the U-Net is fully convolutional.</summary>
     public int CropSize { get; init; }
 }

@@ -5,16 +5,25 @@ namespace SharpDiffusion.Evaluation;
 
 /// <summary>
 /// What makes two evaluations comparable: the feature extractor (its identity, weights included), the number of
-/// samples, the sampler and its steps, and the guidance weight. A curve joins only points of one protocol, so a quick
-/// <c>--n 16</c> evaluation never replaces a point measured with 2,500 samples.
+/// samples, the sampler and its steps, the guidance weight, for a cascade the upscale stage, and which of the model's
+/// weights were sampled (EMA or raw). A curve joins only points of one protocol, so a quick <c>--n 16</c> evaluation never
+/// replaces a point measured with 2,500 samples, a cascade point (measured at the upscaler's resolution) never joins a
+/// base-only one, and an <c>--raw-weights</c> point never replaces the EMA one of the same step.
 /// </summary>
-public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance)
+/// <param name="Weights">"ema" (the default, also for entries written before the field existed) or "raw".</param>
+public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance, UpscaleProtocol? Upscale = null,
+    string Weights = CurveProtocol.Ema)
 {
+    public const string Ema = "ema";
+
     public static CurveProtocol Of(EvaluationEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance);
+        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights);
     }
+
+    /// <summary>Labels and tags name the weights only when they are not the EMA's, so EMA curves keep the names they had.</summary>
+    private string? RawWeights => Weights == Ema ? null : Weights;
 
     /// <summary>The extractor's name without the weights hash that ddpm eval appends ("inception@0123456789abcdef" → "inception").</summary>
     public string ExtractorName => WeightsHash().Replace(Extractor, "");
@@ -29,6 +38,8 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n = {n}") : null,
         Sampler is null ? null : Steps is int s ? F($"{Sampler} {s} steps") : Sampler,
         Guidance is double g ? F($"guidance {g:G4}") : null,
+        Upscale?.Label,
+        RawWeights is string w ? $"{w} weights" : null,
     }.Where(p => p is not null));
 
     /// <summary>For TensorBoard tags and file names: "resnet18_n2500_ddim250_w0" (letters, digits, '.', '-' and '_' only).</summary>
@@ -38,6 +49,8 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n{n}") : null,
         Sampler is null ? null : F($"{Sampler}{Steps}"),
         Guidance is double g ? F($"w{g:G4}") : null,
+        Upscale?.Tag,
+        RawWeights,
     }.Where(p => p is not null)), "-");
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

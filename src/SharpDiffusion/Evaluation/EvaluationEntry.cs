@@ -51,6 +51,12 @@ public sealed record EvaluationEntry
     /// <summary>Mean SSIM of those reconstructions (Wang et al. 2004 constants); null below 11×11 pixels.</summary>
     public double? ReconstructionSsim { get; init; }
 
+    /// <summary>A cascade entry: the upscaler and how it sampled (the base's sampler, steps and guidance are the fields above); null for the base alone.</summary>
+    public UpscaleProtocol? Upscale { get; init; }
+
+    /// <summary>A cascade entry: the PNG beside the entry with one row per sample — low resolution | bicubic | super-resolved (<see cref="Sampling.UpscaleComparison"/>).</summary>
+    public string? UpscaleComparisonGrid { get; init; }
+
     public int N { get; init; }
 
     public int RealCount { get; init; }

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace SharpDiffusion.Evaluation;
 
 /// <summary>
-/// How a checkpoint is measured: how many samples, drawn how (sampler, steps, guidance, seed, batch), scored with which
-/// metrics. Two evaluations with equal protocols, extractor and real set measure the same thing (<see cref="SettingsKey"/>).
+/// How a checkpoint is measured: how many samples, drawn how (sampler, steps, guidance, seed, batch; for a cascade also
+/// the upscaler and its sampling), scored with which metrics. Two evaluations with equal protocols, extractor and real set measure the same thing (<see cref="SettingsKey"/>).
 /// </summary>
 /// <param name="N">Samples per checkpoint.</param>
 /// <param name="Metrics">Metric names (<see cref="EvaluationMetricNames"/>).</param>
@@ -14,7 +14,8 @@ namespace SharpDiffusion.Evaluation;
 /// <param name="Seed">Sampling seed; sample i depends only on (seed, i).</param>
 /// <param name="RawWeights">Evaluate the trained weights instead of the EMA weights (recorded as <c>weights: raw</c>).</param>
 /// <param name="Batch">Images per forward pass (sampling and extraction); does not change a result.</param>
-public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch, bool RawWeights = false)
+/// <param name="Upscale">A cascade: the samples are super-resolved by this upscaler and measured at its output size; null: the base alone.</param>
+public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch, bool RawWeights = false, UpscaleProtocol? Upscale = null)
 {
     /// <summary>The reference study's protocol: 2,500 samples per checkpoint with DDIM 250 steps.</summary>
     public const int ReferenceSamples = 2500;
@@ -23,5 +24,5 @@ public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, st
 
     /// <summary>The key an entry of evaluation_results.json is recognised by, so an evaluation already done is skipped.</summary>
     public string SettingsKey(string extractorIdentity, string realSetHash) => string.Create(CultureInfo.InvariantCulture,
-        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{(RawWeights ? ";weights=raw" : "")}");
+        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{(RawWeights ? ";weights=raw" : "")}{(Upscale is null ? "" : ";" + Upscale.SettingsKey)}");
 }

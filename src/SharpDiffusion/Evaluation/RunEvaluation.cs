@@ -15,7 +15,10 @@ namespace SharpDiffusion.Evaluation;
 /// Evaluates checkpoints of a run under one <see cref="EvaluationProtocol"/>: real-set features once (cached), then for each
 /// checkpoint samples with the run's own config (class-balanced for a class-conditional model), extracts their features,
 /// computes the chosen metrics, writes the memorisation grid and logs the entry (evaluation_results.json, evaluation.csv,
-/// TensorBoard). A step already evaluated with the same settings is skipped. An autoencoder run is evaluated on its
+/// TensorBoard). A step already evaluated with the same settings is skipped. With <see cref="EvaluationProtocol.Upscale"/>
+/// the run is the base of a cascade: its samples are super-resolved by the upscaler, the real set is the same data source
+/// loaded at the upscaler's output size (through the normal resize pipeline), and a low | bicubic | super-resolved grid is
+/// written beside the entry. An autoencoder run is evaluated on its
 /// reconstructions instead (<see cref="ReconstructionEvaluation"/>).
 /// </summary>
 /// <param name="realData">A folder of real images to compare with instead of the run's own data (null: the run's data).</param>
@@ -24,6 +27,7 @@ namespace SharpDiffusion.Evaluation;
 public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol, IEvaluationProgress progress, string? realData, string datasetCacheDir, string featureCacheDir)
 {
     private const int GridPairs = 8;
+    private const int ComparisonRows = 8;
 
     /// <summary>Refuses a protocol the run cannot be evaluated with, before anything expensive is loaded.</summary>
     public static void ThrowIfUnsuitable(EvaluationProtocol protocol, CheckpointMetadata metadata)
@@ -35,6 +39,19 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         if (protocol.Guidance != 0 && !metadata.Config.Model.ClassConditional)
             throw new EvaluationException("--guidance needs a class-conditional run; this one was trained without classes.");
         Samplers.Find(protocol.Sampler);
+        if (protocol.Upscale is not null) OpenUpscaler(protocol, metadata);
+    }
+
+    /// <summary>The cascade's upscaler, refused (<see cref="CascadeCheck"/>) when it does not chain with the base checkpoint.</summary>
+    private static CascadeUpscaler OpenUpscaler(EvaluationProtocol protocol, CheckpointMetadata baseMetadata)
+    {
+        var stage = protocol.Upscale!;
+        var upscaler = CascadeUpscaler.Open(stage.Run, "--upscale", stage.AugmentationLevel, stage.Step);
+        CascadeCheck.ThrowIfIncompatible(baseMetadata, "--run", upscaler.Metadata, $"--upscale {stage.Run}");
+        if (stage.Steps > upscaler.Metadata.Config.Diffusion.Timesteps)
+            throw new EvaluationException($"--upscale-steps {stage.Steps} is more than the upscaler's {upscaler.Metadata.Config.Diffusion.Timesteps} diffusion timesteps.");
+        Samplers.Find(stage.Sampler);
+        return upscaler;
     }
 
     /// <param name="extractorIdentity">The extractor and its weights, as recorded with each entry (<see cref="ReferenceFeatureCache.ExtractorIdentity"/>).</param>
@@ -47,8 +64,9 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
         ThrowIfUnsuitable(protocol, metadata);
         var sampler = new SamplerChoice(protocol.Sampler);
+        var upscaler = protocol.Upscale is null ? null : OpenUpscaler(protocol, metadata);
 
-        using var real = LoadRealSet(metadata.Config);
+        using var real = LoadRealSet(metadata.Config, upscaler?.OutputSize);
         using var realFeatures = RealFeatures(real, metadata.Config.Data, extractor, extractorIdentity);
         var log = new EvaluationLog(run.Root);
         using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
@@ -71,7 +89,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
             var entry = autoencoder
                 ? EvaluateAutoencoder(step, path, extractor, extractorIdentity, key, real, realFeatures, device)
-                : EvaluateCheckpoint(step, path, sampler, extractor, extractorIdentity, key, real, realFeatures, device);
+                : EvaluateCheckpoint(step, path, sampler, upscaler, extractor, extractorIdentity, key, real, realFeatures, device);
             log.Add(entry);
             if (!protocol.RawWeights) // the eval/* curves are the EMA weights'
                 foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
@@ -82,23 +100,27 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         return entries;
     }
 
-    private EvaluationEntry EvaluateCheckpoint(int step, string path, SamplerChoice sampler, IFeatureExtractor extractor, string identity, string key, ImageDataset real,
-        Tensor realFeatures, Device device)
+    private EvaluationEntry EvaluateCheckpoint(int step, string path, SamplerChoice sampler, CascadeUpscaler? upscaler, IFeatureExtractor extractor, string identity, string key,
+        ImageDataset real, Tensor realFeatures, Device device)
     {
         var watch = Stopwatch.StartNew();
         var loaded = LoadedModel.Load(path, device, useEma: !protocol.RawWeights);
         using var model = loaded.Model;
         var config = loaded.Metadata.Config;
-        if (loaded.Metadata.ImageSize != real.ImageSize || loaded.Metadata.Channels != real.Channels)
-            throw new EvaluationException($"checkpoint step {step} makes {loaded.Metadata.ImageSize}×{loaded.Metadata.ImageSize}×{loaded.Metadata.Channels} images but the real set is {real.ImageSize}×{real.ImageSize}×{real.Channels}; pass --data with the run's own images.");
+        if (upscaler is not null) CascadeCheck.ThrowIfIncompatible(loaded.Metadata, $"--run checkpoint step {step}", upscaler.Metadata, $"--upscale {upscaler.Run}");
+        int size = upscaler?.OutputSize ?? loaded.Metadata.ImageSize;
+        if (size != real.ImageSize || loaded.Metadata.Channels != real.Channels)
+            throw new EvaluationException($"checkpoint step {step} makes {size}×{size}×{loaded.Metadata.Channels} images but the real set is {real.ImageSize}×{real.ImageSize}×{real.Channels}; pass --data with the run's own images.");
         var diffusion = new GaussianDiffusion(config.Diffusion);
         var timesteps = Timesteps.Create(Samplers.Find(protocol.Sampler).DefaultSpacing, protocol.Steps, diffusion.Schedule);
         // A class-conditional model is scored on a class-balanced sample (image i has class i mod K), like its training set.
         var classes = model.Accepts.HasClasses ? new ClassLabelSource([.. Enumerable.Range(0, protocol.N).Select(i => (long)(i % model.Accepts.Classes))]) : null;
         var request = new GenerationRequest(protocol.N, sampler, timesteps, protocol.Seed, protocol.Batch, classes, protocol.Guidance);
         var samplingWatch = Stopwatch.StartNew();
-        using var samples = progress.Phase($"step {step}: {protocol.Sampler} {protocol.Steps} steps", protocol.N,
+        var baseSamples = progress.Phase($"step {step}: {protocol.Sampler} {protocol.Steps} steps", protocol.N,
             p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done)));
+        string? comparison = null;
+        using var samples = upscaler is null ? baseSamples : Upscale(step, upscaler, baseSamples, device, out comparison);
         double samplingSeconds = samplingWatch.Elapsed.TotalSeconds;
         using var generated = ImageCodec.ToUint8(samples);
         var (features, logits) = progress.Phase($"step {step}: {extractor.Name} features", protocol.N, p => FeatureExtraction.ExtractAll(extractor, generated, protocol.Batch, p));
@@ -109,7 +131,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
             string? grid = null;
             if (values.FeatureMemorization is { } memorization)
             {
-                grid = Path.Combine(run.Root, string.Create(CultureInfo.InvariantCulture, $"memorization-step-{step:D6}.png"));
+                grid = Path.Combine(run.Root, GridName("memorization", step));
                 SaveClosestPairs(memorization, generated, real.Images, grid);
             }
 
@@ -117,7 +139,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
             {
                 Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
                 Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
-                CreatedUtc = DateTimeOffset.UtcNow,
+                Upscale = protocol.Upscale, UpscaleComparisonGrid = comparison, CreatedUtc = DateTimeOffset.UtcNow,
             };
         }
     }
@@ -133,6 +155,31 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         };
     }
 
+    /// <summary>
+    /// The cascade's second stage: super-resolves the base samples (disposing them) and writes the first rows of
+    /// low | bicubic | super-resolved beside the entry (<paramref name="comparison"/>: its file name).
+    /// </summary>
+    private Tensor Upscale(int step, CascadeUpscaler upscaler, Tensor low, Device device, out string comparison)
+    {
+        using (low)
+        {
+            var stage = protocol.Upscale!;
+            var sampling = new UpscaleSampling(stage.Sampler, stage.Steps, "auto", 0, protocol.Seed, protocol.Batch, stage.Guidance, protocol.RawWeights);
+            var high = progress.Phase($"step {step}: upscale {upscaler.InputSize}→{upscaler.OutputSize}, {stage.Sampler} {stage.Steps} steps, s = {stage.AugmentationLevel}", protocol.N,
+                p => upscaler.Upscale(low, sampling, device, (done, _) => p.Report(done)));
+            comparison = GridName("cascade", step);
+            using var scope = NewDisposeScope();
+            long rows = Math.Min(ComparisonRows, low.shape[0]);
+            var grid = UpscaleComparison.Rows(low.narrow(0, 0, rows), high.narrow(0, 0, rows));
+            ImageCodec.SaveGrid(grid.add(1).div(2).clamp(0, 1), Path.Combine(run.Root, comparison), UpscaleComparison.Columns(withReal: false), scale: ImageCodec.GridScale(upscaler.OutputSize));
+            return high;
+        }
+    }
+
+    /// <summary>"memorization-step-000500.png"; a cascade's grids carry the upscale stage's tag, so they never overwrite the base's.</summary>
+    private string GridName(string kind, int step) =>
+        string.Create(CultureInfo.InvariantCulture, $"{kind}-step-{step:D6}{(protocol.Upscale is { } up ? "-" + up.Tag : "")}.png");
+
     /// <summary>Rows of (generated | nearest real image), closest first.</summary>
     private static void SaveClosestPairs(MemorizationResult memorization, Tensor generated, Tensor real, string path)
     {
@@ -147,9 +194,10 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         ImageCodec.SaveGrid(stack(tiles), path, columns: 2);
     }
 
-    private ImageDataset LoadRealSet(RunConfig config)
+    /// <param name="imageSize">The side to load the real images at (a cascade's output size); null: the run's data.image_size.</param>
+    private ImageDataset LoadRealSet(RunConfig config, int? imageSize)
     {
-        var data = config.Data;
+        var data = imageSize is int side ? config.Data with { ImageSize = side } : config.Data;
         if (realData is string folder)
             data = data with { Path = folder, Source = data.Source == DataSource.Synthetic ? DataSource.Folder : data.Source };
         DataLoadReport report = null!;

@@ -6,8 +6,8 @@ namespace SharpDiffusion.Models;
 /// <summary>
 /// Floating-point operations of one forward pass, counted by running it once with hooks: a convolution costs
 /// 2·out.numel()·(C_in/groups)·k_h·k_w, a linear layer 2·out.numel()·in_features, attention 4·B·T²·(heads·head_dim) for
-/// QKᵀ and the weighted sum. Norms, activations and additions are left out (as in the usual MFU convention). A training
-/// step is counted as 3× the forward (backward ≈ 2× forward).
+/// QKᵀ and the weighted sum. Norms, activations, additions and a super-resolution stage's upsampling of its input are left
+/// out (as in the usual MFU convention). A training step is counted as 3× the forward (backward ≈ 2× forward).
 /// </summary>
 public static class ModelFlops
 {
@@ -52,7 +52,7 @@ public static class ModelFlops
             var dtype = model.parameters().First().dtype;
             var x = zeros([batch, model.Channels, model.ImageSize, model.ImageSize], dtype, device);
             var t = zeros([batch], ScalarType.Int64, device);
-            model.forward(x, t, Conditioning.None);
+            model.forward(x, t, SomeCondition(model, batch, dtype, device));
         }
         finally
         {
@@ -60,4 +60,17 @@ public static class ModelFlops
         }
         return flops;
     }
+
+    /// <summary>
+    /// A condition of the kinds the network needs: nothing (the null class) for the base family, a zero low-resolution image
+    /// at level 0 for a super-resolution stage. The count does not depend on the values.
+    /// </summary>
+    private static Conditioning SomeCondition(UNet model, long batch, ScalarType dtype, Device device) =>
+        model.Accepts.LowResolution is { } low
+            ? new Conditioning
+            {
+                LowResolution = zeros([batch, model.Channels, low.InputSize, low.InputSize], dtype, device),
+                AugmentationLevel = zeros([batch], ScalarType.Float32, device),
+            }
+            : Conditioning.None;
 }

@@ -59,7 +59,8 @@ public sealed class NoiseConditioningAugmentation(SuperResolutionConfig config, 
     /// <summary>
     /// A training pair from a batch of high-resolution images in [−1, 1]: x₀ (a random crop when crop_size is set, else the
     /// batch) and its condition. Draws, from <paramref name="generator"/> in this order: the crop offsets (B × 2 integers, when
-    /// cropping), the levels s ~ U[0, s_max] (B), then the augmentation noise.
+    /// cropping), the levels s ~ U[0, s_max] (B), the blur σ ~ U[0, blur_sigma_max] (B, only when blur_sigma_max &gt; 0: the low
+    /// image is blurred before it is noised, <see cref="GaussianBlur"/>), then the augmentation noise.
     /// </summary>
     public (Tensor HighResolution, Conditioning Condition) ForTraining(Tensor highResolution, Generator generator)
     {
@@ -71,6 +72,11 @@ public sealed class NoiseConditioningAugmentation(SuperResolutionConfig config, 
         var low = Downscale(x0);
         var drawDevice = generator.device;
         var levels = rand([batch], ScalarType.Float32, drawDevice, generator: generator).mul(Config.AugmentationMax).to(x0.device);
+        if (Config.BlurSigmaMax > 0)
+        {
+            var sigmas = rand([batch], ScalarType.Float32, drawDevice, generator: generator).mul(Config.BlurSigmaMax);
+            low = GaussianBlur.Apply(low, sigmas, GaussianBlur.Radius(Config.BlurSigmaMax));
+        }
         var noise = randn(low.shape, ScalarType.Float32, drawDevice, generator: generator).to(x0.device);
         var condition = new Conditioning { LowResolution = Noise(low, levels, noise).MoveToOuterDisposeScope(), AugmentationLevel = levels.MoveToOuterDisposeScope() };
         return (x0.MoveToOuterDisposeScope(), condition);

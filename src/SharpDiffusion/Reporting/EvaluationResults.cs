@@ -23,11 +23,14 @@ public sealed record EvaluationEntry(
     long? Seed = null,
     double? Seconds = null,
     double? Guidance = null,
-    string? IsLogits = null)
+    string? IsLogits = null,
+    UpscaleProtocol? Upscale = null,
+    string? UpscaleComparisonGrid = null,
+    string? Weights = null)
 {
-    /// <summary>The protocol of this entry; an entry that names no extractor takes the file's.</summary>
+    /// <summary>The protocol of this entry; an entry that names no extractor takes the file's, one that names no weights the EMA's.</summary>
     public CurveProtocol Protocol(string? fileExtractor) =>
-        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance);
+        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Upscale, Weights ?? CurveProtocol.Ema);
 }
 
 /// <summary>
@@ -70,7 +73,17 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
         Number(e, "precision"), Number(e, "recall"), Number(e, "memorization_share"),
         Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
-        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"));
+        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), ReadUpscale(e), String(e, "upscale_comparison_grid"), String(e, "weights"));
+
+    /// <summary>A cascade entry's upscale stage; null when absent or when a field of it is missing (then it is not a stage we can name).</summary>
+    private static UpscaleProtocol? ReadUpscale(JsonElement e)
+    {
+        if (!e.TryGetProperty("upscale", out var u) || u.ValueKind != JsonValueKind.Object) return null;
+        return String(u, "run") is string run && Int(u, "step") is int step && Number(u, "augmentation_level") is double level && Number(u, "guidance") is double guidance
+            && String(u, "sampler") is string sampler && Int(u, "steps") is int steps && Int(u, "input_size") is int input && Int(u, "output_size") is int output
+            ? new UpscaleProtocol(run, step, level, guidance, sampler, steps, input, output)
+            : null;
+    }
 
     private static double? Number(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()) ? v.GetDouble() : null;

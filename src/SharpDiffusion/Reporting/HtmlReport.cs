@@ -43,6 +43,8 @@ public static class HtmlReport
         else
             AppendImage(html, MetricPlots.Comparison(runs, Metric.InceptionScore), $"{Metrics.InceptionScoreLabel} versus step", "plot");
 
+        AppendCascades(html, runs);
+
         html.Append("<h2>Training loss</h2>\n");
         AppendImage(html, LossPlots.Overlay(runs, lossOptions), "loss of all runs", "plot");
         for (int i = 0; i < runs.Count; i++) AppendImage(html, LossPlots.ForRun(runs[i], i, lossOptions), $"loss of {runs[i].Name}", "plot");
@@ -64,6 +66,30 @@ public static class HtmlReport
         }
         html.Append("</div>\n</body>\n</html>\n");
         return html.ToString();
+    }
+
+    /// <summary>
+    /// For each run's cascade evaluations (<c>ddpm eval --upscale</c>), the newest entry of each protocol: its
+    /// low | bicubic | super-resolved grid and the protocol of both stages. No section when no run has one.
+    /// </summary>
+    private static void AppendCascades(StringBuilder html, IReadOnlyList<ReportRun> runs)
+    {
+        var shown = runs.SelectMany(run => (run.Evaluations?.Entries ?? [])
+                .Where(e => e.Upscale is not null && e.UpscaleComparisonGrid is string grid && File.Exists(Path.Combine(run.Root, grid)))
+                .GroupBy(e => e.Protocol(run.Evaluations!.Extractor))
+                .Select(g => (Run: run, Protocol: g.Key, Entry: g.MaxBy(e => e.Step)!)))
+            .ToList();
+        if (shown.Count == 0) return;
+        html.Append("<h2 id=\"cascade\">Cascade</h2>\n<p class=\"note\">Base samples super-resolved by the upscaler; each row: the low-resolution sample, its bicubic upscale, the super-resolved image. ")
+            .Append("Metrics of a cascade are measured at the upscaler's output size against the real images at that size.</p>\n<div class=\"grids\">\n");
+        foreach (var (run, protocol, entry) in shown)
+        {
+            string caption = F($"{run.Name}, step {entry.Step}: {protocol.Label}") + (entry.Fd is double fd ? F($"; {protocol.FrechetLabel} {fd:F2}") : "");
+            html.Append("<figure class=\"cascade\">");
+            AppendImage(html, File.ReadAllBytes(Path.Combine(run.Root, entry.UpscaleComparisonGrid!)), $"low | bicubic | super-resolved of {run.Name} at step {entry.Step}", "grid");
+            html.Append("<figcaption>").Append(E(caption)).Append("</figcaption></figure>\n");
+        }
+        html.Append("</div>\n");
     }
 
     private static void AppendTable(StringBuilder html, IReadOnlyList<AblationRow> rows)
@@ -132,6 +158,8 @@ public static class HtmlReport
         .grids { display: flex; flex-wrap: wrap; gap: 16px; }
         figure { margin: 0; }
         img.grid { image-rendering: pixelated; width: 256px; border: 1px solid #ddd; }
+        figure.cascade img.grid { width: 384px; }
+        figure.cascade figcaption { max-width: 384px; }
 
         """;
 }

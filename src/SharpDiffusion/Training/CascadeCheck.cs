@@ -1,3 +1,5 @@
+using SharpDiffusion.Config;
+
 namespace SharpDiffusion.Training;
 
 /// <summary>Whether two checkpoints make a cascade: a base stage whose output is the upscaler's input.</summary>
@@ -24,4 +26,16 @@ public static class CascadeCheck
         if (upscaler.Channels != first.Channels)
             throw new CheckpointException($"{upscalerOrigin} takes {upscaler.Channels}-channel images but {firstOrigin} makes {first.Channels}-channel ones; train both with the same data.channels.");
     }
+
+    /// <summary>The same check on two resolved configs, before either is trained (<c>ddpm slurm/sweep --then</c>).</summary>
+    public static void ThrowIfIncompatible(RunConfig first, string firstOrigin, RunConfig upscaler, string upscalerOrigin)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(upscaler);
+        ThrowIfIncompatible(HeaderOf(first), firstOrigin, HeaderOf(upscaler), upscalerOrigin);
+    }
+
+    /// <summary>What the checkpoint of a run of this config will record about its images and family.</summary>
+    private static CheckpointMetadata HeaderOf(RunConfig config) =>
+        new() { Config = config, ImageSize = config.Data.ImageSize, Channels = config.Data.Channels, Family = ModelFamily.Of(config.Model) };
 }

@@ -134,6 +134,91 @@ public sealed partial class CliCommandsEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void SlurmThen_Upscaler_WritesFourScriptsThatBashAcceptsWithTheDependencyChain()
+    {
+        string baseConfig = Path.Combine(_dir, "tiny.json");
+        File.WriteAllText(baseConfig, """{ "name": "tiny", "data": { "source": "synthetic", "image_size": 8 } }""");
+        string srConfig = Path.Combine(_dir, "tiny-sr.json");
+        File.WriteAllText(srConfig, """{ "name": "tiny-sr", "data": { "source": "synthetic", "image_size": 16 }, "model": { "super_resolution": { "input_size": 8 } } }""");
+        string scripts = Path.Combine(_dir, "slurm-cascade");
+        var result = CliRunner.Run("slurm", "--configs", baseConfig, "--then", srConfig, "--out", Path.Combine(_dir, "runs"), "--write", scripts);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+
+        string[] names = [SlurmScripts.ArrayScriptName, SlurmScripts.EvalScriptName, SlurmScripts.UpscalerScriptName, SlurmScripts.CascadeEvalScriptName, SlurmScripts.SubmitScriptName];
+        foreach (string script in names.Select(n => Path.Combine(scripts, n)))
+        {
+            using var bash = Process.Start(new ProcessStartInfo("bash", ["-n", script]) { RedirectStandardError = true })!;
+            string errors = bash.StandardError.ReadToEnd();
+            bash.WaitForExit();
+            Assert.True(bash.ExitCode == 0, $"bash -n {Path.GetFileName(script)}: {errors}");
+        }
+        string submit = File.ReadAllText(Path.Combine(scripts, SlurmScripts.SubmitScriptName));
+        Assert.Contains($"upscaler_id=$(sbatch --parsable --dependency=afterok:\"$array_id\" '{Path.Combine(scripts, SlurmScripts.UpscalerScriptName)}' | cut -d';' -f1)", submit, StringComparison.Ordinal);
+        Assert.Contains($"sbatch --parsable --dependency=afterok:\"$array_id\":\"$upscaler_id\" '{Path.Combine(scripts, SlurmScripts.CascadeEvalScriptName)}'", submit, StringComparison.Ordinal);
+        Assert.Contains($"--upscale '{Path.Combine(_dir, "runs", "tiny-sr")}'", File.ReadAllText(Path.Combine(scripts, SlurmScripts.CascadeEvalScriptName)), StringComparison.Ordinal);
+
+        // A base config given as the upscaler, and an upscaler whose input is not the base's output: one sentence, no scripts.
+        string wrongSize = Path.Combine(_dir, "sr-4.json");
+        File.WriteAllText(wrongSize, """{ "name": "sr-4", "data": { "source": "synthetic", "image_size": 8 }, "model": { "super_resolution": { "input_size": 4 } } }""");
+        string refused = Path.Combine(_dir, "slurm-refused");
+        foreach (var (then, message) in new[]
+        {
+            (baseConfig, $"error: --then {baseConfig} is a pixel model, not an upscaler; pass a run trained with model.super_resolution (e.g. ddpm train --config configs/demo-sr.json)."),
+            (wrongSize, $"error: --then {wrongSize} upscales 4×4 images but --configs {baseConfig} makes 8×8; train the upscaler with model.super_resolution.input_size=8."),
+        })
+        {
+            var bad = CliRunner.Run("slurm", "--configs", baseConfig, "--then", then, "--out", Path.Combine(_dir, "runs"), "--write", refused);
+            Assert.Equal(CliErrorsUserError, bad.ExitCode);
+            Assert.Equal(message, bad.Stderr.Trim());
+            Assert.False(Directory.Exists(refused));
+        }
+    }
+
+    [Fact]
+    public void SweepThen_TinyCascade_TrainsTheBaseThenTheUpscaler_AndRefusesABaseAsUpscaler()
+    {
+        string baseConfig = Path.Combine(_dir, "tiny.json");
+        File.WriteAllText(baseConfig, """{ "name": "tiny", "data": { "source": "synthetic", "image_size": 8, "synthetic_count": 16 } }""");
+        string srConfig = Path.Combine(_dir, "tiny-sr.json");
+        File.WriteAllText(srConfig, """{ "name": "tiny-sr", "data": { "source": "synthetic", "image_size": 16, "synthetic_count": 16 }, "model": { "super_resolution": { "input_size": 8 } } }""");
+        string runs = Path.Combine(_dir, "sweep-runs");
+        string[] tiny = ["--device", "cpu", "--set", "model.dim=8", "--set", "model.dim_mults=[1,2]", "--set", "model.res_blocks=1", "--set", "model.attention_resolutions=[]",
+            "--set", "model.groups=4", "--set", "model.class_conditional=false", "--set", "training.steps=2", "--set", "training.batch_size=2",
+            "--set", "training.sample_steps=2", "--set", "training.sample_count=4", "--set", "training.log_every=1"];
+
+        var bad = CliRunner.Run(["sweep", "--configs", baseConfig, "--then", baseConfig, "--out", runs, .. tiny]);
+        Assert.Equal(CliErrorsUserError, bad.ExitCode);
+        Assert.Equal($"error: --then {baseConfig} is a pixel model, not an upscaler; pass a run trained with model.super_resolution (e.g. ddpm train --config configs/demo-sr.json).", bad.Stderr.Trim());
+        Assert.False(Directory.Exists(runs));
+
+        var result = CliRunner.Run(["sweep", "--configs", baseConfig, "--then", srConfig, "--out", runs, .. tiny]);
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.True(result.Stdout.IndexOf("== tiny-sr", StringComparison.Ordinal) > result.Stdout.IndexOf("== tiny ", StringComparison.Ordinal), result.Stdout);
+        var upscaler = SharpDiffusion.Training.CheckpointFile.ReadMetadata(new SharpDiffusion.Training.RunDirectory(Path.Combine(runs, "tiny-sr")).LatestCheckpoint()!);
+        Assert.Equal((SharpDiffusion.Training.ModelFamily.SuperResolution, 2, 16), (upscaler.Family, upscaler.Step, upscaler.ImageSize));
+        Assert.NotNull(new SharpDiffusion.Training.RunDirectory(Path.Combine(runs, "tiny")).LatestCheckpoint());
+    }
+
+    [Fact]
+    public void BenchCascade_TinyConfigs_PrintsOneFlopRowPerWidth_AndRefusesABaseAsUpscaler()
+    {
+        string baseConfig = Path.Combine(_dir, "tiny.json");
+        File.WriteAllText(baseConfig, """{ "name": "tiny", "model": { "dim_mults": [1, 2], "attention_resolutions": [], "groups": 4 } }""");
+        string srConfig = Path.Combine(_dir, "tiny-sr.json");
+        File.WriteAllText(srConfig, """{ "name": "tiny-sr", "data": { "image_size": 16 }, "model": { "dim_mults": [1, 2], "attention_resolutions": [], "groups": 4, "super_resolution": { "input_size": 8 } } }""");
+
+        var result = CliRunner.Run("bench", "--config", baseConfig, "--cascade", srConfig, "--dims", "8,16", "--cascade-steps", "2,3");
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+        Assert.Contains("8×8 base → 8→16 upscaler against one 16×16 U-Net", result.Stdout, StringComparison.Ordinal);
+        foreach (string dim in new[] { "8", "16" })
+            Assert.Matches(new Regex($@"(?m)^\s*{dim}\s+\d+\.\d\d\s"), result.Stdout);
+
+        var bad = CliRunner.Run("bench", "--config", baseConfig, "--cascade", baseConfig, "--dims", "8");
+        Assert.Equal(CliErrorsUserError, bad.ExitCode);
+        Assert.Equal($"error: --cascade {baseConfig} is not a super-resolution config; pass one with model.super_resolution (e.g. configs/sysu/sr-128.json).", bad.Stderr.Trim());
+    }
+
+    [Fact]
     public void Bench_TinyModel_PrintsOneRowPerWidth()
     {
         var result = CliRunner.Run("bench", "--device", "cpu", "--dims", "8,16", "--batch", "2", "--image-size", "8", "--warmup", "0", "--repeats", "1");

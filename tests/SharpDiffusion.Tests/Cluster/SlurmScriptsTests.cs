@@ -153,6 +153,94 @@ public sealed class SlurmScriptsTests : IDisposable
         Assert.Throws<SlurmOptionException>(new SlurmJobOptions { SetupLines = ["module load a\nrm -rf x"] }.Validate);
     }
 
+    private SlurmJobPlan CascadePlan(IReadOnlyList<string> tool)
+    {
+        var plan = Plan(tool);
+        var upscaler = new SweepRun(Path.Combine(_dir, "conf's", "sr-128.json"), new RunConfig { Name = "sr-128" }, new RunDirectory(Path.Combine(plan.OutRoot, "sr-128")));
+        return plan with { Upscaler = upscaler };
+    }
+
+    [Fact]
+    public void TrainUpscaler_RunByBash_ExecsSweepOnTheUpscalerConfigAsOneRequeueableJob()
+    {
+        var plan = CascadePlan(PrintArguments);
+        string text = SlurmScripts.TrainUpscaler(plan, Options);
+        string script = Path.Combine(_dir, "train-upscaler.sbatch");
+        File.WriteAllText(script, text);
+
+        var d = Directives(text);
+        Assert.Equal(["sysu-train-sr"], d["job-name"]);
+        Assert.Equal(["B:TERM@120"], d["signal"]);
+        Assert.Contains("requeue", d.Keys);
+        Assert.DoesNotContain("array", d.Keys);
+        Assert.Equal(["gpu:1"], d["gres"]);
+        var (code, stdout) = Bash(script, task: null);
+        Assert.Equal(0, code);
+        Assert.Equal(
+            ["setup-one", "setup-two", "sweep", "--configs", plan.Upscaler!.ConfigPath, "--out", plan.OutRoot, "--data", plan.DataDir!,
+             "--set", "training.device=cuda", "--set", "training.lr=2e-5"],
+            stdout.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void CascadeEvaluation_RunByBash_EvaluatesEveryRunWithTheUpscaler()
+    {
+        var plan = CascadePlan(PrintArguments);
+        string text = SlurmScripts.CascadeEvaluation(plan, Options);
+        string script = Path.Combine(_dir, "evaluate-cascade.sbatch");
+        File.WriteAllText(script, text);
+
+        Assert.Equal(["sysu-eval-cascade"], Directives(text)["job-name"]);
+        var (code, stdout) = Bash(script, task: null);
+        Assert.Equal(0, code);
+        string[] expected = ["setup-one", "setup-two", .. plan.Runs.SelectMany(r => new[] { "== " + r.Run.Root, "eval", "--run", r.Run.Root, "--upscale", plan.Upscaler!.Run.Root })];
+        Assert.Equal(expected, stdout.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void SubmitCommands_Cascade_UpscalerAfterOkOnTheArray_CascadeEvalAfterOkOnBoth()
+    {
+        // A stand-in sbatch on PATH: records its arguments and prints job ids 101, 102, … in --parsable's "id;cluster" form.
+        string bin = Directory.CreateDirectory(Path.Combine(_dir, "bin")).FullName;
+        string calls = Path.Combine(_dir, "calls.txt");
+        File.WriteAllText(Path.Combine(bin, "sbatch"), $$"""
+            #!/bin/bash
+            n=$(( $(cat {{ShellQuote.Quote(Path.Combine(_dir, "count"))}} 2>/dev/null || echo 100) + 1 ))
+            echo "$n" > {{ShellQuote.Quote(Path.Combine(_dir, "count"))}}
+            echo "$*" >> {{ShellQuote.Quote(calls)}}
+            echo "$n;cluster"
+            """.Replace("\r", "", StringComparison.Ordinal));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(bin, "sbatch"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var commands = SlurmScripts.SubmitCommands("/s/train-array.sbatch", "/s/evaluate.sbatch", "/s/train-upscaler.sbatch", "/s/evaluate-cascade.sbatch");
+        string submit = Path.Combine(_dir, "submit.sh");
+        File.WriteAllText(submit, "set -euo pipefail\n" + string.Join('\n', commands) + "\n");
+
+        var start = new ProcessStartInfo("bash", [submit]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+        using (var process = Process.Start(start)!)
+        {
+            process.StandardOutput.ReadToEnd();
+            string stderr = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, stderr);
+        }
+
+        Assert.Equal(
+        [
+            "--parsable /s/train-array.sbatch",
+            "--parsable --dependency=afterok:101 /s/evaluate.sbatch",
+            "--parsable --dependency=afterok:101 /s/train-upscaler.sbatch",
+            "--parsable --dependency=afterok:101:103 /s/evaluate-cascade.sbatch",
+        ], File.ReadAllLines(calls));
+    }
+
+    [Fact]
+    public void CascadeScripts_WithoutAnUpscaler_AreRefused()
+    {
+        Assert.Throws<SlurmOptionException>(() => SlurmScripts.TrainUpscaler(Plan(["/opt/ddpm"]), Options));
+        Assert.Throws<SlurmOptionException>(() => SlurmScripts.CascadeEvaluation(Plan(["/opt/ddpm"]), Options));
+    }
+
     private static (int Code, string Stdout) Bash(string script, int? task)
     {
         var start = new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -40,4 +40,15 @@ public class CurveProtocolTests
         Assert.Equal(["eval/inception_n2500_ddim250_w0/fid", "eval/inception_n2500_ddim250_w0/is_biased", "eval/inception_n2500_ddim250_w0/kid"],
             scalars.Select(s => s.Tag));
     }
+
+    [Fact]
+    public void Scalars_RawWeights_TaggedApart_EmaTagsUnchanged()
+    {
+        var ema = EvaluationTags.Scalars(Entry("resnet18", 500));
+        var raw = EvaluationTags.Scalars(Entry("resnet18", 500) with { Weights = "raw" });
+
+        Assert.Equal("eval/resnet18_n500_ddim250_w0/fd-resnet18", ema[0].Tag);
+        Assert.Equal("eval/resnet18_n500_ddim250_w0_raw/fd-resnet18", raw[0].Tag);
+        Assert.NotEqual(CurveProtocol.Of(Entry("resnet18", 500)), CurveProtocol.Of(Entry("resnet18", 500) with { Weights = "raw" }));
+    }
 }

@@ -105,4 +105,50 @@ public sealed class HtmlReportTests : IDisposable
         var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
         Assert.Equal("<b>x", doc.QuerySelector("#ablation tbody td")!.TextContent);
     }
+
+    private const string CascadeEntry = """
+        { "step": 100, "fd": 30.5, "frechet_label": "FD-ResNet18", "extractor": "resnet18", "n": 500, "sampler": "ddim", "steps": 50, "guidance": 0,
+          "upscale": { "run": "/runs/demo-sr", "step": 1500, "augmentation_level": 0.2, "guidance": 0, "sampler": "ddim", "steps": 25, "input_size": 16, "output_size": 32 },
+          "upscale_comparison_grid": "cascade-step-000100-up-demo-sr-1500-s0.2-w0-ddim25.png" }
+        """;
+
+    [Fact]
+    public void Build_CascadeEntryWithItsGrid_CascadeSectionEmbedsTheGridAndNamesBothStages()
+    {
+        string run = _runs.Run("base");
+        File.WriteAllText(Path.Combine(run, "evaluation_results.json"), $$"""
+            { "entries": [
+              { "step": 100, "fd": 40.0, "frechet_label": "FD-ResNet18", "extractor": "resnet18", "n": 500, "sampler": "ddim", "steps": 50, "guidance": 0 },
+              {{CascadeEntry}} ] }
+            """);
+        using var bitmap = new SKBitmap(new SKImageInfo(12, 30, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        bitmap.Erase(SKColors.Blue);
+        byte[] png = bitmap.Encode(SKEncodedImageFormat.Png, 100).ToArray();
+        File.WriteAllBytes(Path.Combine(run, "cascade-step-000100-up-demo-sr-1500-s0.2-w0-ddim25.png"), png);
+        var set = ReportRunLoader.Load([run]);
+
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+
+        Assert.NotNull(doc.QuerySelector("h2#cascade"));
+        var figure = Assert.Single(doc.QuerySelectorAll("figure.cascade"));
+        Assert.Equal(png, DataUri(figure.QuerySelector("img")!.GetAttribute("src")!));
+        Assert.Equal("base, step 100: resnet18, n = 500, ddim 50 steps, guidance 0, upscaled 16→32 by demo-sr step 1500 (s = 0.2, w = 0, ddim 25 steps); FD-ResNet18 30.50",
+            figure.QuerySelector("figcaption")!.TextContent);
+    }
+
+    [Fact]
+    public void Build_NoCascadeEntryOrItsGridMissing_NoCascadeSection()
+    {
+        string plain = _runs.Run("plain");
+        RunFixture.Evaluations(plain, """{ "step": 50, "fid": 80.5 }""");
+        string gridless = _runs.Run("gridless");
+        File.WriteAllText(Path.Combine(gridless, "evaluation_results.json"), $$"""{ "entries": [ {{CascadeEntry}} ] }""");
+        var set = ReportRunLoader.Load([plain, gridless]);
+
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+
+        Assert.Null(doc.QuerySelector("h2#cascade"));
+        Assert.Empty(doc.QuerySelectorAll("figure.cascade"));
+        Assert.NotNull(doc.QuerySelector("#ablation")); // the rest of the report is there
+    }
 }

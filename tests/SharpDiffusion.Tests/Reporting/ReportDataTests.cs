@@ -39,6 +39,26 @@ public class MetricsTests
         Assert.Equal(55.0, Metrics.Series(new EvaluationResults(null, [new(4000, Fd: 70), new(4000, Fd: 55)]), Metric.FrechetDistance).Single().Points.Single().Value);
 
     [Fact]
+    public void Series_RawWeightsAtTheSameStep_AreTheirOwnCurve_AndEntriesWithoutWeightsAreEma()
+    {
+        // ddpm eval --raw-weights at 8000 after the EMA evaluation of 8000: both points stay, on two curves.
+        var results = new EvaluationResults("resnet18",
+        [
+            new(4000, Fd: 70, N: 500, Sampler: "ddim", Steps: 50, Guidance: 0),
+            new(8000, Fd: 50, N: 500, Sampler: "ddim", Steps: 50, Guidance: 0, Weights: "ema"),
+            new(8000, Fd: 65, N: 500, Sampler: "ddim", Steps: 50, Guidance: 0, Weights: "raw"),
+        ]);
+
+        var series = Metrics.Series(results, Metric.FrechetDistance);
+
+        Assert.Equal(2, series.Count);
+        Assert.Equal([(4000, 70.0), (8000, 50.0)], series[0].Points.Select(p => (p.Step, p.Value)));
+        Assert.Equal([(8000, 65.0)], series[1].Points.Select(p => (p.Step, p.Value)));
+        Assert.Equal("resnet18, n = 500, ddim 50 steps, guidance 0", series[0].ProtocolLabel);
+        Assert.Equal("resnet18, n = 500, ddim 50 steps, guidance 0, raw weights", series[1].ProtocolLabel);
+    }
+
+    [Fact]
     public void Series_TwoProtocols_AreTwoCurves_AndAQuickEvaluationReplacesNothing()
     {
         // The 2,500-sample curve at 4000/8000 and a quick --n 16 check at 8000: the quick one is its own curve.

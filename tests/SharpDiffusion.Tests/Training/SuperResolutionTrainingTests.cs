@@ -47,12 +47,8 @@ public sealed class SuperResolutionTrainingTests : IDisposable
         return new ImageDataset(images, zeros(1, ScalarType.Int64), ["one"], $"one-image-{size}");
     }
 
-    // Open (2026-12-01, this AMD Zen 4 CPU): under the project's oneDNN cap ONEDNN_MAX_CPU_ISA=AVX2 two straight runs of this
-    // config differ in every weight, and `ddpm train --config configs/demo-sr.json` skips NaN-gradient steps (2 of the first 10);
-    // with ONEDNN_MAX_CPU_ISA=SSE41 the same 30-step training has no NaN step and two runs log bit-identical losses. So the AVX2
-    // kernels oneDNN picks for these shapes (the 6-channel input convolution is the new one) have the AVX-512 bug's symptoms.
-    // Run this with ONEDNN_MAX_CPU_ISA=SSE41 set in the environment until the cap (Runtime/OneDnnIsaLimit) is decided.
-    [Fact(Skip = "needs ONEDNN_MAX_CPU_ISA=SSE41 on Zen 4: oneDNN's AVX2 kernels make super-resolution training non-reproducible (see comment)")]
+    // Two straight runs must agree too: on AVX-512 CPUs this holds only under the oneDNN cap (Runtime/OneDnnIsaLimit).
+    [Fact]
     public void Resume_TwoStepsThenTwo_EqualsFourStepsBitwise()
     {
         using var data = OneImage(16);
