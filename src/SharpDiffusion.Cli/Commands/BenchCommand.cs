@@ -1,5 +1,6 @@
 using System.Globalization;
 using SharpDiffusion.Config;
+using SharpDiffusion.Latent;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Training;
 using Spectre.Console;
@@ -51,8 +52,8 @@ internal sealed class BenchCommand : Command
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
         if (device.type == DeviceType.CUDA) DeviceSync.EnableTf32(); // fp32 matmuls/convolutions on tensor cores, as PyTorch's reference does
         int batch = settings.Batch ?? (device.type == DeviceType.CUDA ? 64 : 8);
-        var baseConfig = ClassCount.WithoutData(
-            ConfigLoader.Load(settings.Config, [$"data.image_size={settings.ImageSize ?? DefaultImageSize}", $"training.batch_size={batch}"]), out _);
+        var baseConfig = LatentShapeOnly(ClassCount.WithoutData(
+            ConfigLoader.Load(settings.Config, [$"data.image_size={settings.ImageSize ?? DefaultImageSize}", $"training.batch_size={batch}"]), out _));
 
         AnsiConsole.MarkupLine($"device {device.type.ToString().ToLowerInvariant()}, {get_num_threads()} threads, batch {batch}, {baseConfig.Data.ImageSize}×{baseConfig.Data.ImageSize}, " +
                                $"warm-up {settings.Warmup}, median of {settings.Repeats}" + (device.type == DeviceType.CUDA ? ", TF32 on" : ""));
@@ -135,6 +136,10 @@ internal sealed class BenchCommand : Command
     }
 
     private const int DefaultImageSize = 64;
+
+    /// <summary>A latent config's U-Net shape: as given (--set model.latent.factor=4 --set model.latent.latent_channels=4 times it without an autoencoder), else from its autoencoder.</summary>
+    private static RunConfig LatentShapeOnly(RunConfig config) =>
+        config.Model.Latent is null or { Factor: not null, LatentChannels: not null } ? config : LatentSetup.Resolve(config, config.Data.Channels, config.Data.ImageSize);
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 

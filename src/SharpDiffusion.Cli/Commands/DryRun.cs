@@ -16,7 +16,7 @@ internal static class DryRun
     public static void Print(RunConfig config)
     {
         NativeRuntime.Initialize(DeviceKind.Cpu);
-        config = ClassCount.WithoutData(config, out bool guessed);
+        config = Latent.LatentSetup.Resolve(ClassCount.WithoutData(config, out bool guessed), config.Data.Channels, config.Data.ImageSize);
         if (guessed) AnsiConsole.MarkupLine("note: counted with 1 class; each class of the data adds 4·dim class-embedding parameters");
         AnsiConsole.WriteLine(ConfigJson.Serialize(config));
         var table = new Table().AddColumns("model", "image", "parameters");

@@ -31,12 +31,13 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> _upscale = new("--upscale") { HelpName = "DIR", Description = "Super-resolution run to upscale the samples with (a cascade: base, then upscaler, in one go)." };
     private readonly Option<double?> _augLevel = new("--aug-level") { HelpName = "S", Description = "With --upscale: noise-conditioning augmentation level s in [0, 1]. Default: the upscaler's model.super_resolution.augmentation_level." };
     private readonly Option<double> _upscaleGuidance = new("--upscale-guidance") { HelpName = "W", Description = "With --upscale: guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
+    private readonly Option<bool?> _clipDenoised = new("--clip-denoised") { HelpName = "true|false", Description = "Clip x̂₀ to [−1, 1] while sampling. Default: true for pixel models; latent models never clip (their x̂₀ is a latent)." };
     private readonly Option<bool> _compare = new("--compare") { Description = "With --upscale and a grid: one row per image with the low-resolution sample, its bicubic upscale and the super-resolved image." };
 
     public SampleCommand()
         : base("sample", "Generate images from a trained run (EMA weights; the model is rebuilt from the checkpoint's own config).")
     {
-        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir, _upscale, _augLevel, _upscaleGuidance, _compare })
+        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir, _upscale, _augLevel, _upscaleGuidance, _compare, _clipDenoised })
             Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
@@ -45,7 +46,7 @@ internal sealed class SampleCommand : Command
             parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
             parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,
             parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir),
-            parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare))));
+            parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare), parse.GetValue(_clipDenoised))));
     }
 
     private static int Execute(SampleSettings settings)
@@ -68,13 +69,15 @@ internal sealed class SampleCommand : Command
             CascadeCheck.ThrowIfIncompatible(CheckpointFile.ReadMetadata(checkpoint), $"--run {settings.Run ?? checkpoint}", upscale.Metadata, $"--upscale {settings.Upscale}");
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
-        var loaded = LoadedModel.Load(checkpoint, device, useEma: !settings.RawWeights);
-        using var model = loaded.Model;
+        using var loaded = LoadedModel.Load(checkpoint, device, useEma: !settings.RawWeights);
+        var model = loaded.Model;
         var meta = loaded.Metadata;
 
         int steps = settings.Steps ?? Samplers.Find(settings.Sampler).StepsFor(meta.Config.Diffusion.Timesteps);
         var sampler = new SamplerChoice(settings.Sampler, settings.Eta);
-        sampler.Create(model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
+        if (settings.ClipDenoised == true && !model.ClipDenoised)
+            throw new UsageException("this is a latent model: its samples are latents, which have no [−1, 1] range to clip to; drop --clip-denoised true.");
+        sampler.Create(settings.ClipDenoised ?? model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
         var labels = ClassLabels(settings.Class, settings.N, meta);
@@ -82,13 +85,13 @@ internal sealed class SampleCommand : Command
             throw new UsageException(meta.Config.Model.ClassConditional
                 ? "--guidance needs class labels; drop --class none or name a class."
                 : "this run was trained without classes, so --guidance cannot be used; train with --set model.class_conditional=true.");
-        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance);
+        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance, settings.ClipDenoised);
 
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
         {
             var task = ctx.AddTask($"{settings.Sampler} {steps} steps", maxValue: settings.N);
-            images = ImageGenerator.Generate(model, diffusion, request, device, (done, _) => task.Value = done);
+            images = ImageGenerator.Generate(model, diffusion, request, device, (done, _) => task.Value = done, loaded.Space);
         });
         string name = $"sample-{meta.Step:D6}-{settings.Sampler}{steps}";
         int? columns = null;
@@ -155,4 +158,4 @@ internal sealed class SampleCommand : Command
 /// <summary>The options of <c>ddpm sample</c> after parsing.</summary>
 internal sealed record SampleSettings(
     string? Run, string? Checkpoint, int N, string Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
-    string Device, bool RawWeights, string? Out, string? OutDir, string? Upscale = null, double? AugLevel = null, double UpscaleGuidance = 0, bool Compare = false);
+    string Device, bool RawWeights, string? Out, string? OutDir, string? Upscale = null, double? AugLevel = null, double UpscaleGuidance = 0, bool Compare = false, bool? ClipDenoised = null);

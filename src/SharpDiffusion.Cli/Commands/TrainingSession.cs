@@ -35,7 +35,7 @@ internal static class TrainingSession
         ThrowIfRunStateConflicts(run, settings); // again under the lock: another process may have started meanwhile
         if (run.DeleteLeftoverTempFiles() is > 0 and int leftovers)
             AnsiConsole.MarkupLine($"[grey]removed {leftovers} half-written temp file(s) left by an interrupted process[/]");
-        var trainer = new Trainer(config, data, run, device) { ResumeFrom = settings.ResumeFrom };
+        var trainer = new Trainer(config, data, run, device) { ResumeFrom = settings.ResumeFrom, LatentCacheDir = LatentCacheDir(settings.Cache) };
         if (settings.Resume) trainer.ThrowIfCannotResume(); // before the resource monitor's first row can touch the folder
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
         AnsiConsole.MarkupLine($"model: {ParameterCountText(trainer.Config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
@@ -98,6 +98,10 @@ internal static class TrainingSession
     {
         return ParameterCount.Of(config.Model, data.Channels, data.ImageSize).ToString("N0", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Encoded latent datasets go beside the decoded ones (--cache DIR/latents, or ~/.cache/sharpdiffusion/latents).</summary>
+    private static string LatentCacheDir(string? cache) =>
+        cache is not null ? Path.Combine(cache, "latents") : Path.Combine(Path.GetDirectoryName(DefaultCacheDir())!, "latents");
 
     internal static string DefaultCacheDir()
     {

@@ -51,7 +51,7 @@ public sealed class DiffusionRun : IDisposable
         labels ??= config.Model.ClassConditional ? Enumerable.Range(0, count).Select(i => (long)(i % config.Model.NumClasses)).ToArray() : null;
         var conditions = labels is null ? null : new ClassLabelSource(labels);
         var request = new GenerationRequest(count, new SamplerChoice(sampler), timesteps, seed, batchSize, conditions, guidance);
-        using var images = ImageGenerator.Generate(_loaded.Model, diffusion, request, Device);
+        using var images = ImageGenerator.Generate(_loaded.Model, diffusion, request, Device, space: _loaded.Space);
         return ImageCodec.ToUint8(images);
     }
 
@@ -75,5 +75,5 @@ public sealed class DiffusionRun : IDisposable
         return trainer.Run(resume, cancel);
     }
 
-    public void Dispose() => _loaded.Model.Dispose();
+    public void Dispose() => _loaded.Dispose();
 }

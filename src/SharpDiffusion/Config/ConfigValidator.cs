@@ -30,7 +30,8 @@ public static class ConfigValidator
         Require(c.Model.ClassDropout is >= 0 and <= 1, "model.class_dropout", "must be in [0, 1]");
         Require(c.Model.NumClasses >= 0, "model.num_classes", "must not be negative");
         int downsamplings = c.Model.DimMults.Count - 1;
-        Require(c.Model.Autoencoder is not null || c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
+        // A latent U-Net works at image_size / f; LatentSetup checks that side once f is known.
+        Require(c.Model.Autoencoder is not null || c.Model.Latent is not null || c.Data.ImageSize % (1 << Math.Min(downsamplings, 30)) == 0, "data.image_size", $"must be divisible by 2^{downsamplings} for {c.Model.DimMults.Count} U-Net levels");
 
         if (c.Model.SuperResolution is { } sr)
         {
@@ -45,6 +46,12 @@ public static class ConfigValidator
         }
 
         if (c.Model.Autoencoder is { } ae) ValidateAutoencoder(ae, c, Require);
+        if (c.Model.Latent is { } latent)
+        {
+            Require(c.Model.Autoencoder is null && c.Model.SuperResolution is null, "model.latent", "cannot be combined with model.autoencoder or model.super_resolution; a latent run is a base model");
+            Require(!string.IsNullOrWhiteSpace(latent.Autoencoder), "model.latent.autoencoder", "must name the autoencoder's run folder or checkpoint (e.g. runs/shapes-ae)");
+            Require(latent.ScaleFactor is null || (latent.ScaleFactor > 0 && double.IsFinite(latent.ScaleFactor.Value)), "model.latent.scale_factor", "must be a positive number (or left out: 1/std of the training latents)");
+        }
 
         Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
         Require(c.Diffusion.MinSnrGamma >= 0 && double.IsFinite(c.Diffusion.MinSnrGamma), "diffusion.min_snr_gamma", "must be 0 (off) or a positive number such as 5");

@@ -44,4 +44,7 @@ public sealed record ModelConfig
 
     /// <summary>Makes the run an autoencoder (the first stage of latent diffusion) instead of a diffusion model; the U-Net keys above then do not apply.</summary>
     public AutoencoderConfig? Autoencoder { get; init; }
+
+    /// <summary>Makes the run latent diffusion: the U-Net denoises an autoencoder's latents (null: pixel space).</summary>
+    public LatentConfig? Latent { get; init; }
 }

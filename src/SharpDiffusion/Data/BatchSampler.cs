@@ -3,26 +3,38 @@ using TorchSharp;
 namespace SharpDiffusion.Data;
 
 /// <summary>
-/// Draws training batches on the training device: the dataset's images and labels are copied there once, and each
-/// batch is an index draw, a gather, a conversion to [-1, 1] and an optional per-sample horizontal flip.
+/// Draws training batches on the training device: the examples and labels are copied there once, and each batch is an
+/// index draw, a gather, a conversion of uint8 images to [-1, 1] and an optional per-sample horizontal flip (for latents:
+/// the mirror image's latent, <see cref="TrainingExamples.Mirrored"/>).
 /// </summary>
 public sealed class BatchSampler : IDisposable
 {
     private readonly torch.Tensor _images;
+    private readonly torch.Tensor? _mirrored;
     private readonly torch.Tensor _labels;
     private readonly torch.Device _device;
     private readonly bool _hflip;
 
     public BatchSampler(ImageDataset data, torch.Device device, bool hflip)
+        : this((data ?? throw new ArgumentNullException(nameof(data))).Images, null, data.Labels, device, hflip)
     {
-        ArgumentNullException.ThrowIfNull(data);
+    }
+
+    public BatchSampler(TrainingExamples examples, torch.Device device, bool hflip)
+        : this((examples ?? throw new ArgumentNullException(nameof(examples))).Examples, examples.Mirrored, examples.Labels, device, hflip)
+    {
+    }
+
+    private BatchSampler(torch.Tensor examples, torch.Tensor? mirrored, torch.Tensor labels, torch.Device device, bool hflip)
+    {
         ArgumentNullException.ThrowIfNull(device);
-        if (data.Count == 0)
-            throw new ArgumentException("The dataset has no images to sample from.", nameof(data));
+        if (examples.shape[0] == 0)
+            throw new ArgumentException("The dataset has no images to sample from.", nameof(examples));
         _device = device;
         _hflip = hflip;
-        _images = OwnCopyOn(data.Images, device);
-        _labels = OwnCopyOn(data.Labels, device);
+        _images = OwnCopyOn(examples, device);
+        _mirrored = mirrored is null ? null : OwnCopyOn(mirrored, device);
+        _labels = OwnCopyOn(labels, device);
     }
 
     public int Count => (int)_images.shape[0];
@@ -30,7 +42,7 @@ public sealed class BatchSampler : IDisposable
     /// <summary>
     /// <paramref name="batchSize"/> indices uniform with replacement, then (when hflip) one uniform number per sample,
     /// flipping where it is below ½; both drawn from <paramref name="generator"/> on its own device, so a batch depends
-    /// only on the generator's state. Returns float32 images in [-1, 1] [B, C, H, W] and int64 labels [B].
+    /// only on the generator's state. Returns float32 examples [B, C, H, W] (images in [-1, 1]) and int64 labels [B].
     /// </summary>
     public (torch.Tensor Images, torch.Tensor Labels) Next(int batchSize, torch.Generator generator)
     {
@@ -39,20 +51,26 @@ public sealed class BatchSampler : IDisposable
         using var scope = torch.NewDisposeScope();
         var drawDevice = generator.device;
         var indices = torch.randint(0, Count, [batchSize], torch.int64, drawDevice, generator: generator).to(_device);
-        var images = _images.index_select(0, indices).to(torch.float32).div(127.5).sub(1.0);
+        var images = InModelSpace(_images.index_select(0, indices));
         if (_hflip)
         {
             var flip = torch.rand([batchSize], torch.float32, drawDevice, generator: generator).lt(0.5).to(_device).view(batchSize, 1, 1, 1);
-            images = torch.where(flip, images.flip(3), images);
+            var mirrored = _mirrored is null ? images.flip(3) : _mirrored.index_select(0, indices);
+            images = torch.where(flip, mirrored, images);
         }
 
         var labels = _labels.index_select(0, indices);
         return (images.MoveToOuterDisposeScope(), labels.MoveToOuterDisposeScope());
     }
 
+    /// <summary>uint8 images to [-1, 1]; float examples (latents) are in the model's space already.</summary>
+    private static torch.Tensor InModelSpace(torch.Tensor examples) =>
+        examples.dtype == torch.ScalarType.Byte ? examples.to(torch.float32).div(127.5).sub(1.0) : examples;
+
     public void Dispose()
     {
         _images.Dispose();
+        _mirrored?.Dispose();
         _labels.Dispose();
     }
 

@@ -104,8 +104,8 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         ImageDataset real, Tensor realFeatures, Device device)
     {
         var watch = Stopwatch.StartNew();
-        var loaded = LoadedModel.Load(path, device, useEma: !protocol.RawWeights);
-        using var model = loaded.Model;
+        using var loaded = LoadedModel.Load(path, device, useEma: !protocol.RawWeights);
+        var model = loaded.Model;
         var config = loaded.Metadata.Config;
         if (upscaler is not null) CascadeCheck.ThrowIfIncompatible(loaded.Metadata, $"--run checkpoint step {step}", upscaler.Metadata, $"--upscale {upscaler.Run}");
         int size = upscaler?.OutputSize ?? loaded.Metadata.ImageSize;
@@ -118,7 +118,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         var request = new GenerationRequest(protocol.N, sampler, timesteps, protocol.Seed, protocol.Batch, classes, protocol.Guidance);
         var samplingWatch = Stopwatch.StartNew();
         var baseSamples = progress.Phase($"step {step}: {protocol.Sampler} {protocol.Steps} steps", protocol.N,
-            p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done)));
+            p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done), loaded.Space));
         string? comparison = null;
         using var samples = upscaler is null ? baseSamples : Upscale(step, upscaler, baseSamples, device, out comparison);
         double samplingSeconds = samplingWatch.Elapsed.TotalSeconds;

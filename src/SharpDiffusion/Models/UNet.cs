@@ -25,8 +25,8 @@ public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffus
 
     public long[] SampleShape => [Channels, ImageSize, ImageSize];
 
-    /// <summary>Images live in [−1, 1], so x̂₀ is clipped there.</summary>
-    public bool ClipDenoised => true;
+    /// <summary>Images live in [−1, 1], so x̂₀ is clipped there; latents (model.latent) have no such range and are not.</summary>
+    public bool ClipDenoised => Config.Latent is null;
 
     /// <param name="config">Layout, widths, depth and attention; <see cref="ModelConfig.NumClasses"/> must be set when class-conditional.</param>
     /// <param name="channels">Image channels (1 or 3).</param>

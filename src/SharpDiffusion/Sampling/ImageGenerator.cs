@@ -6,21 +6,28 @@ namespace SharpDiffusion.Sampling;
 
 /// <summary>
 /// What to generate: how many, how, and from which seed. Sample i depends only on (Seed, i) and on its condition
-/// (<paramref name="Conditions"/>; null: the unconditional form) and the guidance weight.
+/// (<paramref name="Conditions"/>; null: the unconditional form) and the guidance weight. <paramref name="ClipDenoised"/>
+/// overrides whether x̂₀ is clipped to [−1, 1] while sampling (null: the model's <see cref="IDiffusionNetwork.ClipDenoised"/>).
 /// </summary>
-public sealed record GenerationRequest(int Count, SamplerChoice Sampler, IReadOnlyList<int> Timesteps, long Seed, int BatchSize = 64, IConditioningSource? Conditions = null, double Guidance = 0);
+public sealed record GenerationRequest(int Count, SamplerChoice Sampler, IReadOnlyList<int> Timesteps, long Seed, int BatchSize = 64, IConditioningSource? Conditions = null, double Guidance = 0,
+    bool? ClipDenoised = null);
 
-/// <summary>Runs a sampler over a trained network in batches and returns its samples on the CPU (images in [−1, 1] for a clipping family).</summary>
+/// <summary>
+/// Runs a sampler over a trained network in batches and returns images in [−1, 1] on the CPU: the samples, taken out of the
+/// model's <see cref="ISampleSpace"/> (pixels: clamped; latents: decoded) once each batch has finished sampling.
+/// </summary>
 public static class ImageGenerator
 {
+    /// <param name="space">Where the model's samples live (null: pixel space).</param>
     /// <param name="progress">Called with (images done, images total) after each batch.</param>
-    public static Tensor Generate(IDiffusionNetwork model, GaussianDiffusion diffusion, GenerationRequest request, Device device, Action<int, int>? progress = null)
+    public static Tensor Generate(IDiffusionNetwork model, GaussianDiffusion diffusion, GenerationRequest request, Device device, Action<int, int>? progress = null, ISampleSpace? space = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(request);
         if (request.Conditions is { } source && source.Count != request.Count)
             throw new ArgumentException($"a generation request for {request.Count} images needs {request.Count} conditions, not {source.Count}");
-        var sampler = request.Sampler.Create(model.ClipDenoised);
+        var sampler = request.Sampler.Create(ClipDenoised(model, request));
+        space ??= PixelSpace.Instance;
         var batches = new List<Tensor>();
         using var _ = no_grad();
         for (int first = 0; first < request.Count; first += request.BatchSize)
@@ -36,12 +43,21 @@ public static class ImageGenerator
                 ? Denoisers.FromModel((x, t) => model.forward(x, t, condition), diffusion)
                 : Denoisers.Guided(model.forward, diffusion, condition, request.Guidance);
             var samples = sampler.Sample(denoiser, xT, request.Timesteps, diffusion.Schedule, noise);
-            if (model.ClipDenoised) samples = samples.clamp(Scaled.MinusOne, Scaled.One);
-            batches.Add(samples.cpu().MoveToOuterDisposeScope());
+            batches.Add(space.ToImages(samples).cpu().MoveToOuterDisposeScope());
             progress?.Invoke(first + count, request.Count);
         }
         var all = cat(batches, 0);
         foreach (var b in batches) b.Dispose();
         return all;
+    }
+
+    /// <summary>Whether the sampler clips x̂₀: the request's choice or the model's; a model that does not clip (latents) refuses clipping.</summary>
+    public static bool ClipDenoised(IDiffusionNetwork model, GenerationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ClipDenoised == true && !model.ClipDenoised)
+            throw new ArgumentException("this is a latent model: x̂₀ is a latent, which has no [−1, 1] range to clip to; sample it without --clip-denoised.");
+        return request.ClipDenoised ?? model.ClipDenoised;
     }
 }

@@ -18,8 +18,8 @@ public static class CascadeCheck
     {
         ArgumentNullException.ThrowIfNull(first);
         ThrowIfNotUpscaler(upscaler, upscalerOrigin);
-        if (first.Family != ModelFamily.Base)
-            throw new CheckpointException($"{firstOrigin} is a {first.Family} model; the first stage of a cascade must be a base model that samples from noise (--run).");
+        if (!ModelFamily.SamplesFromNoise(first.Family))
+            throw new CheckpointException($"{firstOrigin} is a {first.Family} model; the first stage of a cascade must be a pixel or latent model that samples from noise (--run).");
         int input = upscaler.Config.Model.SuperResolution!.InputSize;
         if (input != first.ImageSize)
             throw new CheckpointException($"{upscalerOrigin} upscales {input}×{input} images but {firstOrigin} makes {first.ImageSize}×{first.ImageSize}; train the upscaler with model.super_resolution.input_size={first.ImageSize}.");

@@ -73,8 +73,8 @@ public sealed class CascadeUpscaler
     {
         ArgumentNullException.ThrowIfNull(low);
         ArgumentNullException.ThrowIfNull(sampling);
-        var loaded = LoadedModel.Load(Checkpoint, device, useEma: !sampling.RawWeights);
-        using var model = loaded.Model;
+        using var loaded = LoadedModel.Load(Checkpoint, device, useEma: !sampling.RawWeights);
+        var model = loaded.Model;
         var diffusion = new GaussianDiffusion(Metadata.Config.Diffusion);
         var sampler = new SamplerChoice(sampling.Sampler, sampling.Eta);
         sampler.Create(model.ClipDenoised); // an option of another sampler fails here, before any sampling

@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 namespace SharpDiffusion.Training;
 
 /// <summary>
-/// The diffusion families' objective (pixel and super-resolution): the U-Net, its EMA and <see cref="IParameterUpdate"/>,
-/// one <see cref="TrainingStep"/> per batch, and EMA sample grids (guided class rows, or upscale comparisons).
+/// The diffusion families' objective (pixel, latent and super-resolution): the U-Net, its EMA and <see cref="IParameterUpdate"/>,
+/// one <see cref="TrainingStep"/> per batch, and EMA sample grids (guided class rows, or upscale comparisons). A latent model
+/// trains on the batches as they come (scaled latents) and decodes its grid through its <see cref="ISampleSpace"/>.
 /// </summary>
 public sealed class DiffusionObjective : ITrainingObjective
 {
@@ -21,15 +22,20 @@ public sealed class DiffusionObjective : ITrainingObjective
     private readonly IParameterUpdate<UNet> _update;
     private readonly GaussianDiffusion _diffusion;
     private readonly TrainingStep _step;
+    private readonly ISampleSpace _space;
 
-    public DiffusionObjective(RunConfig config, ImageDataset data, Device device)
+    /// <param name="space">Where the model denoises (pixel space, or a latent run's <see cref="Latent.LatentSpace"/>, which the caller owns).</param>
+    public DiffusionObjective(RunConfig config, ImageDataset data, ISampleSpace space, Device device)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(space);
         _config = config;
         _data = data;
+        _space = space;
         _device = device;
-        _model = ModelFactory.Create(config, data.Channels, data.ImageSize, device);
+        var (channels, size) = DiffusionShape.Of(config, data.Channels, data.ImageSize);
+        _model = ModelFactory.Create(config, channels, size, device);
         _ema = ModelFactory.CreateEma(_model, config, device);
         _update = ParameterUpdates.Create(config, _model, _ema, config.Training.EmaStart);
         _diffusion = new GaussianDiffusion(config.Diffusion);
@@ -62,7 +68,7 @@ public sealed class DiffusionObjective : ITrainingObjective
         // A class-conditional model shows one class per grid row (guided), so its grid says whether it follows the label.
         int count = _config.Training.SampleCount;
         var classes = _ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(count, _ema.Accepts.Classes)) : null;
-        using var images = ImageGenerator.Generate(_ema, _diffusion, GridRequest(count, classes), _device);
+        using var images = ImageGenerator.Generate(_ema, _diffusion, GridRequest(count, classes), _device, space: _space);
         return new SampleGridImages(images.add(1).div(2), Columns: null);
     }
 

@@ -13,7 +13,8 @@ public static class SamplingBenchmark
     public static (double ImagesPerSecond, double Seconds) Measure(RunConfig config, Device device, int batch, int steps = 50)
     {
         ArgumentNullException.ThrowIfNull(config);
-        using var model = ModelFactory.Create(config, config.Data.Channels, config.Data.ImageSize, device);
+        var (channels, size) = DiffusionShape.Of(config, config.Data.Channels, config.Data.ImageSize); // a latent model without its decoder
+        using var model = ModelFactory.Create(config, channels, size, device);
         model.eval();
         var diffusion = new GaussianDiffusion(config.Diffusion);
         var request = new GenerationRequest(batch, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, steps, config.Diffusion.Timesteps), config.Seed, BatchSize: batch);

@@ -25,7 +25,9 @@ public static class StepBenchmark
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(device);
-        int size = config.Data.ImageSize, channels = config.Data.Channels, batch = config.Training.BatchSize;
+        // A latent config is timed at its latent shape: its training set is encoded once and cached, so a step is the U-Net's alone.
+        var (channels, size) = DiffusionShape.Of(config, config.Data.Channels, config.Data.ImageSize);
+        int batch = config.Training.BatchSize;
         using var model = ModelFactory.Create(config, channels, size, device);
         using var ema = ModelFactory.CreateEma(model, config, device);
         double flops = 3 * ModelFlops.Forward(model, batch, device);

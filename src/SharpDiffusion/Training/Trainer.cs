@@ -18,16 +18,17 @@ namespace SharpDiffusion.Training;
 /// </summary>
 public sealed class Trainer
 {
-    private readonly RunConfig _config;
+    private RunConfig _config;
     private readonly ImageDataset _data;
     private readonly RunDirectory _run;
     private readonly Device _device;
 
-    /// <param name="config">The run's config; model.num_classes is filled from the data when class-conditional (<see cref="ClassCount"/>).</param>
+    /// <param name="config">The run's config; model.num_classes is filled from the data when class-conditional (<see cref="ClassCount"/>),
+    /// and a latent run's model.latent is resolved against its autoencoder (<see cref="Latent.LatentSetup"/>; the scale factor when training starts).</param>
     public Trainer(RunConfig config, ImageDataset data, RunDirectory run, Device device)
     {
         ArgumentNullException.ThrowIfNull(data);
-        _config = ClassCount.FromData(config, data.ClassNames);
+        _config = Latent.LatentSetup.Resolve(ClassCount.FromData(config, data.ClassNames), data.Channels, data.ImageSize);
         _data = data;
         _run = run;
         _device = device;
@@ -35,6 +36,9 @@ public sealed class Trainer
 
     /// <summary>On resume, the checkpoint to continue from instead of the run's latest (it may belong to another run).</summary>
     public string? ResumeFrom { get; init; }
+
+    /// <summary>A latent run's cache of encoded datasets (null: encode at every start).</summary>
+    public string? LatentCacheDir { get; init; }
 
     /// <summary>The config as trained (resolved), also written to the run folder.</summary>
     public RunConfig Config => _config;
@@ -55,7 +59,10 @@ public sealed class Trainer
     public TrainingResult Run(bool resume, CancellationToken cancel = default)
     {
         var t = _config.Training;
-        using var objective = TrainingObjectives.Create(_config, _data, _device);
+        // A latent run trains on its encoded data; the scale factor measured there becomes part of the config it saves.
+        using var latent = ModelFamily.Of(_config.Model) == ModelFamily.Latent ? Latent.LatentTrainingSet.Prepare(_config, _data, _device, LatentCacheDir, Message) : null;
+        if (latent is not null) _config = latent.Config;
+        using var objective = TrainingObjectives.Create(_config, _data, _device, latent);
         using var generator = new Generator((ulong)_config.Seed, _device);
         var log = new TrainingLog(_run.LogPath);
         var state = objective.StateWith(generator);
@@ -77,7 +84,7 @@ public sealed class Trainer
         if (startStep >= t.Steps) return new TrainingResult(startStep, startStep, false, _run.LatestCheckpoint(), null);
 
         Started?.Invoke(startStep);
-        using var batches = new BatchSampler(_data, _device, _config.Data.Hflip);
+        using var batches = latent is null ? new BatchSampler(_data, _device, _config.Data.Hflip) : new BatchSampler(latent.Examples, _device, _config.Data.Hflip);
         var clock = Stopwatch.StartNew();
         var intervalClock = Stopwatch.StartNew();
         // Loss sums, skip counts and the divergence check stay on the device; they are read at log rows and checkpoints only.

@@ -28,8 +28,10 @@ public static class ModelExport
         if (checkpoint is null && !run.Exists) throw new InteropException($"'{runFolder}' does not exist; pass --run with a run folder written by ddpm train or ddpm import.");
         checkpoint ??= run.LatestCheckpoint() ?? throw new InteropException($"'{runFolder}' has no checkpoint to export (checkpoints/ is empty); train it first, nothing was written.");
 
-        var loaded = LoadedModel.Load(checkpoint, CPU, useEma: true);
-        using var model = loaded.Model;
+        if (CheckpointFile.ReadMetadata(checkpoint).Family == ModelFamily.Latent)
+            throw new InteropException($"'{runFolder}' is a latent model; export writes one pixel-space U-Net, and a latent model also needs its autoencoder, which the manifest cannot describe yet. Nothing was written.");
+        using var loaded = LoadedModel.Load(checkpoint, CPU, useEma: true);
+        var model = loaded.Model;
         var metadata = loaded.Metadata;
         var folder = Path.GetFullPath(outFolder ?? Path.Combine(run.Root, "export"));
         using var scope = NewDisposeScope();

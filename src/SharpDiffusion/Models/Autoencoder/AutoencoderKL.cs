@@ -36,7 +36,10 @@ public sealed class AutoencoderKL : Module<Tensor, Tensor>
     public int ImageSize { get; }
 
     /// <summary>Shape of one latent, [latent_channels, H/f, W/f].</summary>
-    public long[] LatentShape => [Config.LatentChannels, ImageSize / Config.Factor, ImageSize / Config.Factor];
+    public long[] LatentShape => LatentShapeAt(ImageSize);
+
+    /// <summary>Shape of the latent of one <paramref name="side"/>² image (a multiple of f).</summary>
+    public long[] LatentShapeAt(int side) => [Config.LatentChannels, side / Config.Factor, side / Config.Factor];
 
     /// <summary>q(z|x) for images [B, C, H, W] in [−1, 1].</summary>
     public DiagonalGaussian Encode(Tensor images)
