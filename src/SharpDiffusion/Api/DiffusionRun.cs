@@ -70,7 +70,8 @@ public sealed class DiffusionRun : IDisposable
         using var runLock = RunLock.Acquire(run);
         if (resume != run.HasRunContent) // never train over a run, nor "resume" nothing
             throw new CheckpointException(resume ? $"{run.Root} holds no run to resume; train with resume: false." : $"{run.Root} already holds a run; resume it (resume: true) or train into another folder.");
-        var trainer = new Trainer(config, data, run, device);
+        // A latent run's encoded data is cached beside the decoded dataset (when that is cached).
+        var trainer = new Trainer(config, data, run, device) { LatentCacheDir = datasetCache is null ? null : Path.Combine(datasetCache, "latents") };
         if (progress is not null) trainer.Progress += progress;
         return trainer.Run(resume, cancel);
     }

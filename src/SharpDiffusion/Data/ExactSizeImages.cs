@@ -21,16 +21,7 @@ public static class ExactSizeImages
         var names = new List<string>(files.Count);
         for (int i = 0; i < files.Count; i++)
         {
-            byte[] encoded;
-            try
-            {
-                encoded = File.ReadAllBytes(files[i].FullPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new DataException($"image '{files[i].DisplayName}' in '{folder}' could not be read ({e.Message}); check the file and its permissions.");
-            }
-            var image = ImageDecoder.Decode(encoded, files[i].DisplayName);
+            var image = files[i].Decode(folder);
             if (image.Width != size || image.Height != size)
                 throw new DataException(string.Create(CultureInfo.InvariantCulture,
                     $"image '{files[i].DisplayName}' is {image.Width}×{image.Height} but this upscaler takes {size}×{size} images; resize them to {size}×{size} first (they are not resized for you)."));

@@ -1,7 +1,40 @@
 namespace SharpDiffusion.Data;
 
 /// <summary>One candidate image file: where it is, how it is named in messages, and its class.</summary>
-internal sealed record ImageFile(string FullPath, string DisplayName, int Label);
+internal sealed record ImageFile(string FullPath, string DisplayName, int Label)
+{
+    /// <summary>Reads and decodes the file; an unreadable or undecodable one is a <see cref="DataException"/> naming it and <paramref name="folder"/>.</summary>
+    public DecodedImage Decode(string folder)
+    {
+        byte[] encoded;
+        try
+        {
+            encoded = File.ReadAllBytes(FullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"image '{DisplayName}' in '{folder}' could not be read ({e.Message}); check the file and its permissions.");
+        }
+        return ImageDecoder.Decode(encoded, DisplayName);
+    }
+
+    /// <summary>Reads and decodes the file, or says why not (for sources that skip bad files and report them).</summary>
+    public bool TryDecode([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DecodedImage? image, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? reason)
+    {
+        image = null;
+        byte[] encoded;
+        try
+        {
+            encoded = File.ReadAllBytes(FullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            reason = "unreadable: " + e.Message;
+            return false;
+        }
+        return ImageDecoder.TryDecode(encoded, out image, out reason);
+    }
+}
 
 /// <summary>The classes and image files found under a data folder, in a deterministic order.</summary>
 internal sealed record ImageFolderListing(string Layout, IReadOnlyList<string> ClassNames, IReadOnlyList<ImageFile> Files);

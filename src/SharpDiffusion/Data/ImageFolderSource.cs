@@ -91,18 +91,7 @@ internal static class ImageFolderSource
     private static bool TryLoad(ImageFile file, DataConfig config, out byte[] image, out string? reason)
     {
         image = [];
-        byte[] encoded;
-        try
-        {
-            encoded = File.ReadAllBytes(file.FullPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            reason = "unreadable: " + e.Message;
-            return false;
-        }
-
-        if (!ImageDecoder.TryDecode(encoded, out var decoded, out reason))
+        if (!file.TryDecode(out var decoded, out reason))
             return false;
         image = ResizePipeline.Apply(decoded.Rgba, decoded.Width, decoded.Height, pixelStride: 4, sourceChannels: 3,
             config.ImageSize, config.Channels, config.Resize);

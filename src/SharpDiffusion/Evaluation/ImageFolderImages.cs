@@ -25,17 +25,7 @@ public static class ImageFolderImages
         int width = 0, height = 0;
         for (var i = 0; i < files.Count; i++)
         {
-            byte[] encoded;
-            try
-            {
-                encoded = File.ReadAllBytes(files[i].FullPath);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new DataException($"Image '{files[i].DisplayName}' in '{folder}' could not be read ({e.Message}); check the file and its permissions.");
-            }
-
-            var image = ImageDecoder.Decode(encoded, files[i].DisplayName);
+            var image = files[i].Decode(folder);
             if (pixels is null)
             {
                 (width, height) = (image.Width, image.Height);

@@ -50,6 +50,33 @@ public sealed class DataBatchSamplerTests
     }
 
     [Fact]
+    public void Next_FloatExamplesWithMirrorCopy_FlipsPickTheMirrorRowAndDrawTheSameIndicesAsImages()
+    {
+        // Latents: float examples are used as they are, and a flip takes the example's own mirror copy (here its negation, so
+        // it is told apart from both the example and its left-right flip). The draws are those of the image path.
+        using var data = RandomDataset();
+        using var examples = new TrainingExamples(AsFloat(data.Images), AsFloat(data.Images).neg(), data.Labels.alias());
+        using var latentSampler = new BatchSampler(examples, torch.CPU, hflip: true);
+        using var imageSampler = new BatchSampler(data, torch.CPU, hflip: true);
+
+        var (latents, latentLabels) = latentSampler.Next(64, new torch.Generator(2));
+        var (images, imageLabels) = imageSampler.Next(64, new torch.Generator(2));
+
+        Assert.True(DataTestFiles.SameTensor(latentLabels, imageLabels));
+        int mirrored = 0, kept = 0;
+        for (var b = 0; b < 64; b++)
+        {
+            using var source = AsFloat(data.Images[latentLabels[b].item<long>()]);
+            bool imageFlipped = !DataTestFiles.SameTensor(images[b], source);
+            using var expected = imageFlipped ? source.neg() : source.alias();
+            Assert.True(DataTestFiles.SameTensor(expected, latents[b]));
+            if (imageFlipped) mirrored++;
+            else kept++;
+        }
+        Assert.True(mirrored > 0 && kept > 0, $"{mirrored} mirrored, {kept} kept");
+    }
+
+    [Fact]
     public void Next_WithFlip_MirrorsSomeSamplesLeftRightAndLeavesTheOthers()
     {
         using var data = RandomDataset();

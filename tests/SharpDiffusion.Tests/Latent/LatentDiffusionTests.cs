@@ -1,4 +1,3 @@
-using System.Text;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
@@ -114,7 +113,7 @@ public sealed class LatentDiffusionTests(Xunit.Abstractions.ITestOutputHelper ou
         using (var data = DatasetLoader.Load(LatentRuns.Latent(ae.Root, 4).Data, cacheDir: null, out _, 5))
             new Trainer(LatentRuns.Latent(ae.Root, steps: 4), data, split, CPU).Run(resume: true);
 
-        Assert.Equal(StateBytes(straight.CheckpointPath(4)), StateBytes(split.CheckpointPath(4)));
+        Assert.Equal(CheckpointStateBytes.Of(straight.CheckpointPath(4)), CheckpointStateBytes.Of(split.CheckpointPath(4)));
         var recorded = CheckpointFile.ReadMetadata(split.CheckpointPath(4)).Config.Model.Latent!;
         Assert.Equal(CheckpointFile.ContentHash(ae.LatestCheckpoint()!), recorded.AutoencoderSha256);
         Assert.Equal((4, 4), (recorded.Factor, recorded.LatentChannels));
@@ -181,6 +180,41 @@ public sealed class LatentDiffusionTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Equal([2L, 3, 16, 16], images.shape); // decoded to pixels at the end
     }
 
+    [Fact]
+    public void Generate_EverySamplerWithGuidance_DecodesFiniteImagesThatGuidanceChanges()
+    {
+        var ae = LatentRuns.Train(LatentRuns.Autoencoder(steps: 1), Path_("ae"));
+        var config = LatentRuns.Latent(ae.Root, steps: 2) with { Model = LatentRuns.Latent(ae.Root, 2).Model with { ClassConditional = true } };
+        var run = LatentRuns.Train(config, Path_("latent"));
+        using var loaded = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false);
+        var diffusion = new GaussianDiffusion(loaded.Metadata.Config.Diffusion);
+        foreach (string name in Samplers.Names)
+        {
+            var request = new GenerationRequest(2, new SamplerChoice(name), Timesteps.Create(TimestepSpacing.Trailing, 4, 100), Seed: 0,
+                Conditions: new ClassLabelSource([0, 1]));
+            using var plain = ImageGenerator.Generate(loaded.Model, diffusion, request, CPU, space: loaded.Space);
+            using var guided = ImageGenerator.Generate(loaded.Model, diffusion, request with { Guidance = 3 }, CPU, space: loaded.Space);
+            Assert.Equal([2L, 3, 16, 16], guided.shape);
+            Assert.True(guided.isfinite().all().item<bool>() && guided.abs().max().item<float>() <= 1, $"{name}: images in [−1, 1]");
+            Assert.False(plain.allclose(guided, rtol: 0, atol: 1e-6), $"{name}: guidance w = 3 changes the samples");
+        }
+    }
+
+    [Fact]
+    public void CascadeCheck_LatentBase_ChainsWithAnUpscalerOfItsImageSize()
+    {
+        var latent = LatentRuns.Latent("ae", 1);
+        var upscaler = new RunConfig
+        {
+            Data = new DataConfig { ImageSize = 32 },
+            Model = new ModelConfig { DimMults = [1, 2], AttentionResolutions = [], SuperResolution = new SuperResolutionConfig { InputSize = 16 } },
+        };
+        CascadeCheck.ThrowIfIncompatible(latent, "latent", upscaler, "sr"); // 16×16 images in, 32×32 out: chains
+        var autoencoder = LatentRuns.Autoencoder(1);
+        var error = Assert.Throws<CheckpointException>(() => CascadeCheck.ThrowIfIncompatible(autoencoder, "ae", upscaler, "sr"));
+        Assert.Contains("must be a pixel or latent model", error.Message, StringComparison.Ordinal);
+    }
+
     private static Tensor Reconstruct(LoadedAutoencoder autoencoder, Tensor images)
     {
         using (autoencoder)
@@ -200,11 +234,4 @@ public sealed class LatentDiffusionTests(Xunit.Abstractions.ITestOutputHelper ou
         Directory.GetFiles(root, "*", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}tb{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .ToDictionary(f => f, f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
 
-    private static byte[] StateBytes(string checkpoint)
-    {
-        byte[] bytes = File.ReadAllBytes(checkpoint);
-        int headerLength = BitConverter.ToInt32(bytes, 8); // after the 8-byte magic
-        Assert.StartsWith("SDCKPT", Encoding.ASCII.GetString(bytes, 0, 8), StringComparison.Ordinal);
-        return bytes[(12 + headerLength)..^32];
-    }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Evaluation;
@@ -76,7 +75,7 @@ public sealed class AutoencoderTrainingTests(Xunit.Abstractions.ITestOutputHelpe
         var second = new Trainer(Tiny(4), data, split, CPU).Run(resume: true);
 
         Assert.Equal((2, 4), (second.StartStep, second.FinalStep));
-        Assert.Equal(StateBytes(straight.CheckpointPath(4)), StateBytes(split.CheckpointPath(4)));
+        Assert.Equal(CheckpointStateBytes.Of(straight.CheckpointPath(4)), CheckpointStateBytes.Of(split.CheckpointPath(4)));
         Assert.Equal(new TrainingLog(straight.LogPath).Read().Select(r => (r.Step, r.Loss)), new TrainingLog(split.LogPath).Read().Select(r => (r.Step, r.Loss)));
         Assert.True(File.Exists(straight.SampleGridPath(4)), "the last step writes an input | reconstruction grid");
     }
@@ -99,13 +98,5 @@ public sealed class AutoencoderTrainingTests(Xunit.Abstractions.ITestOutputHelpe
         using var unitImages = (images + 1) / 2;
         using var unitReconstruction = (reconstruction + 1) / 2;
         return ReconstructionQuality.Psnr(unitImages, unitReconstruction);
-    }
-
-    private static byte[] StateBytes(string checkpoint)
-    {
-        byte[] bytes = File.ReadAllBytes(checkpoint);
-        int headerLength = BitConverter.ToInt32(bytes, 8); // after the 8-byte magic
-        Assert.StartsWith("SDCKPT", Encoding.ASCII.GetString(bytes, 0, 8), StringComparison.Ordinal);
-        return bytes[(12 + headerLength)..^32];
     }
 }

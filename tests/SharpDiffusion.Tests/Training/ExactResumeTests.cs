@@ -1,4 +1,3 @@
-using System.Text;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Runtime;
@@ -48,7 +47,7 @@ public sealed class ExactResumeTests : IDisposable
 
         Assert.Equal((2, 2, 4), (first.FinalStep, second.StartStep, second.FinalStep));
         // Model, EMA, Adam moments, the trainer's generator and libtorch's global generator (dropout): every byte after the header.
-        Assert.Equal(StateBytes(straight.CheckpointPath(4)), StateBytes(split.CheckpointPath(4)));
+        Assert.Equal(CheckpointStateBytes.Of(straight.CheckpointPath(4)), CheckpointStateBytes.Of(split.CheckpointPath(4)));
         Assert.Equal(new TrainingLog(straight.LogPath).Read().Select(r => (r.Step, r.Loss, r.Lr)), new TrainingLog(split.LogPath).Read().Select(r => (r.Step, r.Loss, r.Lr)));
     }
 
@@ -96,14 +95,5 @@ public sealed class ExactResumeTests : IDisposable
         using var actual = rand([16]);
         Assert.True(expected.equal(actual).all().item<bool>());
         Assert.NotEqual(CudaDropoutSeed.For(5, 1), CudaDropoutSeed.For(5, 2));
-    }
-
-    /// <summary>A checkpoint's bytes after its metadata header (which holds timestamps) and before its hash.</summary>
-    private static byte[] StateBytes(string checkpoint)
-    {
-        byte[] bytes = File.ReadAllBytes(checkpoint);
-        int headerLength = BitConverter.ToInt32(bytes, 8); // after the 8-byte magic
-        Assert.StartsWith("SDCKPT", Encoding.ASCII.GetString(bytes, 0, 8), StringComparison.Ordinal);
-        return bytes[(12 + headerLength)..^32];
     }
 }
