@@ -16,7 +16,7 @@ public sealed class AutoencoderTrainingTests(Xunit.Abstractions.ITestOutputHelpe
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A small KL-f4 autoencoder on 4 synthetic 32×32 shapes, with the perceptual term on.</summary>
-    private static RunConfig Tiny(int steps) => new()
+    internal static RunConfig Tiny(int steps) => new()
     {
         Name = "ae",
         Seed = 3,
@@ -101,7 +101,8 @@ public sealed class AutoencoderTrainingTests(Xunit.Abstractions.ITestOutputHelpe
         return ReconstructionQuality.Psnr(unitImages, unitReconstruction);
     }
 
-    private static byte[] StateBytes(string checkpoint)
+    /// <summary>Everything a checkpoint stores after its header (model, EMA, optimizer, RNG states, auxiliary networks), without the hash.</summary>
+    internal static byte[] StateBytes(string checkpoint)
     {
         byte[] bytes = File.ReadAllBytes(checkpoint);
         int headerLength = BitConverter.ToInt32(bytes, 8); // after the 8-byte magic

@@ -108,4 +108,86 @@ public sealed class CheckpointFileTests : IDisposable
         Assert.Throws<CheckpointException>(() => CheckpointFile.ReadMetadata(path));
         Assert.Throws<CheckpointException>(() => CheckpointFile.ReadMetadata(Path.Combine(_dir, "missing.ckpt")));
     }
+
+    [Fact]
+    public void SaveThenLoad_AuxiliaryNetwork_RestoresItsWeightsAndOptimizer()
+    {
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string path = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(path, Meta(2), new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+
+        var (model2, ema2, opt2, gen2) = Trained(99);
+        var (aux2, _, auxOpt2, _) = Trained(98);
+        CheckpointFile.Load(path, new CheckpointFile.State(model2, ema2, opt2, gen2) { Auxiliary = [new("critic", aux2, auxOpt2)] });
+
+        foreach (var (name, p) in aux.named_parameters())
+            Assert.True(p.equal(aux2.get_parameter(name)!).all().item<bool>(), name);
+        // Same Adam moments ⇒ the same next update from the same gradient.
+        foreach (var (m, o) in new[] { (aux, auxOpt), (aux2, auxOpt2) })
+        {
+            o.zero_grad();
+            m.forward(ones(1, 4)).sum().backward();
+            o.step();
+        }
+        foreach (var (name, p) in aux.named_parameters())
+            Assert.True(p.equal(aux2.get_parameter(name)!).all().item<bool>(), name);
+    }
+
+    [Fact]
+    public void Save_NoAuxiliaryNetworks_WritesTheLayoutFromBeforeTheSectionExisted()
+    {
+        // The auxiliary section is appended only when there is one: without it the file is byte for byte the old layout, so the
+        // old run in Fixtures/ (SoftwareRecordTests) and this file differ from a file with the section only by the section.
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string without = Path.Combine(_dir, "plain.ckpt");
+        string with = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(without, Meta(2), new CheckpointFile.State(model, ema, opt, gen));
+        CheckpointFile.Save(with, Meta(2) with { CreatedUtc = CheckpointFile.ReadMetadata(without).CreatedUtc }, new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+
+        byte[] plain = File.ReadAllBytes(without);
+        byte[] extended = File.ReadAllBytes(with);
+        Assert.Equal(plain[..^32], extended[..(plain.Length - 32)]);
+        Assert.Equal(1, BitConverter.ToInt32(extended, plain.Length - 32)); // the section starts with its count
+    }
+
+    [Fact]
+    public void Load_AuxiliaryNetworksThatDoNotMatch_IsACheckpointErrorNamingThem()
+    {
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string plain = Path.Combine(_dir, "plain.ckpt");
+        string extended = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(plain, Meta(2), new CheckpointFile.State(model, ema, opt, gen));
+        CheckpointFile.Save(extended, Meta(2), new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+
+        var (model2, ema2, opt2, gen2) = Trained(99);
+        var (aux2, _, auxOpt2, _) = Trained(98);
+        var expectsCritic = new CheckpointFile.State(model2, ema2, opt2, gen2) { Auxiliary = [new("critic", aux2, auxOpt2)] };
+        var expectsOther = expectsCritic with { Auxiliary = [new("other", aux2, auxOpt2)] };
+        var missing = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(plain, expectsCritic));
+        var unexpected = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(extended, new CheckpointFile.State(model2, ema2, opt2, gen2)));
+        var renamed = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(extended, expectsOther));
+
+        Assert.Contains("it stores [] besides the model, this run trains [critic]", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("it stores [critic] besides the model, this run trains []", unexpected.Message, StringComparison.Ordinal);
+        Assert.Contains("it stores [critic] besides the model, this run trains [other]", renamed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_AuxiliaryCheckpointForSampling_ReadsTheModelOnly()
+    {
+        // Sampling and evaluation load without an optimizer and never see the discriminator.
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string path = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(path, Meta(2), new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+        var (model2, ema2, _, _) = Trained(99);
+
+        CheckpointFile.Load(path, new CheckpointFile.State(model2, ema2, null, null));
+
+        foreach (var (name, p) in model.named_parameters())
+            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
+    }
 }
