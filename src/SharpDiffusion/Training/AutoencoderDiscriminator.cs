@@ -55,9 +55,9 @@ public sealed class AutoencoderDiscriminator : IDisposable
 
     /// <summary>
     /// One hinge-loss step of the discriminator on real images and reconstructions of this step's batch (detached), at the
-    /// generator's learning rate; skipped when its gradient norm is not finite. Returns L_D (detached).
+    /// generator's learning rate; skipped when its gradient norm is not finite.
     /// </summary>
-    public Tensor Update(int stepNumber, Tensor images, Tensor reconstruction)
+    public void Update(int stepNumber, Tensor images, Tensor reconstruction)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(reconstruction);
@@ -70,7 +70,6 @@ public sealed class AutoencoderDiscriminator : IDisposable
         double norm = nn.utils.clip_grad_norm_(_network.parameters(), _gradClip); // host sync, as the reference generator update has
         if (double.IsFinite(norm)) _optimizer.step();
         else _optimizer.zero_grad();
-        return loss.detach().MoveToOuterDisposeScope();
     }
 
     public void Train() => _network.train();

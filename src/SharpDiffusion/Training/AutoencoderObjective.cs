@@ -59,13 +59,13 @@ public sealed class AutoencoderObjective : ITrainingObjective
         using var posterior = _model.Encode(images);
         var reconstruction = _model.Decode(posterior.Sample(generator));
         var terms = _loss.Compute(images, reconstruction, posterior);
-        bool adversarial = _discriminator?.IsActive(stepNumber) == true;
-        var loss = adversarial ? terms.Total + _discriminator!.GeneratorTerm(reconstruction, terms.PixelAndPerceptual, _model.LastLayerWeight) : terms.Total;
+        var adversary = _discriminator is { } discriminator && discriminator.IsActive(stepNumber) ? discriminator : null;
+        var loss = adversary is null ? terms.Total : terms.Total + adversary.GeneratorTerm(reconstruction, terms.PixelAndPerceptual, _model.LastLayerWeight);
         _update.ZeroGrad();
         loss.backward();
         var applied = _update.Apply(stepNumber);
         // LDM's second optimizer step, on this step's reconstructions (LDM's Lightning loop decodes the batch again for it).
-        if (adversarial) _discriminator!.Update(stepNumber, images, reconstruction);
+        adversary?.Update(stepNumber, images, reconstruction);
         return (loss.detach(), applied);
     }
 

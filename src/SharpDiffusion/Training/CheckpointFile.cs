@@ -83,7 +83,7 @@ public static class CheckpointFile
             byte[]? global = ReadBytes(reader);
             if (generator is not null && state.Generator is Generator g) g.set_state(tensor(generator, dtype: ScalarType.Byte));
             if (global is not null) random.set_rng_state(tensor(global, dtype: ScalarType.Byte));
-            ReadAuxiliary(reader, path, state.Auxiliary);
+            ReadAuxiliary(reader, state.Auxiliary);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
         {
@@ -169,7 +169,7 @@ public static class CheckpointFile
     }
 
     /// <summary>Loads the auxiliary section into <paramref name="expected"/>, which must name the same networks; a file that ends before it has none.</summary>
-    private static void ReadAuxiliary(BinaryReader reader, string path, IReadOnlyList<AuxiliaryNetwork> expected)
+    private static void ReadAuxiliary(BinaryReader reader, IReadOnlyList<AuxiliaryNetwork> expected)
     {
         bool present = reader.BaseStream.Position < reader.BaseStream.Length - HashBytes;
         var stored = new List<string>();

@@ -49,20 +49,28 @@ public sealed class CheckpointFileTests : IDisposable
         Assert.Equal(2, meta.Step);
         Assert.Equal(["a", "b"], meta.ClassNames);
         Assert.Equal(3, meta.Config.Seed);
-        foreach (var (name, p) in model.named_parameters())
-            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
+        AssertSameWeights(model, model2);
         Assert.Equal(expectedDraw, randn([1], generator: gen2).item<float>());
         Assert.Equal(expectedGlobal, randn(1).item<float>());
+        AssertSameNextUpdate((model, opt), (model2, opt2));
+    }
 
-        // Same Adam moments ⇒ the same next update from the same gradient.
-        foreach (var (m, o) in new[] { (model, opt), (model2, opt2) })
+    private static void AssertSameWeights(Linear expected, Linear actual)
+    {
+        foreach (var (name, p) in expected.named_parameters())
+            Assert.True(p.equal(actual.get_parameter(name)!).all().item<bool>(), name);
+    }
+
+    /// <summary>Same weights and Adam moments ⇒ the same next update from the same gradient.</summary>
+    private static void AssertSameNextUpdate((Linear Model, optim.Optimizer Opt) expected, (Linear Model, optim.Optimizer Opt) actual)
+    {
+        foreach (var (m, o) in new[] { expected, actual })
         {
             o.zero_grad();
             m.forward(ones(1, 4)).sum().backward();
             o.step();
         }
-        foreach (var (name, p) in model.named_parameters())
-            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
+        AssertSameWeights(expected.Model, actual.Model);
     }
 
     [Fact]
@@ -121,24 +129,15 @@ public sealed class CheckpointFileTests : IDisposable
         var (aux2, _, auxOpt2, _) = Trained(98);
         CheckpointFile.Load(path, new CheckpointFile.State(model2, ema2, opt2, gen2) { Auxiliary = [new("critic", aux2, auxOpt2)] });
 
-        foreach (var (name, p) in aux.named_parameters())
-            Assert.True(p.equal(aux2.get_parameter(name)!).all().item<bool>(), name);
-        // Same Adam moments ⇒ the same next update from the same gradient.
-        foreach (var (m, o) in new[] { (aux, auxOpt), (aux2, auxOpt2) })
-        {
-            o.zero_grad();
-            m.forward(ones(1, 4)).sum().backward();
-            o.step();
-        }
-        foreach (var (name, p) in aux.named_parameters())
-            Assert.True(p.equal(aux2.get_parameter(name)!).all().item<bool>(), name);
+        AssertSameWeights(aux, aux2);
+        AssertSameNextUpdate((aux, auxOpt), (aux2, auxOpt2));
     }
 
     [Fact]
     public void Save_NoAuxiliaryNetworks_WritesTheLayoutFromBeforeTheSectionExisted()
     {
-        // The auxiliary section is appended only when there is one: without it the file is byte for byte the old layout, so the
-        // old run in Fixtures/ (SoftwareRecordTests) and this file differ from a file with the section only by the section.
+        // The auxiliary section is appended only when there is one: a file without it has the layout older builds wrote (the
+        // old run in Fixtures/ still loads, SoftwareRecordTests), and a file with it has the same bytes up to the section.
         var (model, ema, opt, gen) = Trained(1);
         var (aux, _, auxOpt, _) = Trained(2);
         string without = Path.Combine(_dir, "plain.ckpt");
@@ -187,7 +186,6 @@ public sealed class CheckpointFileTests : IDisposable
 
         CheckpointFile.Load(path, new CheckpointFile.State(model2, ema2, null, null));
 
-        foreach (var (name, p) in model.named_parameters())
-            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
+        AssertSameWeights(model, model2);
     }
 }
