@@ -36,6 +36,24 @@ public sealed record AutoencoderConfig
     /// <summary>Weight of KL(q(z|x) ‖ N(0, I)) relative to the per-pixel reconstruction sum (LDM's kl_weight).</summary>
     public double KlWeight { get; init; } = 1e-6;
 
+    /// <summary>
+    /// Weight of the adversarial term after LDM's adaptive weight (LDM's discriminator_weight; 0: no discriminator at all, LDM
+    /// uses 0.5). See Models/Autoencoder/PatchDiscriminator and docs/autoencoder.md.
+    /// </summary>
+    public double DiscriminatorWeight { get; init; }
+
+    /// <summary>
+    /// Steps trained without the discriminator (LDM's disc_start, 50001 in its KL configs): neither it nor the generator's
+    /// adversarial term runs before step discriminator_start + 1 (taming's adopt_weight on the 0-based global step).
+    /// </summary>
+    public int DiscriminatorStart { get; init; } = 50001;
+
+    /// <summary>Stride-2 convolutions of the PatchGAN discriminator (taming's n_layers); more layers see larger patches.</summary>
+    public int DiscriminatorLayers { get; init; } = 3;
+
+    /// <summary>Channels of the discriminator's first convolution (taming's ndf); each further layer doubles them, up to 8×.</summary>
+    public int DiscriminatorDim { get; init; } = 64;
+
     /// <summary>The width multipliers in use: <see cref="DimMults"/>, or the default for <see cref="Factor"/>.</summary>
     public IReadOnlyList<int> LevelMults() => DimMults ?? DefaultMults(Factor);
 

@@ -25,6 +25,9 @@ public static class ConfigLoader
     private static RunConfig Finish(JsonObject node, string origin, IEnumerable<string>? overrides)
     {
         var sets = (overrides ?? []).ToList();
+        // An optional section (model.autoencoder, …) holds only the keys its file names; binding the file once fills in the
+        // section's defaults, so --set reaches every key of every section the config has.
+        if (sets.Count > 0) node = ConfigJson.ToNode(ConfigJson.FromNode(node, origin));
         foreach (string assignment in sets) ApplySet(node, assignment);
         if (sets.Count > 0) origin += " with --set";
         var config = ConfigJson.FromNode(node, origin);

@@ -100,8 +100,22 @@ public static class ConfigValidator
         require(ae.PerceptualWeight >= 0 && double.IsFinite(ae.PerceptualWeight), $"{key}.perceptual_weight", "must be 0 (off) or a positive number such as 1");
         require(ae.PerceptualWeight == 0 || c.Data.ImageSize >= 32, $"{key}.perceptual_weight", "needs data.image_size of at least 32 (ResNet-18 downsamples 32×); set it to 0 for smaller images");
         require(ae.KlWeight >= 0 && double.IsFinite(ae.KlWeight), $"{key}.kl_weight", "must be 0 or a positive number such as 1e-6");
+        ValidateDiscriminator(ae, c, require);
         require(c.Training.Optimizer is OptimizerKind.Adam or OptimizerKind.Adamw && c.Training.Precision == Precision.Fp32, "training.optimizer",
             "must be adam or adamw with training.precision fp32 for an autoencoder (the fused and bf16 paths are built for the U-Net)");
+    }
+
+    private static void ValidateDiscriminator(AutoencoderConfig ae, RunConfig c, Action<bool, string, string> require)
+    {
+        const string key = "model.autoencoder";
+        require(ae.DiscriminatorWeight >= 0 && double.IsFinite(ae.DiscriminatorWeight), $"{key}.discriminator_weight", "must be 0 (no discriminator) or a positive number such as 0.5");
+        require(ae.DiscriminatorStart >= 0, $"{key}.discriminator_start", "must not be negative (0 trains the discriminator from the first step)");
+        require(ae.DiscriminatorLayers is >= 1 and <= 8, $"{key}.discriminator_layers", "must be between 1 and 8");
+        require(ae.DiscriminatorDim is >= 8 and <= 1024, $"{key}.discriminator_dim", "must be between 8 and 1024");
+        if (ae.DiscriminatorWeight <= 0 || ae.DiscriminatorLayers is < 1 or > 8) return;
+        int side = Models.Autoencoder.PatchDiscriminator.PatchSide(c.Data.ImageSize, ae.DiscriminatorLayers);
+        require(side >= 1, $"{key}.discriminator_layers", $"({ae.DiscriminatorLayers}) leaves no patch of a {c.Data.ImageSize}-pixel image (each layer halves it); use fewer layers");
+        require(ae.DiscriminatorStart < c.Training.Steps, $"{key}.discriminator_start", $"({ae.DiscriminatorStart}) must be below training.steps ({c.Training.Steps}), or the discriminator never trains; lower it or set discriminator_weight to 0");
     }
 
     public static void ThrowIfInvalid(RunConfig config, string origin)

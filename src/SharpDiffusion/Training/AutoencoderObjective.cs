@@ -9,8 +9,10 @@ namespace SharpDiffusion.Training;
 
 /// <summary>
 /// The autoencoder family's objective: encode, draw z = μ + σ·ε (from the trainer's generator, so resumes are exact), decode,
-/// <see cref="AutoencoderLoss"/>, backward, Adam and EMA. Its sample grid shows the first training images next to the EMA
-/// model's reconstructions Decode(μ(x)).
+/// <see cref="AutoencoderLoss"/>, backward, Adam and EMA. With model.autoencoder.discriminator_weight &gt; 0 it also owns an
+/// <see cref="AutoencoderDiscriminator"/>: after discriminator_start steps the loss gains LDM's adaptively weighted λ·L_G and
+/// every step ends with one discriminator update (its weights and Adam state are checkpointed beside the model). Its sample
+/// grid shows the first training images next to the EMA model's reconstructions Decode(μ(x)).
 /// </summary>
 public sealed class AutoencoderObjective : ITrainingObjective
 {
@@ -22,6 +24,7 @@ public sealed class AutoencoderObjective : ITrainingObjective
     private readonly ReferenceUpdate<AutoencoderKL> _update;
     private readonly PerceptualDistance? _perceptual;
     private readonly AutoencoderLoss _loss;
+    private readonly AutoencoderDiscriminator? _discriminator;
 
     /// <param name="perceptualModelDirectory">Where the ResNet-18 ONNX files are (default: next to the application).</param>
     public AutoencoderObjective(RunConfig config, ImageDataset data, Device device, string? perceptualModelDirectory = null)
@@ -40,9 +43,12 @@ public sealed class AutoencoderObjective : ITrainingObjective
             _perceptual = new PerceptualDistance(device.type == DeviceType.CPU ? network : network.to(device));
         }
         _loss = new AutoencoderLoss(autoencoder, _perceptual);
+        // Built only when used: with weight 0 training draws, computes and stores exactly what it did before the discriminator existed.
+        _discriminator = autoencoder.DiscriminatorWeight > 0 ? new AutoencoderDiscriminator(config, data.Channels, device) : null;
     }
 
-    public CheckpointFile.State StateWith(Generator generator) => new(_model, _ema, _update.Checkpointed, generator);
+    public CheckpointFile.State StateWith(Generator generator) =>
+        new(_model, _ema, _update.Checkpointed, generator) { Auxiliary = _discriminator is null ? [] : [_discriminator.Checkpointed] };
 
     public (Tensor Loss, Tensor Applied) Optimise(int stepNumber, Tensor images, Tensor labels, Generator generator)
     {
@@ -52,14 +58,22 @@ public sealed class AutoencoderObjective : ITrainingObjective
         foreach (var group in _update.ParamGroups) group.LearningRate = lr;
         using var posterior = _model.Encode(images);
         var reconstruction = _model.Decode(posterior.Sample(generator));
-        var loss = _loss.Compute(images, reconstruction, posterior).Total;
+        var terms = _loss.Compute(images, reconstruction, posterior);
+        var adversary = _discriminator is { } discriminator && discriminator.IsActive(stepNumber) ? discriminator : null;
+        var loss = adversary is null ? terms.Total : terms.Total + adversary.GeneratorTerm(reconstruction, terms.PixelAndPerceptual, _model.LastLayerWeight);
         _update.ZeroGrad();
         loss.backward();
         var applied = _update.Apply(stepNumber);
+        // LDM's second optimizer step, on this step's reconstructions (LDM's Lightning loop decodes the batch again for it).
+        adversary?.Update(stepNumber, images, reconstruction);
         return (loss.detach(), applied);
     }
 
-    public void Train() => _model.train();
+    public void Train()
+    {
+        _model.train();
+        _discriminator?.Train();
+    }
 
     public void PrepareSave() => _update.PrepareSave();
 
@@ -80,6 +94,7 @@ public sealed class AutoencoderObjective : ITrainingObjective
 
     public void Dispose()
     {
+        _discriminator?.Dispose();
         _perceptual?.Dispose();
         _update.Dispose();
         _ema.Dispose();

@@ -10,8 +10,10 @@ namespace SharpDiffusion.Training;
 /// <summary>
 /// One file holding model, EMA, optimizer and RNG state plus the resolved config.
 /// Layout: magic "SDCKPT01" | int32 length + metadata JSON | model | EMA | optimizer | generator state | global RNG state
-/// | SHA-256 of everything before it. The hash is checked before anything is loaded, so truncation or bit flips are reported,
-/// never half-applied.
+/// | [auxiliary networks] | SHA-256 of everything before it. The hash is checked before anything is loaded, so truncation or
+/// bit flips are reported, never half-applied. The auxiliary section (int32 count, then per network its name, weights, a
+/// bool and its optimizer) is written only when the state has auxiliary networks (an autoencoder's discriminator), so every
+/// other checkpoint keeps the layout it had before the section existed, and files without it read as having none.
 /// </summary>
 public static class CheckpointFile
 {
@@ -20,7 +22,15 @@ public static class CheckpointFile
     private const int HashBytes = 32;
 
     /// <summary>What a checkpoint stores besides its metadata.</summary>
-    public sealed record State(nn.Module Model, nn.Module Ema, optim.Optimizer? Optimizer, Generator? Generator);
+    public sealed record State(nn.Module Model, nn.Module Ema, optim.Optimizer? Optimizer, Generator? Generator)
+    {
+        /// <summary>Networks trained beside the model (no EMA), stored after the RNG states in this order; empty for most families.</summary>
+        public IReadOnlyList<AuxiliaryNetwork> Auxiliary { get; init; } = [];
+    }
+
+    /// <summary>A network trained beside the model, such as an autoencoder's discriminator, with its optimizer.</summary>
+    /// <param name="Name">Checked on load, so a checkpoint's networks cannot be loaded into other ones.</param>
+    public sealed record AuxiliaryNetwork(string Name, nn.Module Network, optim.Optimizer? Optimizer);
 
     private static readonly JsonSerializerOptions MetadataJson = new(ConfigJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
 
@@ -41,6 +51,7 @@ public static class CheckpointFile
                 if (state.Optimizer is optim.Optimizer opt) ((TorchSharp.Modules.OptimizerHelper)opt).save_state_dict(writer);
                 WriteTensorBytes(writer, state.Generator?.get_state());
                 WriteTensorBytes(writer, random.get_rng_state());
+                if (state.Auxiliary.Count > 0) WriteAuxiliary(writer, state.Auxiliary);
                 writer.Flush();
             }
             file.Write(hashing.GetHashAndReset());
@@ -72,6 +83,7 @@ public static class CheckpointFile
             byte[]? global = ReadBytes(reader);
             if (generator is not null && state.Generator is Generator g) g.set_state(tensor(generator, dtype: ScalarType.Byte));
             if (global is not null) random.set_rng_state(tensor(global, dtype: ScalarType.Byte));
+            ReadAuxiliary(reader, state.Auxiliary);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or EndOfStreamException)
         {
@@ -142,6 +154,39 @@ public static class CheckpointFile
         stream.ReadExactly(stored);
         if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
             throw new CheckpointException($"checkpoint {path} is damaged (checksum mismatch: truncated or corrupted); use another checkpoint of the run.");
+    }
+
+    private static void WriteAuxiliary(BinaryWriter writer, IReadOnlyList<AuxiliaryNetwork> networks)
+    {
+        writer.Write(networks.Count);
+        foreach (var network in networks)
+        {
+            writer.Write(network.Name);
+            network.Network.save(writer);
+            writer.Write(network.Optimizer is not null);
+            if (network.Optimizer is optim.Optimizer opt) ((TorchSharp.Modules.OptimizerHelper)opt).save_state_dict(writer);
+        }
+    }
+
+    /// <summary>Loads the auxiliary section into <paramref name="expected"/>, which must name the same networks; a file that ends before it has none.</summary>
+    private static void ReadAuxiliary(BinaryReader reader, IReadOnlyList<AuxiliaryNetwork> expected)
+    {
+        bool present = reader.BaseStream.Position < reader.BaseStream.Length - HashBytes;
+        var stored = new List<string>();
+        int count = present ? reader.ReadInt32() : 0;
+        if (count < 0 || count > 64) throw new InvalidOperationException($"an auxiliary-network count of {count}");
+        for (int i = 0; i < count; i++)
+        {
+            string name = reader.ReadString();
+            stored.Add(name);
+            if (i >= expected.Count || expected[i].Name != name) break;
+            expected[i].Network.load(reader, strict: true);
+            bool hasOptimizer = reader.ReadBoolean();
+            if (hasOptimizer && expected[i].Optimizer is optim.Optimizer opt) ((TorchSharp.Modules.OptimizerHelper)opt).load_state_dict(reader);
+            else if (hasOptimizer || expected[i].Optimizer is not null) throw new InvalidOperationException($"the {name} network's optimizer state is missing or unexpected");
+        }
+        if (!stored.SequenceEqual(expected.Select(n => n.Name)))
+            throw new InvalidOperationException($"it stores [{string.Join(", ", stored)}] besides the model, this run trains [{string.Join(", ", expected.Select(n => n.Name))}]");
     }
 
     private static void WriteTensorBytes(BinaryWriter writer, Tensor? state)

@@ -27,6 +27,16 @@ public static class ModelFactory
         return device.type == DeviceType.CPU ? model : model.to(device);
     }
 
+    /// <summary>The PatchGAN discriminator of model.autoencoder (discriminator_layers, discriminator_dim), with weights drawn from the config's seed.</summary>
+    public static PatchDiscriminator CreateDiscriminator(RunConfig config, int channels, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var autoencoder = config.Model.Autoencoder ?? throw new ArgumentException("the config has no model.autoencoder section.");
+        random.manual_seed(config.Seed);
+        var discriminator = new PatchDiscriminator(autoencoder, channels);
+        return device.type == DeviceType.CPU ? discriminator : discriminator.to(device);
+    }
+
     /// <summary>A frozen autoencoder copy used as the EMA model.</summary>
     public static AutoencoderKL CreateEma(AutoencoderKL model, RunConfig config, Device device)
     {

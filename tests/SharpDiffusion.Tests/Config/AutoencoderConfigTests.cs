@@ -48,6 +48,54 @@ public sealed class AutoencoderConfigTests
         Assert.Contains(ConfigValidator.Validate(With(new AutoencoderConfig(), imageSize: 16)), e => e.StartsWith("'model.autoencoder.perceptual_weight' needs", StringComparison.Ordinal));
 
     [Fact]
+    public void Validate_DefaultDiscriminatorKeys_AreOffAndValid()
+    {
+        var ae = new AutoencoderConfig();
+        Assert.Equal((0.0, 50001, 3, 64), (ae.DiscriminatorWeight, ae.DiscriminatorStart, ae.DiscriminatorLayers, ae.DiscriminatorDim));
+        Assert.Empty(ConfigValidator.Validate(With(ae)));
+    }
+
+    [Fact]
+    public void Validate_DiscriminatorOnAndStartingInTime_HasNoErrors() =>
+        Assert.Empty(ConfigValidator.Validate(With(new AutoencoderConfig { DiscriminatorWeight = 0.5, DiscriminatorStart = 10 })));
+
+    [Theory]
+    [InlineData(-0.5, 0, 3, 64, "'model.autoencoder.discriminator_weight' must be 0 (no discriminator) or a positive number such as 0.5")]
+    [InlineData(double.NaN, 0, 3, 64, "'model.autoencoder.discriminator_weight' must be 0 (no discriminator) or a positive number such as 0.5")]
+    [InlineData(0.5, -1, 3, 64, "'model.autoencoder.discriminator_start' must not be negative (0 trains the discriminator from the first step)")]
+    [InlineData(0.5, 0, 0, 64, "'model.autoencoder.discriminator_layers' must be between 1 and 8")]
+    [InlineData(0.5, 0, 3, 4, "'model.autoencoder.discriminator_dim' must be between 8 and 1024")]
+    // 32 px with 4 layers: 32 → 2 after four halvings, then the two stride-1 convolutions leave nothing.
+    [InlineData(0.5, 0, 4, 64, "'model.autoencoder.discriminator_layers' (4) leaves no patch of a 32-pixel image (each layer halves it); use fewer layers")]
+    // The discriminator would never train: the adversarial terms start at step discriminator_start + 1.
+    [InlineData(0.5, 20, 3, 64, "'model.autoencoder.discriminator_start' (20) must be below training.steps (20), or the discriminator never trains; lower it or set discriminator_weight to 0")]
+    public void Validate_BadDiscriminatorKey_IsOneSentenceNamingIt(double weight, int start, int layers, int dim, string error)
+    {
+        var config = With(new AutoencoderConfig { DiscriminatorWeight = weight, DiscriminatorStart = start, DiscriminatorLayers = layers, DiscriminatorDim = dim });
+        config = config with { Training = config.Training with { Steps = 20 } };
+        Assert.Equal([error], ConfigValidator.Validate(config));
+    }
+
+    [Fact]
+    public void Load_DiscriminatorKeysInJson_BindFromSnakeCase()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"sd-ae-disc-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(path, """
+                { "data": { "image_size": 32 }, "training": { "optimizer": "adam", "steps": 100 },
+                  "model": { "autoencoder": { "discriminator_weight": 0.5, "discriminator_start": 40, "discriminator_layers": 2, "discriminator_dim": 32 } } }
+                """);
+            var ae = ConfigLoader.Load(path, []).Model.Autoencoder!;
+            Assert.Equal((0.5, 40, 2, 32), (ae.DiscriminatorWeight, ae.DiscriminatorStart, ae.DiscriminatorLayers, ae.DiscriminatorDim));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void ShippedConfig_ShapesAutoencoder_LoadsAndIsValid()
     {
         var config = ConfigLoader.Load(Path.Combine(RepoRoot(), "configs", "shapes-autoencoder.json"), []);

@@ -108,6 +108,17 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("abc", config.Name);
     }
 
+    [Fact]
+    public void Set_KeyOfAnOptionalSectionTheFileLeavesOut_TakesEffect()
+    {
+        // The file's model.autoencoder names only factor; discriminator_weight and discriminator_start are still its keys.
+        string path = Write("ae.json", """{ "data": { "image_size": 32 }, "model": { "autoencoder": { "factor": 4 } }, "training": { "optimizer": "adam", "steps": 100 } }""");
+        var config = ConfigLoader.Load(path, ["model.autoencoder.discriminator_weight=0.5", "model.autoencoder.discriminator_start=50"]);
+        Assert.Equal((4, 0.5, 50), (config.Model.Autoencoder!.Factor, config.Model.Autoencoder.DiscriminatorWeight, config.Model.Autoencoder.DiscriminatorStart));
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path, ["model.autoencoder.discriminator_wieght=0.5"]));
+        Assert.Contains("unknown key 'model.autoencoder.discriminator_wieght'", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("training.lrr=1")]
     [InlineData("trainin.lr=1")]

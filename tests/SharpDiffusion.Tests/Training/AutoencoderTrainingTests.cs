@@ -15,7 +15,7 @@ public sealed class AutoencoderTrainingTests(Xunit.Abstractions.ITestOutputHelpe
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>A small KL-f4 autoencoder on 4 synthetic 32×32 shapes, with the perceptual term on.</summary>
-    private static RunConfig Tiny(int steps) => new()
+    internal static RunConfig Tiny(int steps) => new()
     {
         Name = "ae",
         Seed = 3,

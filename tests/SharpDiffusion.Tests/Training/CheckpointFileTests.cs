@@ -49,20 +49,28 @@ public sealed class CheckpointFileTests : IDisposable
         Assert.Equal(2, meta.Step);
         Assert.Equal(["a", "b"], meta.ClassNames);
         Assert.Equal(3, meta.Config.Seed);
-        foreach (var (name, p) in model.named_parameters())
-            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
+        AssertSameWeights(model, model2);
         Assert.Equal(expectedDraw, randn([1], generator: gen2).item<float>());
         Assert.Equal(expectedGlobal, randn(1).item<float>());
+        AssertSameNextUpdate((model, opt), (model2, opt2));
+    }
 
-        // Same Adam moments ⇒ the same next update from the same gradient.
-        foreach (var (m, o) in new[] { (model, opt), (model2, opt2) })
+    private static void AssertSameWeights(Linear expected, Linear actual)
+    {
+        foreach (var (name, p) in expected.named_parameters())
+            Assert.True(p.equal(actual.get_parameter(name)!).all().item<bool>(), name);
+    }
+
+    /// <summary>Same weights and Adam moments ⇒ the same next update from the same gradient.</summary>
+    private static void AssertSameNextUpdate((Linear Model, optim.Optimizer Opt) expected, (Linear Model, optim.Optimizer Opt) actual)
+    {
+        foreach (var (m, o) in new[] { expected, actual })
         {
             o.zero_grad();
             m.forward(ones(1, 4)).sum().backward();
             o.step();
         }
-        foreach (var (name, p) in model.named_parameters())
-            Assert.True(p.equal(model2.get_parameter(name)!).all().item<bool>(), name);
+        AssertSameWeights(expected.Model, actual.Model);
     }
 
     [Fact]
@@ -107,5 +115,77 @@ public sealed class CheckpointFileTests : IDisposable
         File.WriteAllText(path, new string('x', 100));
         Assert.Throws<CheckpointException>(() => CheckpointFile.ReadMetadata(path));
         Assert.Throws<CheckpointException>(() => CheckpointFile.ReadMetadata(Path.Combine(_dir, "missing.ckpt")));
+    }
+
+    [Fact]
+    public void SaveThenLoad_AuxiliaryNetwork_RestoresItsWeightsAndOptimizer()
+    {
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string path = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(path, Meta(2), new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+
+        var (model2, ema2, opt2, gen2) = Trained(99);
+        var (aux2, _, auxOpt2, _) = Trained(98);
+        CheckpointFile.Load(path, new CheckpointFile.State(model2, ema2, opt2, gen2) { Auxiliary = [new("critic", aux2, auxOpt2)] });
+
+        AssertSameWeights(aux, aux2);
+        AssertSameNextUpdate((aux, auxOpt), (aux2, auxOpt2));
+    }
+
+    [Fact]
+    public void Save_NoAuxiliaryNetworks_WritesTheLayoutFromBeforeTheSectionExisted()
+    {
+        // The auxiliary section is appended only when there is one: a file without it has the layout older builds wrote (the
+        // old run in Fixtures/ still loads, SoftwareRecordTests), and a file with it has the same bytes up to the section.
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string without = Path.Combine(_dir, "plain.ckpt");
+        string with = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(without, Meta(2), new CheckpointFile.State(model, ema, opt, gen));
+        CheckpointFile.Save(with, Meta(2) with { CreatedUtc = CheckpointFile.ReadMetadata(without).CreatedUtc }, new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+
+        byte[] plain = File.ReadAllBytes(without);
+        byte[] extended = File.ReadAllBytes(with);
+        Assert.Equal(plain[..^32], extended[..(plain.Length - 32)]);
+        Assert.Equal(1, BitConverter.ToInt32(extended, plain.Length - 32)); // the section starts with its count
+    }
+
+    [Fact]
+    public void Load_AuxiliaryNetworksThatDoNotMatch_IsACheckpointErrorNamingThem()
+    {
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string plain = Path.Combine(_dir, "plain.ckpt");
+        string extended = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(plain, Meta(2), new CheckpointFile.State(model, ema, opt, gen));
+        CheckpointFile.Save(extended, Meta(2), new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+
+        var (model2, ema2, opt2, gen2) = Trained(99);
+        var (aux2, _, auxOpt2, _) = Trained(98);
+        var expectsCritic = new CheckpointFile.State(model2, ema2, opt2, gen2) { Auxiliary = [new("critic", aux2, auxOpt2)] };
+        var expectsOther = expectsCritic with { Auxiliary = [new("other", aux2, auxOpt2)] };
+        var missing = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(plain, expectsCritic));
+        var unexpected = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(extended, new CheckpointFile.State(model2, ema2, opt2, gen2)));
+        var renamed = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(extended, expectsOther));
+
+        Assert.Contains("it stores [] besides the model, this run trains [critic]", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("it stores [critic] besides the model, this run trains []", unexpected.Message, StringComparison.Ordinal);
+        Assert.Contains("it stores [critic] besides the model, this run trains [other]", renamed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_AuxiliaryCheckpointForSampling_ReadsTheModelOnly()
+    {
+        // Sampling and evaluation load without an optimizer and never see the discriminator.
+        var (model, ema, opt, gen) = Trained(1);
+        var (aux, _, auxOpt, _) = Trained(2);
+        string path = Path.Combine(_dir, "aux.ckpt");
+        CheckpointFile.Save(path, Meta(2), new CheckpointFile.State(model, ema, opt, gen) { Auxiliary = [new("critic", aux, auxOpt)] });
+        var (model2, ema2, _, _) = Trained(99);
+
+        CheckpointFile.Load(path, new CheckpointFile.State(model2, ema2, null, null));
+
+        AssertSameWeights(model, model2);
     }
 }

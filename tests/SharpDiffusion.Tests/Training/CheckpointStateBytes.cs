@@ -2,7 +2,8 @@ using System.Text;
 
 namespace SharpDiffusion.Tests.Training;
 
-/// <summary>For bitwise resume tests: a checkpoint's bytes after its metadata header (which holds timestamps) and before its hash.</summary>
+/// <summary>For bitwise resume tests: a checkpoint's bytes after its metadata header (which holds timestamps) and before its hash —
+/// model, EMA, optimizer, RNG states and auxiliary networks.</summary>
 internal static class CheckpointStateBytes
 {
     public static byte[] Of(string checkpoint)

@@ -55,6 +55,9 @@ public sealed class AutoencoderKL : Module<Tensor, Tensor>
     /// <summary>Images [B, C, H, W] (unclamped, nominally [−1, 1]) from latents [B, latent_channels, H/f, W/f].</summary>
     public Tensor Decode(Tensor latents) => decoder.call(latents);
 
+    /// <summary>The weight of the decoder's last convolution (where <see cref="AdversarialLoss.AdaptiveWeight"/> compares gradients).</summary>
+    public Tensor LastLayerWeight => decoder.LastLayerWeight;
+
     /// <summary>The deterministic reconstruction Decode(μ(x)), as evaluation and the sample grids use it.</summary>
     public override Tensor forward(Tensor images)
     {

@@ -5,10 +5,12 @@ using static TorchSharp.torch;
 namespace SharpDiffusion.Models.Autoencoder;
 
 /// <summary>The terms of one batch's autoencoder loss (0-dim tensors), for the log and for tests.</summary>
-public sealed record AutoencoderLossTerms(Tensor Total, Tensor Reconstruction, Tensor Perceptual, Tensor Kl);
+/// <param name="Total">PixelAndPerceptual + w_KL · Kl.</param>
+/// <param name="PixelAndPerceptual">Reconstruction + w_p · Perceptual: LDM's nll_loss, the L_rec of the adaptive weight.</param>
+public sealed record AutoencoderLossTerms(Tensor Total, Tensor PixelAndPerceptual, Tensor Reconstruction, Tensor Perceptual, Tensor Kl);
 
 /// <summary>
-/// LDM's first-stage loss without the discriminator (Rombach et al. 2022, App. G; CompVis LPIPSWithDiscriminator with a fixed
+/// LDM's first-stage loss without the adversarial term (<see cref="AdversarialLoss"/>; Rombach et al. 2022, App. G; CompVis LPIPSWithDiscriminator with a fixed
 /// log-variance of 0), divided by the pixel count C·H·W so that it reads per pixel (Adam is invariant to that scale):
 /// L = mean_pixels ρ(x − x̂) + w_p · mean_batch d(x, x̂) + w_KL · mean_batch KL(q(z|x) ‖ N(0, I)) / (C·H·W),
 /// with ρ = |·| (l1) or (·)² (l2) and d the ResNet-18 feature distance (<see cref="PerceptualDistance"/>).
@@ -29,7 +31,8 @@ public sealed class AutoencoderLoss(AutoencoderConfig config, PerceptualDistance
         var feature = perceptual is not null && config.PerceptualWeight > 0
             ? perceptual.Distance(images, reconstruction).mean()
             : zeros([], images.dtype, images.device);
-        var total = pixel + feature * config.PerceptualWeight + kl * config.KlWeight;
-        return new AutoencoderLossTerms(total, pixel, feature, kl);
+        var pixelAndPerceptual = pixel + feature * config.PerceptualWeight;
+        var total = pixelAndPerceptual + kl * config.KlWeight;
+        return new AutoencoderLossTerms(total, pixelAndPerceptual, pixel, feature, kl);
     }
 }

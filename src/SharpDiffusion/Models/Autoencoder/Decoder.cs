@@ -42,6 +42,9 @@ internal sealed class Decoder : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>conv_out's weight: the layer LDM's adaptive adversarial weight is measured at (its get_last_layer).</summary>
+    internal Tensor LastLayerWeight => conv_out.weight!;
+
     public override Tensor forward(Tensor z)
     {
         using var scope = NewDisposeScope();
