@@ -45,10 +45,12 @@ public sealed class LatentTrainingSet : IDisposable
         {
             LatentSetup.ThrowIfDifferent(latent, autoencoder.Metadata, autoencoder.ContentHash, "model.latent.autoencoder");
             using var both = Encoded(autoencoder, data, device, cacheDir, message); // [2, N, c, h, w], unscaled
-            double scale = latent.ScaleFactor ?? ScaleByStd(both[0]);
+            using var plain = both[0];
+            using var mirrored = both[1];
+            double scale = latent.ScaleFactor ?? ScaleByStd(plain);
             var resolved = config with { Model = config.Model with { Latent = latent with { ScaleFactor = scale } } };
             var space = new LatentSpace(autoencoder, scale);
-            var examples = new TrainingExamples(Sampling.Scaled.By(both[0], scale), Sampling.Scaled.By(both[1], scale), data.Labels.alias());
+            var examples = new TrainingExamples(Sampling.Scaled.By(plain, scale), Sampling.Scaled.By(mirrored, scale), data.Labels.alias());
             return new LatentTrainingSet(resolved, space, examples);
         }
         catch

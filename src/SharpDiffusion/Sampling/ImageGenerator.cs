@@ -57,7 +57,7 @@ public static class ImageGenerator
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(request);
         if (request.ClipDenoised == true && !model.ClipDenoised)
-            throw new ArgumentException("this is a latent model: x̂₀ is a latent, which has no [−1, 1] range to clip to; sample it without --clip-denoised.");
+            throw new ArgumentException("this is a latent model: x̂₀ is a latent, which has no [−1, 1] range to clip to; leave GenerationRequest.ClipDenoised unset.");
         return request.ClipDenoised ?? model.ClipDenoised;
     }
 }
