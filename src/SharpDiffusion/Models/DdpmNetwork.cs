@@ -14,7 +14,7 @@ namespace SharpDiffusion.Models;
 internal sealed class DdpmNetwork : IUNetNetwork
 {
     private readonly int _dim;
-    private readonly Conv2d init_conv;
+    private readonly BlockAlignedConv2d init_conv;
     private readonly Sequential time_mlp;
     private readonly Embedding? class_emb;
     private readonly AugmentationLevelEmbedding? aug_emb;
@@ -22,7 +22,7 @@ internal sealed class DdpmNetwork : IUNetNetwork
     private readonly MiddleBlock mid;
     private readonly ModuleList<UpLevel> ups;
     private readonly GroupNorm final_norm;
-    private readonly Conv2d final_conv;
+    private readonly BlockAlignedConv2d final_conv;
 
     public DdpmNetwork(ModelConfig config, int channels, int imageSize, ConditioningSpec conditioning)
     {
@@ -32,7 +32,7 @@ internal sealed class DdpmNetwork : IUNetNetwork
         int levels = config.DimMults.Count;
 
         // A super-resolution network reads x_t and the upsampled low-resolution image stacked on the channel axis (SR3).
-        init_conv = Conv2d(conditioning.HasLowResolution ? 2 * channels : channels, dim, 3, padding: 1);
+        init_conv = new BlockAlignedConv2d(conditioning.HasLowResolution ? 2 * channels : channels, dim, 3, padding: 1);
         time_mlp = Sequential(("0", Linear(dim, embeddingDim)), ("1", SiLU()), ("2", Linear(embeddingDim, embeddingDim)));
         // One row per class plus the null class (ConditioningSpec).
         class_emb = conditioning.HasClasses ? Embedding(conditioning.ClassEmbeddingRows, embeddingDim) : null;
@@ -54,10 +54,10 @@ internal sealed class DdpmNetwork : IUNetNetwork
                 current = width;
                 skipChannels.Add(current);
             }
-            Conv2d? downsample = null;
+            BlockAlignedConv2d? downsample = null;
             if (level < levels - 1)
             {
-                downsample = Conv2d(current, current, 3, stride: 2, padding: 1);
+                downsample = new BlockAlignedConv2d(current, current, 3, stride: 2, padding: 1);
                 skipChannels.Add(current);
             }
             downLevels.Add(new DownLevel(blocks, attentions, downsample));
@@ -82,13 +82,13 @@ internal sealed class DdpmNetwork : IUNetNetwork
                 if (attend) attentions.Add(new SelfAttention(width, config.Heads, config.HeadDim, config.Groups));
                 current = width;
             }
-            var upsample = level > 0 ? Conv2d(current, current, 3, padding: 1) : null;
+            var upsample = level > 0 ? new BlockAlignedConv2d(current, current, 3, padding: 1) : null;
             upLevels.Add(new UpLevel(blocks, attentions, upsample));
         }
         ups = new ModuleList<UpLevel>([.. upLevels]);
 
         final_norm = Norms.GroupNorm(config.Groups, current);
-        final_conv = Conv2d(current, channels, 3, padding: 1);
+        final_conv = new BlockAlignedConv2d(current, channels, 3, padding: 1);
     }
 
     public IEnumerable<(string Name, Module Module)> NamedModules

@@ -10,9 +10,9 @@ internal sealed class DownLevel : Module
 {
     private readonly ModuleList<ResnetBlock> blocks;
     private readonly ModuleList<SelfAttention> attns;
-    private readonly Conv2d? downsample;
+    private readonly BlockAlignedConv2d? downsample;
 
-    public DownLevel(IReadOnlyList<ResnetBlock> levelBlocks, IReadOnlyList<SelfAttention> levelAttentions, Conv2d? levelDownsample)
+    public DownLevel(IReadOnlyList<ResnetBlock> levelBlocks, IReadOnlyList<SelfAttention> levelAttentions, BlockAlignedConv2d? levelDownsample)
         : base(nameof(DownLevel))
     {
         blocks = new ModuleList<ResnetBlock>([.. levelBlocks]);

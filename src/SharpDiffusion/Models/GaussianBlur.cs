@@ -44,8 +44,8 @@ public static class GaussianBlur
         // One kernel per (image, channel): a grouped convolution over the batch folded into the channel axis.
         var kernels = Kernels(sigmas.to(images.device), radius).to(images.dtype).repeat_interleave(channels, 0);
         var x = images.reshape(1, groups, height, width);
-        x = nn.functional.conv2d(nn.functional.pad(x, [0, 0, radius, radius], PaddingModes.Replicate), kernels.view(groups, 1, size, 1), groups: groups);
-        x = nn.functional.conv2d(nn.functional.pad(x, [radius, radius, 0, 0], PaddingModes.Replicate), kernels.view(groups, 1, 1, size), groups: groups);
+        x = BlockAlignedConvolution.Conv2d(nn.functional.pad(x, [0, 0, radius, radius], PaddingModes.Replicate), kernels.view(groups, 1, size, 1), null, [1, 1], [0, 0], [1, 1], groups);
+        x = BlockAlignedConvolution.Conv2d(nn.functional.pad(x, [radius, radius, 0, 0], PaddingModes.Replicate), kernels.view(groups, 1, 1, size), null, [1, 1], [0, 0], [1, 1], groups);
         return x.reshape(batch, channels, height, width).MoveToOuterDisposeScope();
     }
 }

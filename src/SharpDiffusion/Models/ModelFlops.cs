@@ -20,7 +20,7 @@ public static class ModelFlops
         {
             switch (module)
             {
-                case Conv2d conv:
+                case Convolution conv:
                     removers.Add(conv.register_forward_hook((m, input, output) =>
                     {
                         var w = conv.weight!.shape;

@@ -12,23 +12,23 @@ namespace SharpDiffusion.Models;
 internal sealed class ResnetBlock : Module<Tensor, Tensor, Tensor>
 {
     private readonly GroupNorm norm1;
-    private readonly Conv2d conv1;
+    private readonly BlockAlignedConv2d conv1;
     private readonly Linear time_proj;
     private readonly GroupNorm norm2;
     private readonly Dropout dropout;
-    private readonly Conv2d conv2;
-    private readonly Conv2d? skip;
+    private readonly BlockAlignedConv2d conv2;
+    private readonly BlockAlignedConv2d? skip;
 
     public ResnetBlock(long inChannels, long outChannels, long embeddingDim, int groups, double dropoutRate)
         : base(nameof(ResnetBlock))
     {
         norm1 = Norms.GroupNorm(groups, inChannels);
-        conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
+        conv1 = new BlockAlignedConv2d(inChannels, outChannels, 3, padding: 1);
         time_proj = Linear(embeddingDim, 2 * outChannels);
         norm2 = Norms.GroupNorm(groups, outChannels);
         dropout = Dropout(dropoutRate);
-        conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
-        skip = inChannels == outChannels ? null : Conv2d(inChannels, outChannels, 1);
+        conv2 = new BlockAlignedConv2d(outChannels, outChannels, 3, padding: 1);
+        skip = inChannels == outChannels ? null : new BlockAlignedConv2d(inChannels, outChannels, 1);
         RegisterComponents();
     }
 

@@ -13,8 +13,8 @@ internal sealed class SelfAttention : Module<Tensor, Tensor>
     private readonly int _heads;
     private readonly int _headDim;
     private readonly GroupNorm norm;
-    private readonly Conv2d qkv;
-    private readonly Conv2d proj;
+    private readonly BlockAlignedConv2d qkv;
+    private readonly BlockAlignedConv2d proj;
 
     public SelfAttention(long channels, int heads, int headDim, int groups) : base(nameof(SelfAttention))
     {
@@ -23,8 +23,8 @@ internal sealed class SelfAttention : Module<Tensor, Tensor>
         _headDim = headDim;
         long inner = (long)heads * headDim;
         norm = Norms.GroupNorm(groups, channels);
-        qkv = Conv2d(channels, 3 * inner, 1, bias: false);
-        proj = Conv2d(inner, channels, 1);
+        qkv = new BlockAlignedConv2d(channels, 3 * inner, 1, bias: false);
+        proj = new BlockAlignedConv2d(inner, channels, 1);
         RegisterComponents();
     }
 

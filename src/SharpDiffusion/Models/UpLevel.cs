@@ -11,9 +11,9 @@ internal sealed class UpLevel : Module
 {
     private readonly ModuleList<ResnetBlock> blocks;
     private readonly ModuleList<SelfAttention> attns;
-    private readonly Conv2d? upsample;
+    private readonly BlockAlignedConv2d? upsample;
 
-    public UpLevel(IReadOnlyList<ResnetBlock> levelBlocks, IReadOnlyList<SelfAttention> levelAttentions, Conv2d? levelUpsample)
+    public UpLevel(IReadOnlyList<ResnetBlock> levelBlocks, IReadOnlyList<SelfAttention> levelAttentions, BlockAlignedConv2d? levelUpsample)
         : base(nameof(UpLevel))
     {
         blocks = new ModuleList<ResnetBlock>([.. levelBlocks]);

@@ -67,6 +67,7 @@ public static class NativeRuntime
         {
             throw new NativeRuntimeException($"libtorch could not be loaded ({FirstLine(e.Message)}); rebuild the project so that the libtorch-cpu-linux-x64 natives are copied next to the application.");
         }
+        OneDnnSetup.DecideOnce(Warn);
         _cpuReady = true;
     }
 
@@ -93,13 +94,16 @@ public static class NativeRuntime
         {
             _cudaReady = false;
         }
-        if (_cudaReady == true) _cpuReady = true;
+        if (_cudaReady == true)
+        {
+            OneDnnSetup.DecideOnce(Warn);
+            _cpuReady = true;
+        }
         return _cudaReady.Value;
     }
 
     private static void PatchBundledLibraries()
     {
-        OneDnnIsaLimit.Apply();
         string baseDir = AppContext.BaseDirectory;
         foreach (string candidate in new[]
                  {
@@ -110,6 +114,9 @@ public static class NativeRuntime
             LibStdCxxCompatibility.EnsureLoadable(candidate);
         }
     }
+
+    /// <summary>The runtime's one-time warnings (an environment variable it cannot read) go to standard error.</summary>
+    private static void Warn(string message) => Console.Error.WriteLine($"warning: {message}");
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 }

@@ -1,3 +1,4 @@
+using SharpDiffusion.Models;
 using SharpDiffusion.Config;
 using SharpDiffusion.Models.Autoencoder;
 using TorchSharp.Modules;
@@ -38,7 +39,7 @@ public sealed class PatchDiscriminatorTests
     {
         // n_layers 4 at dim 8: 8, 16, 32, 64 (stride 2), 64 (stride 1, capped at 8×), then 1.
         using var discriminator = new PatchDiscriminator(With(layers: 4, dim: 8), channels: 3);
-        var widths = discriminator.modules().OfType<Conv2d>().Select(c => c.weight!.shape[0]).ToArray();
+        var widths = discriminator.modules().OfType<BlockAlignedConv2d>().Select(c => c.weight!.shape[0]).ToArray();
         Assert.Equal([8L, 16, 32, 64, 64, 1], widths);
         Assert.Equal(4, discriminator.modules().OfType<GroupNorm>().Count());
     }
@@ -50,7 +51,7 @@ public sealed class PatchDiscriminatorTests
         // convolution weights: the sample standard deviation's standard error is 0.02/√(2n) ≈ 8e-6, so 0.0005 is ~60 of them;
         // the 896 norm scales have a mean within 0.02/√896 ≈ 0.0007 of 1 (tolerance 0.004, ~6 standard errors).
         using var discriminator = new PatchDiscriminator(With(layers: 3, dim: 64), channels: 3);
-        using var convWeights = cat(discriminator.modules().OfType<Conv2d>().Select(c => c.weight!.flatten()).ToList());
+        using var convWeights = cat(discriminator.modules().OfType<BlockAlignedConv2d>().Select(c => c.weight!.flatten()).ToList());
         using var scales = cat(discriminator.modules().OfType<GroupNorm>().Select(n => n.weight!.flatten()).ToList());
         using var shifts = cat(discriminator.modules().OfType<GroupNorm>().Select(n => n.bias!.flatten()).ToList());
 

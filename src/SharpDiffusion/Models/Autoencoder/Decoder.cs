@@ -12,19 +12,19 @@ namespace SharpDiffusion.Models.Autoencoder;
 /// </summary>
 internal sealed class Decoder : Module<Tensor, Tensor>
 {
-    private readonly Conv2d post_quant_conv;
-    private readonly Conv2d conv_in;
+    private readonly BlockAlignedConv2d post_quant_conv;
+    private readonly BlockAlignedConv2d conv_in;
     private readonly MiddleStage middle;
     private readonly ModuleList<Module<Tensor, Tensor>> up;
     private readonly GroupNorm norm_out;
-    private readonly Conv2d conv_out;
+    private readonly BlockAlignedConv2d conv_out;
 
     public Decoder(AutoencoderConfig config, int channels) : base(nameof(Decoder))
     {
         var mults = config.LevelMults();
         long width = (long)config.Dim * mults[^1];
-        post_quant_conv = Conv2d(config.LatentChannels, config.LatentChannels, 1);
-        conv_in = Conv2d(config.LatentChannels, width, 3, padding: 1);
+        post_quant_conv = new BlockAlignedConv2d(config.LatentChannels, config.LatentChannels, 1);
+        conv_in = new BlockAlignedConv2d(config.LatentChannels, width, 3, padding: 1);
         middle = new MiddleStage(width, config.Groups, config.Attention);
         up = new ModuleList<Module<Tensor, Tensor>>();
         for (int level = mults.Count - 1; level >= 0; level--)
@@ -38,7 +38,7 @@ internal sealed class Decoder : Module<Tensor, Tensor>
             if (level > 0) up.Add(new Upsample(width));
         }
         norm_out = Norms.GroupNorm(config.Groups, width);
-        conv_out = Conv2d(width, channels, 3, padding: 1);
+        conv_out = new BlockAlignedConv2d(width, channels, 3, padding: 1);
         RegisterComponents();
     }
 
@@ -57,11 +57,11 @@ internal sealed class Decoder : Module<Tensor, Tensor>
     /// <summary>Nearest-neighbour ×2, then a 3×3 convolution (LDM's Upsample with_conv).</summary>
     private sealed class Upsample : Module<Tensor, Tensor>
     {
-        private readonly Conv2d conv;
+        private readonly BlockAlignedConv2d conv;
 
         public Upsample(long channels) : base(nameof(Upsample))
         {
-            conv = Conv2d(channels, channels, 3, padding: 1);
+            conv = new BlockAlignedConv2d(channels, channels, 3, padding: 1);
             RegisterComponents();
         }
 

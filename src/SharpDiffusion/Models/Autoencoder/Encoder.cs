@@ -12,18 +12,18 @@ namespace SharpDiffusion.Models.Autoencoder;
 /// </summary>
 internal sealed class Encoder : Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv_in;
+    private readonly BlockAlignedConv2d conv_in;
     private readonly ModuleList<Module<Tensor, Tensor>> down;
     private readonly MiddleStage middle;
     private readonly GroupNorm norm_out;
-    private readonly Conv2d conv_out;
-    private readonly Conv2d quant_conv;
+    private readonly BlockAlignedConv2d conv_out;
+    private readonly BlockAlignedConv2d quant_conv;
 
     public Encoder(AutoencoderConfig config, int channels) : base(nameof(Encoder))
     {
         var mults = config.LevelMults();
         long width = config.Dim;
-        conv_in = Conv2d(channels, width, 3, padding: 1);
+        conv_in = new BlockAlignedConv2d(channels, width, 3, padding: 1);
         down = new ModuleList<Module<Tensor, Tensor>>();
         for (int level = 0; level < mults.Count; level++)
         {
@@ -33,12 +33,12 @@ internal sealed class Encoder : Module<Tensor, Tensor>
                 down.Add(new ResidualBlock(width, levelWidth, config.Groups));
                 width = levelWidth;
             }
-            if (level < mults.Count - 1) down.Add(Conv2d(width, width, 3, stride: 2, padding: 1));
+            if (level < mults.Count - 1) down.Add(new BlockAlignedConv2d(width, width, 3, stride: 2, padding: 1));
         }
         middle = new MiddleStage(width, config.Groups, config.Attention);
         norm_out = Norms.GroupNorm(config.Groups, width);
-        conv_out = Conv2d(width, 2L * config.LatentChannels, 3, padding: 1);
-        quant_conv = Conv2d(2L * config.LatentChannels, 2L * config.LatentChannels, 1);
+        conv_out = new BlockAlignedConv2d(width, 2L * config.LatentChannels, 3, padding: 1);
+        quant_conv = new BlockAlignedConv2d(2L * config.LatentChannels, 2L * config.LatentChannels, 1);
         RegisterComponents();
     }
 

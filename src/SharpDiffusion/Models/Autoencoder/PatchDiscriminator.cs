@@ -74,9 +74,9 @@ public sealed class PatchDiscriminator : Module<Tensor, Tensor>
 
     private static int ConvSide(int side, int stride) => side + 2 * Padding < Kernel ? 0 : (side + 2 * Padding - Kernel) / stride + 1;
 
-    private static Conv2d Conv(long inChannels, long outChannels, int stride, bool bias)
+    private static BlockAlignedConv2d Conv(long inChannels, long outChannels, int stride, bool bias)
     {
-        var conv = Conv2d(inChannels, outChannels, Kernel, stride: stride, padding: Padding, bias: bias);
+        var conv = new BlockAlignedConv2d(inChannels, outChannels, Kernel, stride: stride, padding: Padding, bias: bias);
         using (no_grad()) init.normal_(conv.weight!, 0.0, 0.02);
         return conv;
     }

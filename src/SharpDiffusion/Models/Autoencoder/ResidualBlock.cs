@@ -11,18 +11,18 @@ namespace SharpDiffusion.Models.Autoencoder;
 internal sealed class ResidualBlock : Module<Tensor, Tensor>
 {
     private readonly GroupNorm norm1;
-    private readonly Conv2d conv1;
+    private readonly BlockAlignedConv2d conv1;
     private readonly GroupNorm norm2;
-    private readonly Conv2d conv2;
-    private readonly Conv2d? skip;
+    private readonly BlockAlignedConv2d conv2;
+    private readonly BlockAlignedConv2d? skip;
 
     public ResidualBlock(long inChannels, long outChannels, int groups) : base(nameof(ResidualBlock))
     {
         norm1 = Norms.GroupNorm(groups, inChannels);
-        conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
+        conv1 = new BlockAlignedConv2d(inChannels, outChannels, 3, padding: 1);
         norm2 = Norms.GroupNorm(groups, outChannels);
-        conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
-        skip = inChannels == outChannels ? null : Conv2d(inChannels, outChannels, 1);
+        conv2 = new BlockAlignedConv2d(outChannels, outChannels, 3, padding: 1);
+        skip = inChannels == outChannels ? null : new BlockAlignedConv2d(inChannels, outChannels, 1);
         RegisterComponents();
     }
 

@@ -108,7 +108,7 @@ public sealed class OnnxConvNet : Module<Tensor, Tensor>
                 var dilations = node.IntsOr("dilations", 1, 1);
                 var padded = Pad(In(0), node.IntsOr("pads", 0, 0, 0, 0), 0.0);
                 var bias = node.Inputs.Count > 2 ? In(2) : null;
-                return functional.conv2d(padded, In(1), bias, strides, [0, 0], dilations, node.IntsOr("group", 1)[0]);
+                return BlockAlignedConvolution.Conv2d(padded, In(1), bias, strides, [0, 0], dilations, node.IntsOr("group", 1)[0]);
             }
             case "MaxPool":
             {

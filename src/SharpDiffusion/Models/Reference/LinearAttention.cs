@@ -21,7 +21,7 @@ internal sealed class LinearAttention : Module<Tensor, Tensor>
     private readonly int _headDim;
     private readonly RmsNorm norm;
     private Parameter mem_kv;
-    private readonly Conv2d to_qkv;
+    private readonly BlockAlignedConv2d to_qkv;
     private readonly Sequential to_out;
 
     public LinearAttention(long channels, int heads, int headDim) : base(nameof(LinearAttention))
@@ -32,8 +32,8 @@ internal sealed class LinearAttention : Module<Tensor, Tensor>
         long inner = (long)heads * headDim;
         norm = new RmsNorm(channels);
         mem_kv = new Parameter(randn(2, heads, headDim, MemoryTokens));
-        to_qkv = Conv2d(channels, 3 * inner, 1, bias: false);
-        to_out = Sequential(("0", Conv2d(inner, channels, 1)), ("1", new RmsNorm(channels)));
+        to_qkv = new BlockAlignedConv2d(channels, 3 * inner, 1, bias: false);
+        to_out = Sequential(("0", new BlockAlignedConv2d(inner, channels, 1)), ("1", new RmsNorm(channels)));
         RegisterComponents();
     }
 

@@ -16,8 +16,8 @@ internal sealed class ReferenceAttention : Module<Tensor, Tensor>
     private readonly int _headDim;
     private readonly RmsNorm norm;
     private Parameter mem_kv;
-    private readonly Conv2d to_qkv;
-    private readonly Conv2d to_out;
+    private readonly BlockAlignedConv2d to_qkv;
+    private readonly BlockAlignedConv2d to_out;
 
     public ReferenceAttention(long channels, int heads, int headDim) : base(nameof(ReferenceAttention))
     {
@@ -27,8 +27,8 @@ internal sealed class ReferenceAttention : Module<Tensor, Tensor>
         long inner = (long)heads * headDim;
         norm = new RmsNorm(channels);
         mem_kv = new Parameter(randn(2, heads, LinearAttention.MemoryTokens, headDim));
-        to_qkv = Conv2d(channels, 3 * inner, 1, bias: false);
-        to_out = Conv2d(inner, channels, 1);
+        to_qkv = new BlockAlignedConv2d(channels, 3 * inner, 1, bias: false);
+        to_out = new BlockAlignedConv2d(inner, channels, 1);
         RegisterComponents();
     }
 

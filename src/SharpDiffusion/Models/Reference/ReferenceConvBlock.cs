@@ -10,13 +10,13 @@ namespace SharpDiffusion.Models;
 /// </summary>
 internal sealed class ReferenceConvBlock : Module<Tensor, Tensor?, Tensor?, Tensor>
 {
-    private readonly Conv2d proj;
+    private readonly BlockAlignedConv2d proj;
     private readonly RmsNorm norm;
     private readonly Dropout dropout;
 
     public ReferenceConvBlock(long inChannels, long outChannels, double dropoutRate) : base(nameof(ReferenceConvBlock))
     {
-        proj = Conv2d(inChannels, outChannels, 3, padding: 1);
+        proj = new BlockAlignedConv2d(inChannels, outChannels, 3, padding: 1);
         norm = new RmsNorm(outChannels);
         dropout = Dropout(dropoutRate);
         RegisterComponents();

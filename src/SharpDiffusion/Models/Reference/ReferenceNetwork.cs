@@ -18,7 +18,7 @@ namespace SharpDiffusion.Models;
 internal sealed class ReferenceNetwork : IUNetNetwork
 {
     private readonly int _dim;
-    private readonly Conv2d init_conv;
+    private readonly BlockAlignedConv2d init_conv;
     private readonly Sequential time_mlp;
     private readonly Embedding? class_emb;
     private readonly AugmentationLevelEmbedding? aug_emb;
@@ -28,7 +28,7 @@ internal sealed class ReferenceNetwork : IUNetNetwork
     private readonly ReferenceResnetBlock mid_block2;
     private readonly ModuleList<ReferenceUpLevel> ups;
     private readonly ReferenceResnetBlock final_res_block;
-    private readonly Conv2d final_conv;
+    private readonly BlockAlignedConv2d final_conv;
 
     public ReferenceNetwork(ModelConfig config, int channels, int imageSize, ConditioningSpec conditioning)
     {
@@ -39,7 +39,7 @@ internal sealed class ReferenceNetwork : IUNetNetwork
         long[] dims = [dim, .. config.DimMults.Select(m => (long)dim * m)];
 
         // A super-resolution network reads x_t and the upsampled low-resolution image stacked on the channel axis (SR3).
-        init_conv = Conv2d(conditioning.HasLowResolution ? 2 * channels : channels, dim, 7, padding: 3);
+        init_conv = new BlockAlignedConv2d(conditioning.HasLowResolution ? 2 * channels : channels, dim, 7, padding: 3);
         // PyTorch's Sequential holds the parameter-free sinusoidal embedding at index 0 and GELU at 2; the indices are kept
         // so the keys read time_mlp.1 and time_mlp.3 as in its checkpoints.
         time_mlp = Sequential(("1", Linear(dim, embeddingDim)), ("2", GELU()), ("3", Linear(embeddingDim, embeddingDim)));
@@ -59,8 +59,8 @@ internal sealed class ReferenceNetwork : IUNetNetwork
             long input = dims[level], output = dims[level + 1];
             var blocks = Enumerable.Range(0, config.ResBlocks).Select(_ => Block(input, input)).ToList();
             Module<Tensor, Tensor> downsample = level < levels - 1
-                ? Sequential(("0", PixelUnshuffle(2)), ("1", Conv2d(4 * input, output, 1)))
-                : Conv2d(input, output, 3, padding: 1);
+                ? Sequential(("0", PixelUnshuffle(2)), ("1", new BlockAlignedConv2d(4 * input, output, 1)))
+                : new BlockAlignedConv2d(input, output, 3, padding: 1);
             downLevels.Add(new ReferenceDownLevel(blocks, Attention(input, level), downsample));
         }
         downs = new ModuleList<ReferenceDownLevel>([.. downLevels]);
@@ -77,14 +77,14 @@ internal sealed class ReferenceNetwork : IUNetNetwork
             // Each block sees the running map (width `output`) and one skip of the down level (width `input`).
             var blocks = Enumerable.Range(0, config.ResBlocks).Select(_ => Block(output + input, output)).ToList();
             Module<Tensor, Tensor> upsample = level > 0
-                ? Sequential(("0", Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest)), ("1", Conv2d(output, input, 3, padding: 1)))
-                : Conv2d(output, input, 3, padding: 1);
+                ? Sequential(("0", Upsample(scale_factor: [2.0, 2.0], mode: UpsampleMode.Nearest)), ("1", new BlockAlignedConv2d(output, input, 3, padding: 1)))
+                : new BlockAlignedConv2d(output, input, 3, padding: 1);
             upLevels.Add(new ReferenceUpLevel(blocks, Attention(output, level), upsample));
         }
         ups = new ModuleList<ReferenceUpLevel>([.. upLevels]);
 
         final_res_block = Block(2L * dim, dim);
-        final_conv = Conv2d(dim, channels, 1);
+        final_conv = new BlockAlignedConv2d(dim, channels, 1);
     }
 
     public IEnumerable<(string Name, Module Module)> NamedModules

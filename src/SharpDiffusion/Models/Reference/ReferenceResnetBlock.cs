@@ -15,7 +15,7 @@ internal sealed class ReferenceResnetBlock : Module<Tensor, Tensor, Tensor>
     private readonly Sequential mlp;
     private readonly ReferenceConvBlock block1;
     private readonly ReferenceConvBlock block2;
-    private readonly Conv2d? res_conv;
+    private readonly BlockAlignedConv2d? res_conv;
 
     public ReferenceResnetBlock(long inChannels, long outChannels, long embeddingDim, double dropoutRate)
         : base(nameof(ReferenceResnetBlock))
@@ -24,7 +24,7 @@ internal sealed class ReferenceResnetBlock : Module<Tensor, Tensor, Tensor>
         mlp = Sequential(("0", SiLU()), ("1", Linear(embeddingDim, 2 * outChannels)));
         block1 = new ReferenceConvBlock(inChannels, outChannels, dropoutRate);
         block2 = new ReferenceConvBlock(outChannels, outChannels, 0);
-        res_conv = inChannels == outChannels ? null : Conv2d(inChannels, outChannels, 1);
+        res_conv = inChannels == outChannels ? null : new BlockAlignedConv2d(inChannels, outChannels, 1);
         RegisterComponents();
     }
 
