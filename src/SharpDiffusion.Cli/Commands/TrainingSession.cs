@@ -38,6 +38,7 @@ internal static class TrainingSession
         var trainer = new Trainer(config, data, run, device) { ResumeFrom = settings.ResumeFrom, LatentCacheDir = LatentCacheDir(settings.Cache) };
         if (settings.Resume) trainer.ThrowIfCannotResume(); // before the resource monitor's first row can touch the folder
         AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(config.Name)}[/] on {device.type.ToString().ToLowerInvariant()} → {Markup.Escape(run.Root)}");
+        if (device.type == TorchSharp.DeviceType.CPU) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(OneDnnSetup.Current.Describe())}[/]");
         AnsiConsole.MarkupLine($"model: {ParameterCountText(trainer.Config, data)} parameters; {config.Training.Steps} steps of batch {config.Training.BatchSize}");
 
         using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));

@@ -4,7 +4,7 @@ using SharpDiffusion.Runtime;
 
 namespace SharpDiffusion.Cli.Commands;
 
-/// <summary><c>ddpm --version</c>: the tool with its git commit, TorchSharp and libtorch (what checkpoints and config.json record).</summary>
+/// <summary><c>ddpm --version</c>: the tool with its git commit, TorchSharp, libtorch and its oneDNN setup (what checkpoints and config.json record).</summary>
 internal sealed class VersionAction : SynchronousCommandLineAction
 {
     public static void Attach(RootCommand root) => root.Options.OfType<VersionOption>().Single().Action = new VersionAction();
@@ -15,6 +15,7 @@ internal sealed class VersionAction : SynchronousCommandLineAction
         Console.WriteLine(v.Commit is null ? $"ddpm (SharpDiffusion) {v.Tool}" : $"ddpm (SharpDiffusion) {v.Tool}, commit {v.Commit}");
         Console.WriteLine($"TorchSharp {v.TorchSharp}");
         Console.WriteLine($"libtorch {v.Libtorch}");
+        if (v.OneDnn is { } oneDnn) Console.WriteLine(oneDnn.Describe());
         return 0;
     }
 }

@@ -27,7 +27,7 @@ public sealed record OneDnnSetup
     public static readonly Version FixedIn = new(3, 8);
 
     /// <summary>The bundled oneDNN's version as libtorch reports it, e.g. 3.7.1; null when it could not be read.</summary>
-    [JsonPropertyName("onednn")]
+    [JsonPropertyName("version")]
     public string? Version { get; init; }
 
     /// <summary>The instruction set oneDNN dispatches to, as <c>ONEDNN_MAX_CPU_ISA</c> names it.</summary>

@@ -7,7 +7,7 @@ namespace SharpDiffusion.Tests.Interop;
 /// <summary>
 /// Run folders with one checkpoint of a tiny untrained model (1 channel, 8 px, T = 100), its EMA copy moved off the weights.
 /// dim 16 keeps every convolution input at 16, 32, 48 or 64 channels, off the widths where oneDNN's AVX-512 float32
-/// convolution was wrong for batches (docs/interop.md; main caps oneDNN at AVX2), since these models are compared with PyTorch.
+/// convolution was wrong for batches (docs/interop.md; Runtime/OneDnnSetup now pads such widths where that host bug occurs), since these models are compared with PyTorch.
 /// </summary>
 internal static class TinyRuns
 {

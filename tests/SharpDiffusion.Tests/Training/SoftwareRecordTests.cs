@@ -44,4 +44,18 @@ public sealed class SoftwareRecordTests : IDisposable
         Assert.Equal(SoftwareVersions.Current.Libtorch, (string?)written[ConfigJson.SoftwareKey]!["libtorch"]);
         Assert.Equal(ConfigJson.Serialize(config), ConfigJson.Serialize(ConfigLoader.Load(run.ConfigPath)));
     }
+
+    /// <summary>Issue 20 §4: config.json says which ISA oneDNN ran and whether the channel padding was on, and why.</summary>
+    [Fact]
+    public void WriteConfig_RecordsTheOneDnnSetup()
+    {
+        var run = new RunDirectory(_dir);
+        run.WriteConfig(ConfigLoader.Load(Path.Combine(OldRun, "config.json")));
+        var oneDnn = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(run.ConfigPath))![ConfigJson.SoftwareKey]!["onednn"]!;
+        var setup = OneDnnSetup.Current;
+        Assert.Equal(setup.Isa, (string?)oneDnn["isa"]);
+        Assert.Equal(setup.Version, (string?)oneDnn["version"]);
+        Assert.Equal(setup.ChannelPadding, (int)oneDnn["channel_padding"]!);
+        Assert.Equal(setup.Reason, (string?)oneDnn["reason"]);
+    }
 }

@@ -47,7 +47,7 @@ public sealed class SuperResolutionTrainingTests : IDisposable
         return new ImageDataset(images, zeros(1, ScalarType.Int64), ["one"], $"one-image-{size}");
     }
 
-    // Two straight runs must agree too: on AVX-512 CPUs this holds only under the oneDNN cap (Runtime/OneDnnIsaLimit).
+    // Two straight runs must agree too: on a host with oneDNN's cache-size bug this holds only with the channel padding (Runtime/OneDnnSetup).
     [Fact]
     public void Resume_TwoStepsThenTwo_EqualsFourStepsBitwise()
     {
