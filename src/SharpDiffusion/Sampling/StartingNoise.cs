@@ -1,4 +1,5 @@
 using System.Globalization;
+using SharpDiffusion.Data;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Training;
 using static TorchSharp.torch;
@@ -50,19 +51,23 @@ public static class StartingNoise
 
     /// <summary>
     /// Reads x_T from a .npy file (float32 or float64, C order) and <see cref="Check"/>s it; every refusal is one sentence naming
-    /// the file (<see cref="InvalidDataException"/>; <see cref="FileNotFoundException"/> when it is missing).
+    /// the file (<see cref="DataException"/>; <see cref="FileNotFoundException"/> when it is missing).
     /// </summary>
     public static Tensor Read(string path, long[] sampleShape)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var raw = NpyFile.Read(path);
         try
         {
+            using var raw = NpyFile.Read(path);
             return Check(raw, sampleShape, $"'{path}'");
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            throw new InvalidDataException(e.Message, e);
+            throw new DataException(e.Message);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new DataException($"'{path}' ends too early to be a .npy file (truncated); write it again with numpy.save.");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using SharpDiffusion.Config;
+using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Models;
@@ -144,7 +145,11 @@ public sealed class StartingNoiseTests : IDisposable
     {
         string text = Path.Combine(_dir, "noise.npy");
         File.WriteAllText(text, "not numpy");
-        Assert.Contains("not a NumPy .npy file", Assert.Throws<InvalidDataException>(() => StartingNoise.Read(text, Shape)).Message, StringComparison.Ordinal);
+        Assert.Contains("not a NumPy .npy file", Assert.Throws<DataException>(() => StartingNoise.Read(text, Shape)).Message, StringComparison.Ordinal);
+
+        string cut = Path.Combine(_dir, "cut.npy");
+        File.WriteAllBytes(cut, [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1]);
+        Assert.Contains("truncated", Assert.Throws<DataException>(() => StartingNoise.Read(cut, Shape)).Message, StringComparison.Ordinal);
 
         // An int64 array as numpy.save writes it: the header, then the data.
         string ints = Path.Combine(_dir, "ints.npy");
@@ -156,11 +161,11 @@ public sealed class StartingNoiseTests : IDisposable
             stream.Write(Encoding.ASCII.GetBytes(header));
             stream.Write(new byte[8 * 3 * 8 * 8]);
         }
-        Assert.Contains("'<i8'", Assert.Throws<InvalidDataException>(() => StartingNoise.Read(ints, Shape)).Message, StringComparison.Ordinal);
+        Assert.Contains("'<i8'", Assert.Throws<DataException>(() => StartingNoise.Read(ints, Shape)).Message, StringComparison.Ordinal);
 
         string wrong = Path.Combine(_dir, "wrong.npy");
         using (var twoChannels = zeros([2, 1, 8, 8])) NpyFile.Write(wrong, twoChannels);
-        var e = Assert.Throws<InvalidDataException>(() => StartingNoise.Read(wrong, Shape));
+        var e = Assert.Throws<DataException>(() => StartingNoise.Read(wrong, Shape));
         Assert.Contains(wrong, e.Message, StringComparison.Ordinal);
         Assert.Contains("[N, 3, 8, 8]", e.Message, StringComparison.Ordinal);
     }
