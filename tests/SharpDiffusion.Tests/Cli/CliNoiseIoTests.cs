@@ -125,6 +125,53 @@ public sealed class CliNoiseIoTests(TinyRunFixture fixture) : IClassFixture<Tiny
         Assert.Equal(File.ReadAllBytes(P("a32.npy")), File.ReadAllBytes(P("a64.npy")));
     }
 
+    [Fact]
+    public void Cascade_SampleNoiseIsTheBaseStages_AndUpscaleTakesItsOwnStagesNoise()
+    {
+        string sr = P("sr");
+        AssertOk(CliRunner.Run(["train", "--out", sr, "--steps", "2", .. CliRunner.TinyRun, "--set", "data.image_size=16",
+            "--set", """model.super_resolution={"input_size": 8, "augmentation_level": 0.3}"""]));
+
+        // sample --upscale: --save-noise holds the base stage's x_T (8×8), --out-array the upscaled samples (16×16), and the
+        // replay from that file gives the same array (the upscale stage draws from the same --seed both times).
+        string[] cascade = ["--n", "2", "--steps", "2", "--seed", "3", "--upscale", sr];
+        AssertOk(Sample([.. cascade, "--save-noise", P("base.npy"), "--out-array", P("c1.npy")]));
+        AssertOk(Sample([.. cascade, "--noise", P("base.npy"), "--out-array", P("c2.npy")]));
+        using (var baseNoise = NpyFile.Read(P("base.npy"))) Assert.Equal([2L, 3, 8, 8], baseNoise.shape);
+        using (var c1 = NpyFile.Read(P("c1.npy"))) Assert.Equal([2L, 3, 16, 16], c1.shape);
+        Assert.Equal(File.ReadAllBytes(P("c1.npy")), File.ReadAllBytes(P("c2.npy")));
+
+        // ddpm upscale: its own stage's x_T at the output size, one per input image in file-name order.
+        string images = Directory.CreateDirectory(P("low")).FullName;
+        using (var low = rand([2, 3, 8, 8], generator: new Generator(4)))
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                using var image = low[i];
+                SharpDiffusion.Data.ImageCodec.SavePng(image, Path.Combine(images, $"img{i}.png"));
+            }
+        }
+        string[] upscale = ["upscale", "--run", sr, "--images", images, "--steps", "2", "--seed", "4", "--device", "cpu"];
+        AssertOk(CliRunner.Run([.. upscale, "--out-dir", P("u1"), "--save-noise", P("up.npy"), "--out-array", P("u1.npy")]));
+        AssertOk(CliRunner.Run([.. upscale, "--out-dir", P("u2"), "--noise", P("up.npy"), "--out-array", P("u2.npy")]));
+        using (var up = NpyFile.Read(P("up.npy")))
+        {
+            Assert.Equal([2L, 3, 16, 16], up.shape);
+            using var negated = up.neg();
+            NpyFile.Write(P("negated.npy"), negated);
+            using var three = cat([up, up[..1]], 0);
+            NpyFile.Write(P("three.npy"), three);
+        }
+        Assert.Equal(File.ReadAllBytes(P("u1.npy")), File.ReadAllBytes(P("u2.npy")));
+        foreach (string name in new[] { "img0.png", "img1.png" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(P("u1"), name)), File.ReadAllBytes(Path.Combine(P("u2"), name)));
+
+        AssertOk(CliRunner.Run([.. upscale, "--out-dir", P("u3"), "--noise", P("negated.npy"), "--out-array", P("u3.npy")]));
+        Assert.NotEqual(File.ReadAllBytes(P("u1.npy")), File.ReadAllBytes(P("u3.npy"))); // the file is what the stage starts from
+        AssertOneLineError(CliRunner.Run([.. upscale, "--out-dir", P("u4"), "--noise", P("three.npy")]), "holds x_T for 3 samples");
+        Assert.False(Directory.Exists(P("u4")));
+    }
+
     private static void AssertOneLineError(CliRunner.Result result, string mustContain)
     {
         Assert.Equal(2, result.ExitCode);
