@@ -24,6 +24,13 @@ string grid = Path.Combine(runFolder, "quickstart-samples.png");
 ImageCodec.SaveGrid(generated, grid);
 Console.WriteLine($"generated {generated.shape[0]} images of {run.Metadata.ImageSize}×{run.Metadata.ImageSize} → {grid}");
 
+// 2b. The same samples from a given starting noise x_T (a PyTorch user's `latents=`), as float arrays before quantisation:
+//     any x_T of shape [n, ...run.SampleShape] can be passed; here the one seed 1 draws, so the samples are equal.
+using var xT = run.StartingNoiseFor(4, seed: 1);
+using var fromSeed = run.GenerateArray(4, sampler: "ddim", steps: 20, seed: 1);
+using var fromNoise = run.GenerateArray(4, sampler: "ddim", steps: 20, seed: 1, startingNoise: xT);
+Console.WriteLine($"x_T [{string.Join(", ", xT.shape)}] given back: samples equal = {fromSeed.equal(fromNoise).all().item<bool>()}, range [{fromNoise.min().item<float>():F2}, {fromNoise.max().item<float>():F2}]");
+
 // 3. Score them against the training images in ResNet-18 feature space.
 using var real = DatasetLoader.Load(config.Data, cacheDir: null, out _, config.Seed);
 using var extractor = FeatureExtractors.Create("resnet18", inceptionWeights: null, run.Device);

@@ -15,7 +15,7 @@ internal sealed class SampleCommand : Command
 {
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string?> _checkpoint = new("--checkpoint") { HelpName = "FILE", Description = "Checkpoint to sample from. Default: the run's latest." };
-    private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Number of images.", DefaultValueFactory = _ => 64 };
+    private readonly Option<int?> _n = new("--n") { HelpName = "N", Description = $"Number of images. Default: the N of --noise, else {DefaultCount}." };
     private readonly Option<string> _sampler = new("--sampler") { Description = Samplers.NameList + ".", DefaultValueFactory = _ => "ddim" };
     private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: {Samplers.DefaultStepsHelp}." };
     private readonly Option<string> _spacing = new("--spacing") { Description = $"Timesteps visited; auto: {Samplers.DefaultSpacingHelp}.", DefaultValueFactory = _ => "auto" };
@@ -33,11 +33,16 @@ internal sealed class SampleCommand : Command
     private readonly Option<double> _upscaleGuidance = new("--upscale-guidance") { HelpName = "W", Description = "With --upscale: guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
     private readonly Option<bool?> _clipDenoised = new("--clip-denoised") { HelpName = "true|false", Description = "Clip x̂₀ to [−1, 1] while sampling. Default: true for pixel models; latent models never clip (their x̂₀ is a latent)." };
     private readonly Option<bool> _compare = new("--compare") { Description = "With --upscale and a grid: one row per image with the low-resolution sample, its bicubic upscale and the super-resolved image." };
+    private readonly NoiseOptions _noise = new(
+        noiseNote: "--n defaults to N; with --upscale it is the base stage's x_T.",
+        arrayNote: "Without --out or --out-dir, no PNG is written.");
+
+    private const int DefaultCount = 64;
 
     public SampleCommand()
         : base("sample", "Generate images from a trained run (EMA weights; the model is rebuilt from the checkpoint's own config).")
     {
-        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir, _upscale, _augLevel, _upscaleGuidance, _compare, _clipDenoised })
+        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir, _upscale, _augLevel, _upscaleGuidance, _compare, _clipDenoised }.Concat(_noise.All))
             Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
@@ -46,13 +51,15 @@ internal sealed class SampleCommand : Command
             parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
             parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,
             parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir),
-            parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare), parse.GetValue(_clipDenoised))));
+            parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare), parse.GetValue(_clipDenoised), _noise.Get(parse))));
     }
 
     private static int Execute(SampleSettings settings)
     {
         if (settings.Run is null && settings.Checkpoint is null) throw new UsageException("sample needs --run DIR (or --checkpoint FILE).");
         if (settings.N < 1) throw new UsageException("--n must be at least 1.");
+        var files = settings.Files ?? new NoiseFiles();
+        files.CheckOutputs();
         if (settings.Batch < 1) throw new UsageException("--batch must be at least 1.");
         if (settings.Out is not null && settings.OutDir is not null) throw new UsageException("give either --out (a grid) or --out-dir (one PNG per image), not both.");
 
@@ -80,21 +87,26 @@ internal sealed class SampleCommand : Command
         sampler.Create(settings.ClipDenoised ?? model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
-        var labels = ClassLabels(settings.Class, settings.N, meta);
+        using var given = files.ReadNoise(model.SampleShape);
+        if (given is not null && settings.N is int asked && asked != given.shape[0])
+            throw new UsageException($"--n {asked} disagrees with --noise {files.Noise}, which holds x_T for {given.shape[0]} samples; drop --n or pass --n {given.shape[0]}.");
+        int count = given is null ? settings.N ?? DefaultCount : (int)given.shape[0];
+        var labels = ClassLabels(settings.Class, count, meta);
         if (settings.Guidance != 0 && labels is null)
             throw new UsageException(meta.Config.Model.ClassConditional
                 ? "--guidance needs class labels; drop --class none or name a class."
                 : "this run was trained without classes, so --guidance cannot be used; train with --set model.class_conditional=true.");
-        var request = new GenerationRequest(settings.N, sampler, timesteps, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance, settings.ClipDenoised);
+        var request = new GenerationRequest(count, sampler, timesteps, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance, settings.ClipDenoised, given);
 
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
         {
-            var task = ctx.AddTask($"{settings.Sampler} {steps} steps", maxValue: settings.N);
+            var task = ctx.AddTask($"{settings.Sampler} {steps} steps", maxValue: count);
             images = ImageGenerator.Generate(model, diffusion, request, device, (done, _) => task.Value = done, loaded.Space);
         });
         string name = $"sample-{meta.Step:D6}-{settings.Sampler}{steps}";
         int? columns = null;
+        Tensor? shown = null; // what the PNGs show when it is not the samples themselves (--compare rows)
         if (upscale is not null)
         {
             var options = new UpscaleSampling(settings.Sampler, settings.Steps, settings.Spacing, settings.Eta, settings.Seed, settings.Batch, settings.UpscaleGuidance, settings.RawWeights);
@@ -103,22 +115,26 @@ internal sealed class SampleCommand : Command
             name += $"-up{upscale.Metadata.ImageSize}";
             if (settings.Compare && settings.OutDir is null)
             {
-                using var upscaled = images;
-                images = UpscaleComparison.Rows(low, upscaled);
+                shown = UpscaleComparison.Rows(low, images);
                 columns = UpscaleComparison.Columns(withReal: false);
             }
         }
         using (images)
-        using (var unit = images.add(1).div(2).clamp(0, 1))
+        using (shown)
         {
-            if (settings.OutDir is string dir) WriteFolder(unit, dir, settings.Seed);
-            else
+            if (files.OutArray is null || settings.Out is not null || settings.OutDir is not null)
             {
-                string path = settings.Out ?? Path.Combine(run?.SamplesDir ?? ".", name + ".png");
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                ImageCodec.SaveGrid(unit, path, columns, scale: ImageCodec.GridScale((int)unit.shape[2]));
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({settings.N} images from step {meta.Step})");
+                using var unit = (shown ?? images).add(1).div(2).clamp(0, 1);
+                if (settings.OutDir is string dir) WriteFolder(unit, dir, settings.Seed);
+                else
+                {
+                    string path = settings.Out ?? Path.Combine(run?.SamplesDir ?? ".", name + ".png");
+                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                    ImageCodec.SaveGrid(unit, path, columns, scale: ImageCodec.GridScale((int)unit.shape[2]));
+                    AnsiConsole.MarkupLine($"wrote {Markup.Escape(path)} ({count} images from step {meta.Step})");
+                }
             }
+            files.Write(images, given, () => StartingNoise.FromSeed(settings.Seed, count, model.SampleShape));
         }
         return 0;
     }
@@ -157,5 +173,6 @@ internal sealed class SampleCommand : Command
 
 /// <summary>The options of <c>ddpm sample</c> after parsing.</summary>
 internal sealed record SampleSettings(
-    string? Run, string? Checkpoint, int N, string Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
-    string Device, bool RawWeights, string? Out, string? OutDir, string? Upscale = null, double? AugLevel = null, double UpscaleGuidance = 0, bool Compare = false, bool? ClipDenoised = null);
+    string? Run, string? Checkpoint, int? N, string Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
+    string Device, bool RawWeights, string? Out, string? OutDir, string? Upscale = null, double? AugLevel = null, double UpscaleGuidance = 0, bool Compare = false, bool? ClipDenoised = null,
+    NoiseFiles? Files = null);

@@ -41,19 +41,38 @@ public sealed class DiffusionRun : IDisposable
     /// <summary>
     /// Generates <paramref name="count"/> images as uint8 [count, C, H, W] on the CPU; image i depends only on (seed, i).
     /// <paramref name="sampler"/> is a name from <see cref="Samplers.Names"/>. A class-conditional model draws class i mod K
-    /// for image i unless <paramref name="labels"/> says otherwise.
+    /// for image i unless <paramref name="labels"/> says otherwise. <paramref name="startingNoise"/>: see <see cref="GenerateArray"/>.
     /// </summary>
-    public Tensor Generate(int count, string sampler = "ddim", int steps = 50, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64)
+    public Tensor Generate(int count, string sampler = "ddim", int steps = 50, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64,
+        Tensor? startingNoise = null)
+    {
+        using var images = GenerateArray(count, sampler, steps, seed, labels, guidance, batchSize, startingNoise);
+        return ImageCodec.ToUint8(images);
+    }
+
+    /// <summary>
+    /// As <see cref="Generate"/>, but the samples before quantisation: float32 [count, C, H, W] on the CPU, in [−1, 1] (a latent
+    /// run's are decoded to pixels). <paramref name="startingNoise"/> is x_T, float32/float64 [count, …<see cref="SampleShape"/>],
+    /// used exactly as given (null: drawn from (seed, i), as <see cref="StartingNoiseFor"/> returns it); a stochastic sampler still
+    /// draws its later noise from <paramref name="seed"/>.
+    /// </summary>
+    public Tensor GenerateArray(int count, string sampler = "ddim", int steps = 50, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64,
+        Tensor? startingNoise = null)
     {
         var config = Metadata.Config;
         var diffusion = new GaussianDiffusion(config.Diffusion);
         var timesteps = Timesteps.Create(TimestepSpacings.DefaultFor(sampler), steps, diffusion.Schedule);
         labels ??= config.Model.ClassConditional ? Enumerable.Range(0, count).Select(i => (long)(i % config.Model.NumClasses)).ToArray() : null;
         var conditions = labels is null ? null : new ClassLabelSource(labels);
-        var request = new GenerationRequest(count, new SamplerChoice(sampler), timesteps, seed, batchSize, conditions, guidance);
-        using var images = ImageGenerator.Generate(_loaded.Model, diffusion, request, Device, space: _loaded.Space);
-        return ImageCodec.ToUint8(images);
+        var request = new GenerationRequest(count, new SamplerChoice(sampler), timesteps, seed, batchSize, conditions, guidance, StartingNoise: startingNoise);
+        return ImageGenerator.Generate(_loaded.Model, diffusion, request, Device, space: _loaded.Space);
     }
+
+    /// <summary>The shape of one sample's x_T: [C, H, W] of the images, or of the latents for a latent run.</summary>
+    public long[] SampleShape => _loaded.Model.SampleShape;
+
+    /// <summary>The x_T that generating <paramref name="count"/> images from <paramref name="seed"/> starts from: float32 [count, …<see cref="SampleShape"/>] on the CPU.</summary>
+    public Tensor StartingNoiseFor(int count, long seed) => StartingNoise.FromSeed(seed, count, SampleShape);
 
     /// <summary>
     /// Trains <paramref name="config"/> into <paramref name="runFolder"/> (checkpoints, log.csv, sample grids, as <c>ddpm train</c>

@@ -8,9 +8,12 @@ namespace SharpDiffusion.Sampling;
 /// What to generate: how many, how, and from which seed. Sample i depends only on (Seed, i) and on its condition
 /// (<paramref name="Conditions"/>; null: the unconditional form) and the guidance weight. <paramref name="ClipDenoised"/>
 /// overrides whether x̂₀ is clipped to [−1, 1] while sampling (null: the model's <see cref="IDiffusionNetwork.ClipDenoised"/>).
+/// <paramref name="StartingNoise"/> is a given x_T, float [Count, …<see cref="IDiffusionNetwork.SampleShape"/>] in the model's
+/// sample space, used exactly (see <see cref="Sampling.StartingNoise"/>; not owned); null draws it from (Seed, i). A stochastic
+/// sampler's later noise comes from (Seed, i) either way, so a run replayed from the x_T it drew gives the same samples.
 /// </summary>
 public sealed record GenerationRequest(int Count, SamplerChoice Sampler, IReadOnlyList<int> Timesteps, long Seed, int BatchSize = 64, IConditioningSource? Conditions = null, double Guidance = 0,
-    bool? ClipDenoised = null);
+    bool? ClipDenoised = null, Tensor? StartingNoise = null);
 
 /// <summary>
 /// Runs a sampler over a trained network in batches and returns images in [−1, 1] on the CPU: the samples, taken out of the
@@ -27,6 +30,9 @@ public static class ImageGenerator
         if (request.Conditions is { } source && source.Count != request.Count)
             throw new ArgumentException($"a generation request for {request.Count} images needs {request.Count} conditions, not {source.Count}");
         var sampler = request.Sampler.Create(ClipDenoised(model, request));
+        using var given = request.StartingNoise is null ? null : Sampling.StartingNoise.Check(request.StartingNoise, model.SampleShape);
+        if (given is not null && given.shape[0] != request.Count)
+            throw new ArgumentException($"a generation request for {request.Count} images needs starting noise for {request.Count}, not {given.shape[0]}; pass Count = {given.shape[0]} or noise of that many samples.");
         space ??= PixelSpace.Instance;
         var batches = new List<Tensor>();
         using var _ = no_grad();
@@ -35,7 +41,9 @@ public static class ImageGenerator
             int count = Math.Min(request.BatchSize, request.Count - first);
             using var scope = NewDisposeScope();
             var noise = new SampleNoise(request.Seed, first, count, device);
-            var xT = noise.Next(model.SampleShape);
+            // The seeded x_T is drawn even when one is given, so that the sampler's later draws are the seeded run's.
+            var drawn = noise.Next(model.SampleShape);
+            var xT = given is null ? drawn : given.narrow(0, first, count).to(device);
             var condition = request.Conditions?.Batch(first, count, device) ?? Conditioning.None;
             model.Accepts.Check(condition, count);
             Denoiser denoiser = condition.BatchSize is null || request.Guidance == 0

@@ -47,6 +47,9 @@ public sealed class CascadeUpscaler
 
     public int OutputSize => Metadata.ImageSize;
 
+    /// <summary>The shape of one output's x_T: [C, H, W] at the output size.</summary>
+    public long[] SampleShape => [Metadata.Channels, OutputSize, OutputSize];
+
     /// <summary>Reads the header of the run's latest checkpoint (or of step <paramref name="step"/>) and refuses a base model or a level outside [0, 1].</summary>
     /// <param name="option">How the user named the run (e.g. "--upscale"), for the error messages.</param>
     /// <param name="augLevel">The level to sample at; null: the run's model.super_resolution.augmentation_level.</param>
@@ -69,7 +72,8 @@ public sealed class CascadeUpscaler
 
     /// <summary>Super-resolves <paramref name="low"/> (float [N, C, h, w] in [−1, 1]); returns [N, C, H, W] in [−1, 1] on the CPU.</summary>
     /// <param name="progress">Called with (images done, images total) after each batch.</param>
-    public Tensor Upscale(Tensor low, UpscaleSampling sampling, Device device, Action<int, int>? progress = null)
+    /// <param name="startingNoise">This stage's x_T, float [N, …<see cref="SampleShape"/>], used exactly; null: drawn from (seed, i).</param>
+    public Tensor Upscale(Tensor low, UpscaleSampling sampling, Device device, Action<int, int>? progress = null, Tensor? startingNoise = null)
     {
         ArgumentNullException.ThrowIfNull(low);
         ArgumentNullException.ThrowIfNull(sampling);
@@ -80,7 +84,7 @@ public sealed class CascadeUpscaler
         sampler.Create(model.ClipDenoised); // an option of another sampler fails here, before any sampling
         var timesteps = Timesteps.Create(TimestepSpacings.Parse(sampling.Spacing, sampling.Sampler), sampling.StepsFor(Metadata.Config.Diffusion.Timesteps), diffusion.Schedule);
         var source = new LowResolutionSource(low, Level, sampling.Seed);
-        var request = new GenerationRequest(source.Count, sampler, timesteps, sampling.Seed, sampling.Batch, source, sampling.Guidance);
+        var request = new GenerationRequest(source.Count, sampler, timesteps, sampling.Seed, sampling.Batch, source, sampling.Guidance, StartingNoise: startingNoise);
         return ImageGenerator.Generate(model, diffusion, request, device, progress);
     }
 }
