@@ -112,7 +112,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var table = autoencoder
             ? new Table().AddColumns("step", $"{FeatureExtractors.FrechetLabel(extractor.Name)} ({ReconstructionEvaluation.ComparedLabel})", "PSNR (dB)", "SSIM", "n", "seconds")
-            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised (calibrated)", "memorised (NN1/NN2 < 1/3) [95% CI]", "seconds");
+            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised (calibrated)", "memorised (NN1/NN2 < 1/3; 95% interval)", "seconds");
         var progress = new EvalProgress(entry =>
         {
             string seconds = entry.Seconds.ToString("F0", CultureInfo.InvariantCulture);
@@ -143,7 +143,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
     private static string DefaultCacheDir() => Path.Combine(Path.GetDirectoryName(TrainingSession.DefaultCacheDir())!, "reference-features");
 
     private static string FormatRatio(EvaluationEntry entry) => entry.MemorizationRatioShare is double share
-        ? $"{Format(share)} [{Format(entry.MemorizationRatioLow)}, {Format(entry.MemorizationRatioHigh)}]"
+        ? $"{Format(share)} ({Format(entry.MemorizationRatioLow)}–{Format(entry.MemorizationRatioHigh)})"
         : "–";
 
     private static string Format(double? value) => value?.ToString("G5", CultureInfo.InvariantCulture) ?? "–";
