@@ -37,7 +37,7 @@ internal sealed class EvalCommand : Command
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public EvalCommand(CancellationToken stop)
-        : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
+        : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall (equal numbers of real and generated samples), memorisation (calibrated threshold, and the papers' nearest/second-nearest ratio < 1/3 with a bootstrap 95% interval). Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images (--reference: with held-out images). Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
         foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _reference, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
@@ -112,7 +112,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var table = autoencoder
             ? new Table().AddColumns("step", $"{FeatureExtractors.FrechetLabel(extractor.Name)} ({ReconstructionEvaluation.ComparedLabel})", "PSNR (dB)", "SSIM", "n", "seconds")
-            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised (calibrated)", "memorised (NN1/NN2 < 1/3; 95% interval)", "seconds");
+            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "NN1/NN2 < 1/3 (95% CI)", "seconds");
         var progress = new EvalProgress(entry =>
         {
             string seconds = entry.Seconds.ToString("F0", CultureInfo.InvariantCulture);
