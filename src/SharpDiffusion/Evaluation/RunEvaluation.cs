@@ -41,6 +41,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         Samplers.Find(protocol.Sampler);
         if (protocol.Reference is not null && metadata.Family == ModelFamily.Autoencoder)
             throw new EvaluationException("--reference compares generated samples with held-out images, but an autoencoder run is measured on its reconstructions of the real set; leave --reference out.");
+        if (protocol.Reference is not null) EvaluationReference.ImageSource(protocol.Reference, metadata.Config.Data); // refuses a bad reference before anything is loaded
         if (protocol.Upscale is not null) OpenUpscaler(protocol, metadata);
     }
 
