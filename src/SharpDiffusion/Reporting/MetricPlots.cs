@@ -30,7 +30,7 @@ public static class MetricPlots
             Metric.MemorizationRatio => Metrics.MemorizationRatioLabel,
             _ => frechetLabel ?? "Fréchet distance",
         };
-        string better = metric == Metric.MemorizationRatio ? "bars: bootstrap 95% interval; ◆ = maximum over checkpoints"
+        string better = metric == Metric.MemorizationRatio ? "bars: 95% interval; ◆ = maximum"
             : Metrics.LowerIsBetter(metric) ? "lower is better; ◆ = minimum" : "higher is better; ◆ = maximum";
         var plot = PlotStyle.NewPlot($"{label} versus training step ({better})", "step", label);
         var missing = new List<string>();
@@ -79,6 +79,8 @@ public static class MetricPlots
             plot.ShowLegend(ScottPlot.Edge.Bottom);
             SetLimitsWithRoomForLabels(plot, curves.SelectMany(c => c).SelectMany(s => s.Points)
                 .SelectMany(p => new[] { p, p with { Value = p.Low ?? p.Value }, p with { Value = p.High ?? p.Value } }).ToList());
+            if (metric == Metric.MemorizationRatio) // a share: from 0, at least 0–5%, so a flat 0 does not look like noise around it
+                plot.Axes.SetLimitsY(0, Math.Max(0.05, 1.15 * curves.SelectMany(c => c).SelectMany(s => s.Points).Max(p => p.High ?? p.Value)));
         }
         return PlotStyle.Png(plot);
     }

@@ -41,7 +41,7 @@ public static class Metrics
     public const string InceptionScoreLabel = "Inception Score";
 
     /// <summary>The papers' memorisation test (<see cref="SharpDiffusion.Evaluation.MemorizationRatio"/>), named by its space and cut.</summary>
-    public const string MemorizationRatioLabel = "memorised share (pixel NN1/NN2 < 1/3)";
+    public const string MemorizationRatioLabel = "memorised share (NN1/NN2 < 1/3)";
 
     public static bool LowerIsBetter(Metric metric) => metric != Metric.InceptionScore;
 
@@ -59,6 +59,8 @@ public static class Metrics
             var value = metric switch { Metric.FrechetDistance => e.Fd, Metric.InceptionScore => e.IsMean, _ => e.MemorizationRatioShare };
             if (value is not double v) continue;
             var protocol = e.Protocol(results.Extractor);
+            // Memorisation is always measured against the training images: a --reference changes FD, KID and P/R, not this curve.
+            if (metric == Metric.MemorizationRatio) protocol = protocol with { Reference = null };
             var logits = metric == Metric.InceptionScore ? e.IsLogits : null;
             var index = curves.FindIndex(c => c.Protocol == protocol && c.Logits == logits);
             if (index < 0)

@@ -88,14 +88,14 @@ public sealed class PlotTests : IDisposable
     }
 
     [Fact]
-    public void MemorizationRatio_SeriesKeepTheIntervalAndTheHighlightIsTheMaximum_HeldOutIsItsOwnCurve()
+    public void MemorizationRatio_SeriesKeepTheIntervalAndTheHighlightIsTheMaximum_HeldOutIsItsOwnFdCurveButNotItsOwnMemorisationCurve()
     {
         string a = _runs.Run("a");
         RunFixture.Evaluations(a, """
             { "step": 40, "fd": 80, "memorization_ratio_share": 0.02, "memorization_ratio_low": 0.01, "memorization_ratio_high": 0.04 },
             { "step": 80, "fd": 60, "memorization_ratio_share": 0.10, "memorization_ratio_low": 0.07, "memorization_ratio_high": 0.13 },
             { "step": 100, "fd": 65, "memorization_ratio_share": 0.06, "memorization_ratio_low": 0.04, "memorization_ratio_high": 0.08 },
-            { "step": 100, "fd": 70, "reference": "folder '/data/test' (flat): 500 images" }
+            { "step": 100, "fd": 70, "reference": "folder '/data/test' (flat): 500 images", "memorization_ratio_share": 0.06, "memorization_ratio_low": 0.04, "memorization_ratio_high": 0.08 }
             """);
         var runs = ReportRunLoader.Load([a]).Runs;
 
