@@ -81,11 +81,11 @@ public static class HtmlReport
             return;
         }
         AppendImage(html, MetricPlots.Comparison(runs, Metric.MemorizationRatio), $"{Metrics.MemorizationRatioLabel} versus step", "plot");
-        html.Append("<p class=\"note\">Memorised: a sample whose pixel distance to its nearest training image is below a third of that to the second-nearest (Yoon et al. 2023; Gu et al. 2023). Maximum over checkpoints, with its bootstrap 95% interval:</p>\n<ul>\n");
+        html.Append("<p class=\"note\">Memorised: a sample whose pixel distance to its nearest training image is below a third of that to the second-nearest (Yoon et al. 2023; Gu et al. 2023). Maximum over checkpoints, with its bootstrap 95% interval:</p>\n<ul id=\"memorised\">\n");
         foreach (var run in runs)
             foreach (var series in run.Series(Metric.MemorizationRatio))
                 if (Metrics.Maximum(series.Points) is MetricPoint max)
-                    html.Append("<li>").Append(E(F($"{run.Name}, {series.ProtocolLabel}: {max.Value:P1}") + (max.Low is double lo && max.High is double hi ? F($" [{lo:P1}, {hi:P1}]") : "") + F($" at step {max.Step}"))).Append("</li>\n");
+                    html.Append("<li>").Append(E(F($"{run.Name}, {series.ProtocolLabel}: {100 * max.Value:F1}%") + (max.Low is double lo && max.High is double hi ? F($" [{100 * lo:F1}%, {100 * hi:F1}%]") : "") + F($" at step {max.Step}"))).Append("</li>\n");
         html.Append("</ul>\n");
     }
 

@@ -89,6 +89,41 @@ public class HeldOutReferenceTests
     }
 
     [Fact]
+    public void ImageSource_Test_LoadsTheTestSplitFiles_NotTheTrainingOnes()
+    {
+        // Generated IDX files (the dataset package need not be installed): 2 training images of value 10, 3 test images of value 200.
+        var folder = Directory.CreateTempSubdirectory("sd-fmnist-ref-").FullName;
+        try
+        {
+            static byte[] Idx(int[] dimensions, byte value, int count)
+            {
+                var header = new byte[4 + (4 * dimensions.Length)];
+                header[2] = 0x08;
+                header[3] = (byte)dimensions.Length;
+                for (var d = 0; d < dimensions.Length; d++) System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4 + (4 * d)), dimensions[d]);
+                return [.. header, .. Enumerable.Repeat(value, count)];
+            }
+
+            foreach (var (prefix, count, value) in new[] { ("train", 2, (byte)10), ("t10k", 3, (byte)200) })
+            {
+                File.WriteAllBytes(Path.Combine(folder, $"{prefix}-images-idx3-ubyte"), Idx([count, 28, 28], value, count * 28 * 28));
+                File.WriteAllBytes(Path.Combine(folder, $"{prefix}-labels-idx1-ubyte"), Idx([count], 1, count));
+            }
+
+            var run = new DataConfig { Source = DataSource.FashionMnist, Path = folder, ImageSize = 28, Channels = 1, Limit = 1 };
+            using var set = SharpDiffusion.Data.DatasetLoader.Load(EvaluationReference.ImageSource("test", run)!, null, out _);
+
+            Assert.Equal(3, set.Count); // the whole split, not the run's data.limit of 1
+            Assert.Equal(200, set.Images.max().item<byte>());
+            Assert.Equal(200, set.Images.min().item<byte>());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ImageSource_TestOfAnotherSource_RefusesInOneSentence()
     {
         var error = Assert.Throws<EvaluationException>(() => EvaluationReference.ImageSource("test", new DataConfig { Source = DataSource.Synthetic }));
