@@ -25,6 +25,7 @@ internal sealed class EvalCommand : Command
     private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Class-conditional runs: classifier-free guidance weight; samples cycle through the classes (image i has class i mod K). Default 0, the plain conditional model." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
+    private readonly Option<string?> _reference = new("--reference") { HelpName = "test|DIR|FILE", Description = "Held-out images for FD, KID and precision/recall (memorisation stays against the training images): 'test' (a Fashion-MNIST run's test split), a folder (loaded through the run's data pipeline: resized and converted like the training images), or a .npy of ddpm features / a statistics file (FD only) in the same feature space. Default: the training images." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
     private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Evaluate the trained weights instead of the EMA weights (recorded as weights: raw)." };
     private readonly Option<bool> _json = new(JsonOutput.OptionName) { Description = "Print the entries of the chosen checkpoints (evaluated now or before) as JSON on stdout, in the fields of evaluation_results.json; progress and tables go to stderr." };
@@ -36,9 +37,9 @@ internal sealed class EvalCommand : Command
     private readonly FeaturesExtractorOptions _extractor = new();
 
     public EvalCommand(CancellationToken stop)
-        : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall, memorisation. Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images. Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
+        : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall (equal numbers of real and generated samples), memorisation (calibrated threshold, and the papers' nearest/second-nearest ratio < 1/3 with a bootstrap 95% interval). Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images (--reference: with held-out images). Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _reference, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
         Choices.Restrict(_upscaleSampler, Samplers.Names);
@@ -47,14 +48,15 @@ internal sealed class EvalCommand : Command
             parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
             parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
             parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights),
-            new CascadeSettings(parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_upscaleSampler), parse.GetValue(_upscaleSteps))), stop).Execute());
+            new CascadeSettings(parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_upscaleSampler), parse.GetValue(_upscaleSteps)),
+            parse.GetValue(_reference)), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null)
+    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null, string? Reference = null)
 {
     public const int ReferenceSamples = EvaluationProtocol.ReferenceSamples;
     public const int ReferenceSteps = EvaluationProtocol.ReferenceSteps;
@@ -100,7 +102,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
         var upscale = (settings.Cascade ?? new CascadeSettings(null)).Resolve(settings.Sampler, settings.Steps);
-        var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale);
+        var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale, settings.Reference);
         var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
         RunEvaluation.ThrowIfUnsuitable(protocol, metadata);
         bool autoencoder = metadata.Family == ModelFamily.Autoencoder;
@@ -110,7 +112,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var table = autoencoder
             ? new Table().AddColumns("step", $"{FeatureExtractors.FrechetLabel(extractor.Name)} ({ReconstructionEvaluation.ComparedLabel})", "PSNR (dB)", "SSIM", "n", "seconds")
-            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "seconds");
+            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "NN1/NN2 < 1/3 (95% CI)", "seconds");
         var progress = new EvalProgress(entry =>
         {
             string seconds = entry.Seconds.ToString("F0", CultureInfo.InvariantCulture);
@@ -118,7 +120,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
                 table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.ReconstructionPsnr), Format(entry.ReconstructionSsim), entry.N.ToString(CultureInfo.InvariantCulture), seconds);
             else
                 table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
-                    Format(entry.Recall), Format(entry.MemorizationShare), seconds);
+                    Format(entry.Recall), Format(entry.MemorizationShare), FormatRatio(entry), seconds);
             foreach (var note in entry.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] step {entry.Step}: {Markup.Escape(note)}");
         });
         var evaluation = new RunEvaluation(run, protocol, progress, settings.Data, TrainingSession.DefaultCacheDir(), settings.Cache ?? DefaultCacheDir());
@@ -127,6 +129,10 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var log = new EvaluationLog(run.Root);
         if (table.Rows.Count > 0) AnsiConsole.Write(table);
+        if (results.FirstOrDefault(e => e.Reference is not null) is { } held)
+            AnsiConsole.MarkupLine(Markup.Escape($"FD, KID and precision/recall against the held-out reference {held.Reference}; memorisation against the training images"));
+        if (results.FirstOrDefault(e => e.MemorizationRatioResamples is not null) is { } ratio)
+            AnsiConsole.MarkupLine(Markup.Escape($"memorised (NN1/NN2 < 1/3): pixel-ℓ2 nearest/second-nearest training image; 95% interval from {ratio.MemorizationRatioResamples} bootstrap resamples, seed {ratio.MemorizationRatioSeed}"));
         if (upscale is not null) AnsiConsole.MarkupLine(Markup.Escape($"cascade: {upscale.Label}; measured at {upscale.OutputSize}×{upscale.OutputSize}"));
         AnsiConsole.MarkupLine(Markup.Escape($"{FeatureExtractors.FrechetLabel(extractor.Name)} with {extractor.Name} features; results in {log.ResultsPath} and {log.CsvPath}"));
         if (settings.Json) JsonOutput.Write(new { run = run.Root, entries = results }, EvaluationJson.Options);
@@ -135,6 +141,10 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
     }
 
     private static string DefaultCacheDir() => Path.Combine(Path.GetDirectoryName(TrainingSession.DefaultCacheDir())!, "reference-features");
+
+    private static string FormatRatio(EvaluationEntry entry) => entry.MemorizationRatioShare is double share
+        ? $"{Format(share)} ({Format(entry.MemorizationRatioLow)}–{Format(entry.MemorizationRatioHigh)})"
+        : "–";
 
     private static string Format(double? value) => value?.ToString("G5", CultureInfo.InvariantCulture) ?? "–";
 }

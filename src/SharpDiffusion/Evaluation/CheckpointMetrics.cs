@@ -2,7 +2,11 @@ using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
 
-/// <summary>Features, logits and pixels of one generated set and the real set, for <see cref="CheckpointMetrics.Compute"/>.</summary>
+/// <summary>
+/// Features, logits and pixels of one generated set and the real set, for <see cref="CheckpointMetrics.Compute"/>. With a
+/// held-out reference (<see cref="EvaluationReference"/>: its features, or only its statistics) FD, KID and
+/// precision/recall compare with it instead of the real set; memorisation always compares with the real (training) set.
+/// </summary>
 public sealed record MetricInputs(
     string ExtractorName,
     torch.Tensor RealFeatures,
@@ -10,7 +14,13 @@ public sealed record MetricInputs(
     torch.Tensor? GeneratedLogits,
     torch.Tensor RealPixels,
     torch.Tensor GeneratedPixels,
-    string? LogitsKind = null);
+    string? LogitsKind = null,
+    torch.Tensor? ReferenceFeatures = null,
+    FeatureStatistics? ReferenceStatistics = null)
+{
+    /// <summary>What FD, KID and precision/recall compare with, as features; null when the reference is statistics alone.</summary>
+    internal torch.Tensor? ComparedFeatures => ReferenceStatistics is null ? ReferenceFeatures ?? RealFeatures : null;
+}
 
 /// <summary>The metric values of one checkpoint, and the memorisation pairs for the grid.</summary>
 public sealed record CheckpointMetricValues(EvaluationEntry Entry, MemorizationResult? FeatureMemorization);
@@ -28,7 +38,7 @@ public static class CheckpointMetrics
 
         if (metrics.Contains(EvaluationMetricNames.Frechet))
         {
-            var real = FeatureStatistics.FromFeatures(inputs.RealFeatures, inputs.ExtractorName);
+            var real = inputs.ReferenceStatistics ?? FeatureStatistics.FromFeatures(inputs.ComparedFeatures!, inputs.ExtractorName);
             var generated = FeatureStatistics.FromFeatures(inputs.GeneratedFeatures, inputs.ExtractorName);
             entry = entry with { Fd = FrechetDistance.Compute(real, generated), FrechetLabel = FeatureExtractors.FrechetLabel(inputs.ExtractorName) };
         }
@@ -53,14 +63,28 @@ public static class CheckpointMetrics
 
         if (metrics.Contains(EvaluationMetricNames.Kid))
         {
-            var kid = KernelInceptionDistance.Compute(inputs.RealFeatures, inputs.GeneratedFeatures, seed: seed);
-            entry = entry with { KidMean = kid.Mean, KidStd = kid.Std, KidSubsetSize = kid.SubsetSize };
+            if (inputs.ComparedFeatures is not { } compared)
+            {
+                notes.Add("kid: not available, the reference is statistics without features (pass a .npy of ddpm features or a folder)");
+            }
+            else
+            {
+                var kid = KernelInceptionDistance.Compute(compared, inputs.GeneratedFeatures, seed: seed);
+                entry = entry with { KidMean = kid.Mean, KidStd = kid.Std, KidSubsetSize = kid.SubsetSize };
+            }
         }
 
         if (metrics.Contains(EvaluationMetricNames.PrecisionRecall))
         {
-            var pr = PrecisionRecall.Compute(inputs.RealFeatures, inputs.GeneratedFeatures);
-            entry = entry with { Precision = pr.Precision, Recall = pr.Recall };
+            if (inputs.ComparedFeatures is not { } compared)
+            {
+                notes.Add("pr: not available, the reference is statistics without features (pass a .npy of ddpm features or a folder)");
+            }
+            else
+            {
+                var pr = PrecisionRecall.ComputeEqualSizes(compared, inputs.GeneratedFeatures);
+                entry = entry with { Precision = pr.Precision, Recall = pr.Recall, PrecisionRecallPerSide = pr.PerSide };
+            }
         }
 
         if (metrics.Contains(EvaluationMetricNames.Memorization))
@@ -69,8 +93,15 @@ public static class CheckpointMetrics
             using var realPixels = Memorization.PixelVectors(inputs.RealPixels);
             using var generatedPixels = Memorization.PixelVectors(inputs.GeneratedPixels);
             var pixel = MemorizationCheck.Compute(generatedPixels, realPixels);
+            var ratio = MemorizationRatio.Compute(generatedPixels, realPixels, seed);
             entry = entry with
             {
+                MemorizationRatioShare = ratio.Share,
+                MemorizationRatioLow = ratio.Low,
+                MemorizationRatioHigh = ratio.High,
+                MemorizationRatioMedian = ratio.MedianRatio,
+                MemorizationRatioResamples = ratio.Resamples,
+                MemorizationRatioSeed = ratio.Seed,
                 MemorizationShare = memorization.ShareBelowThreshold,
                 MemorizationThreshold = memorization.Threshold,
                 MemorizationPixelShare = pixel.ShareBelowThreshold,

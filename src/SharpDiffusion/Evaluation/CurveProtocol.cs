@@ -11,15 +11,16 @@ namespace SharpDiffusion.Evaluation;
 /// base-only one, and an <c>--raw-weights</c> point never replaces the EMA one of the same step.
 /// </summary>
 /// <param name="Weights">"ema" (the default, also for entries written before the field existed) or "raw".</param>
+/// <param name="Reference">The held-out reference FD, KID and precision/recall were measured against (<c>ddpm eval --reference</c>); null: the training images.</param>
 public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance, UpscaleProtocol? Upscale = null,
-    string Weights = CurveProtocol.Ema)
+    string Weights = CurveProtocol.Ema, string? Reference = null)
 {
     public const string Ema = "ema";
 
     public static CurveProtocol Of(EvaluationEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights);
+        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights, entry.Reference);
     }
 
     /// <summary>Labels and tags name the weights only when they are not the EMA's, so EMA curves keep the names they had.</summary>
@@ -40,7 +41,15 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         Guidance is double g ? F($"guidance {g:G4}") : null,
         Upscale?.Label,
         RawWeights is string w ? $"{w} weights" : null,
+        ReferenceName is string r ? $"vs held-out {r}" : null,
     }.Where(p => p is not null));
+
+    /// <summary>The reference's source without its counts: "folder '/data/test' (flat)" of "folder '/data/test' (flat): 500 images, …".</summary>
+    private string? ReferenceName => Reference?.Split(": ", 2)[0];
+
+    /// <summary>A short stable tag of the reference (two references never share a curve's tag).</summary>
+    private string? ReferenceTag => Reference is null ? null
+        : "heldout-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Reference)))[..8];
 
     /// <summary>For TensorBoard tags and file names: "resnet18_n2500_ddim250_w0" (letters, digits, '.', '-' and '_' only).</summary>
     public string Tag => Unsafe().Replace(string.Join("_", new[]
@@ -51,6 +60,7 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         Guidance is double g ? F($"w{g:G4}") : null,
         Upscale?.Tag,
         RawWeights,
+        ReferenceTag,
     }.Where(p => p is not null)), "-");
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -30,6 +30,9 @@ public sealed record EvaluationEntry
 
     public double? Recall { get; init; }
 
+    /// <summary>Real and generated samples precision/recall compared, each (equal sides, Kynkäänniemi et al.); null in entries older than this field, whose real side was the whole real set.</summary>
+    public int? PrecisionRecallPerSide { get; init; }
+
     /// <summary>Share of generated samples nearer (in feature space) to a training image than the calibration threshold.</summary>
     public double? MemorizationShare { get; init; }
 
@@ -41,6 +44,37 @@ public sealed record EvaluationEntry
     public double? MemorizationPixelThreshold { get; init; }
 
     public string? MemorizationGrid { get; init; }
+
+    /// <summary>The papers' test (<see cref="MemorizationRatio"/>): share of samples whose pixel-ℓ2 distance to the nearest training image is below ⅓ of that to the second-nearest.</summary>
+    public double? MemorizationRatioShare { get; init; }
+
+    /// <summary>Lower end of the percentile-bootstrap 95% interval of <see cref="MemorizationRatioShare"/>.</summary>
+    public double? MemorizationRatioLow { get; init; }
+
+    /// <summary>Upper end of that interval.</summary>
+    public double? MemorizationRatioHigh { get; init; }
+
+    /// <summary>Median nearest/second-nearest ratio over the samples.</summary>
+    public double? MemorizationRatioMedian { get; init; }
+
+    /// <summary>Bootstrap resamples of the interval.</summary>
+    public int? MemorizationRatioResamples { get; init; }
+
+    /// <summary>Seed of the bootstrap's random source.</summary>
+    public int? MemorizationRatioSeed { get; init; }
+
+    /// <summary>
+    /// What the Fréchet distance, KID and precision/recall compare the samples with when it is not the real set
+    /// (<c>ddpm eval --reference</c>): e.g. "Fashion-MNIST test split in '…': 10000 images"; null: the real set
+    /// (the training images), also in entries older than this field. Memorisation is always measured against the real set.
+    /// </summary>
+    public string? Reference { get; init; }
+
+    /// <summary>Content hash of the reference images or file; null without a reference.</summary>
+    public string? ReferenceHash { get; init; }
+
+    /// <summary>Images (or feature rows) in the reference; null without a reference.</summary>
+    public int? ReferenceCount { get; init; }
 
     /// <summary>What the Fréchet distance compares: null for generated samples against the real set; "reconstructions vs originals" for an autoencoder.</summary>
     public string? Compared { get; init; }

@@ -26,7 +26,8 @@ public sealed class EvaluationLog(string runRoot)
     private static readonly JsonSerializerOptions Json = EvaluationJson.Options;
 
     private static readonly string[] CsvColumns =
-        ["step", "fd", "frechet_label", "is_mean", "is_std", "is_logits", "kid_mean", "kid_std", "precision", "recall", "memorization_share", "memorization_pixel_share", "n", "sampler", "steps", "guidance", "extractor", "seed", "seconds", "sampling_seconds", "upscale"];
+        ["step", "fd", "frechet_label", "is_mean", "is_std", "is_logits", "kid_mean", "kid_std", "precision", "recall", "memorization_share", "memorization_pixel_share", "n", "sampler", "steps", "guidance", "extractor", "seed", "seconds", "sampling_seconds",
+         "memorization_ratio_share", "memorization_ratio_low", "memorization_ratio_high", "precision_recall_per_side", "reference", "upscale"];
 
     public string ResultsPath => Path.Combine(runRoot, ResultsFileName);
 
@@ -76,7 +77,8 @@ public sealed class EvaluationLog(string runRoot)
                 e.Step.ToString(CultureInfo.InvariantCulture), F(e.Fd), Quote(e.FrechetLabel), F(e.IsMean), F(e.IsStd), Quote(e.IsLogits), F(e.KidMean), F(e.KidStd),
                 F(e.Precision), F(e.Recall), F(e.MemorizationShare), F(e.MemorizationPixelShare), e.N.ToString(CultureInfo.InvariantCulture),
                 Quote(e.Sampler), e.Steps.ToString(CultureInfo.InvariantCulture), F(e.Guidance), Quote(e.Extractor), e.Seed.ToString(CultureInfo.InvariantCulture),
-                e.Seconds.ToString("F1", CultureInfo.InvariantCulture), e.SamplingSeconds.ToString("F1", CultureInfo.InvariantCulture), Quote(e.Upscale?.Tag)));
+                e.Seconds.ToString("F1", CultureInfo.InvariantCulture), e.SamplingSeconds.ToString("F1", CultureInfo.InvariantCulture),
+                F(e.MemorizationRatioShare), F(e.MemorizationRatioLow), F(e.MemorizationRatioHigh), e.PrecisionRecallPerSide?.ToString(CultureInfo.InvariantCulture) ?? "", Quote(e.Reference), Quote(e.Upscale?.Tag)));
         }
 
         AtomicFile.WriteAllText(CsvPath, text.ToString());

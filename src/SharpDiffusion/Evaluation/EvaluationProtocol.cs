@@ -15,14 +15,26 @@ namespace SharpDiffusion.Evaluation;
 /// <param name="RawWeights">Evaluate the trained weights instead of the EMA weights (recorded as <c>weights: raw</c>).</param>
 /// <param name="Batch">Images per forward pass (sampling and extraction); does not change a result.</param>
 /// <param name="Upscale">A cascade: the samples are super-resolved by this upscaler and measured at its output size; null: the base alone.</param>
-public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch, bool RawWeights = false, UpscaleProtocol? Upscale = null)
+/// <param name="Reference">What FD, KID and precision/recall compare with instead of the real set (<see cref="EvaluationReference"/>: "test", a folder, a feature or statistics file); null: the real set.</param>
+public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch, bool RawWeights = false, UpscaleProtocol? Upscale = null,
+    string? Reference = null)
 {
     /// <summary>The reference study's protocol: 2,500 samples per checkpoint with DDIM 250 steps.</summary>
     public const int ReferenceSamples = 2500;
 
     public const int ReferenceSteps = 250;
 
-    /// <summary>The key an entry of evaluation_results.json is recognised by, so an evaluation already done is skipped.</summary>
-    public string SettingsKey(string extractorIdentity, string realSetHash) => string.Create(CultureInfo.InvariantCulture,
-        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{(RawWeights ? ";weights=raw" : "")}{(Upscale is null ? "" : ";" + Upscale.SettingsKey)}");
+    /// <summary>
+    /// The key an entry of evaluation_results.json is recognised by, so an evaluation already done is skipped.
+    /// <paramref name="referenceHash"/>: the content of <see cref="Reference"/> (null without one). Precision/recall
+    /// on equal sides and the nearest/second-nearest memorisation test are marked, so entries computed before them
+    /// (unequal sides, calibrated threshold alone) are evaluated again rather than reused.
+    /// </summary>
+    public string SettingsKey(string extractorIdentity, string realSetHash, string? referenceHash = null) => string.Create(CultureInfo.InvariantCulture,
+        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{MetricVersions(referenceHash)}{(RawWeights ? ";weights=raw" : "")}{(Upscale is null ? "" : ";" + Upscale.SettingsKey)}");
+
+    private string MetricVersions(string? referenceHash) =>
+        (referenceHash is null ? "" : ";reference=" + referenceHash)
+        + (Metrics.Contains(EvaluationMetricNames.PrecisionRecall) ? ";pr=equal" : "")
+        + (Metrics.Contains(EvaluationMetricNames.Memorization) ? ";memorization=nn-ratio" : "");
 }

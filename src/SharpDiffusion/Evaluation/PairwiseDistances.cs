@@ -39,6 +39,30 @@ internal static class PairwiseDistances
     }
 
     /// <summary>
+    /// For each query row, the distances to its nearest and second-nearest reference rows (references need ≥ 2 rows).
+    /// The two are found with the matmul form and then measured again as ‖a − b‖ directly, so an exact copy is at
+    /// distance 0 (the matmul form leaves ~1e-8 of cancellation there, which would make a copy's ratio non-zero).
+    /// </summary>
+    internal static (double[] First, double[] Second) TwoNearest(torch.Tensor queries, torch.Tensor references)
+    {
+        var n = queries.shape[0];
+        var first = new double[n];
+        var second = new double[n];
+        foreach (var (start, length) in Chunks(n, references.shape[0]))
+        {
+            using var scope = torch.NewDisposeScope();
+            var q = queries.narrow(0, start, length);
+            var (_, indices) = Euclidean(q, references).topk(2, dim: 1, largest: false, sorted: true);
+            var a = (q - references.index_select(0, indices.select(1, 0))).norm(1);
+            var b = (q - references.index_select(0, indices.select(1, 1))).norm(1);
+            torch.minimum(a, b).contiguous().data<double>().CopyTo(first, (int)start);
+            torch.maximum(a, b).contiguous().data<double>().CopyTo(second, (int)start);
+        }
+
+        return (first, second);
+    }
+
+    /// <summary>
     /// Distance from each row to its k-th nearest other row of the same set. As in Kynkäänniemi et al.'s code,
     /// the row itself counts as the first neighbour (distance 0), so this is the (k+1)-th smallest distance.
     /// </summary>

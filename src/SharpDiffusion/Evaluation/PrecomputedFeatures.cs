@@ -75,6 +75,9 @@ public static class PrecomputedFeatures
     private static EvaluationException Damaged(string path, Exception e) =>
         new(e is EndOfStreamException ? $"'{path}' ends too early (truncated); write it again with ddpm features." : e.Message);
 
+    /// <summary>Whether the file is a .npy array (a feature matrix) rather than statistics.</summary>
+    public static bool IsFeatureMatrix(string path) => StartsWith(path, NpyMagic);
+
     private static bool IsStatistics(string path) => StartsWith(path, StatisticsMagic);
 
     private static bool IsNpz(string path)

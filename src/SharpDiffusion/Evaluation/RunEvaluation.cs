@@ -39,6 +39,9 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         if (protocol.Guidance != 0 && !metadata.Config.Model.ClassConditional)
             throw new EvaluationException("--guidance needs a class-conditional run; this one was trained without classes.");
         Samplers.Find(protocol.Sampler);
+        if (protocol.Reference is not null && metadata.Family == ModelFamily.Autoencoder)
+            throw new EvaluationException("--reference compares generated samples with held-out images, but an autoencoder run is measured on its reconstructions of the real set; leave --reference out.");
+        if (protocol.Reference is not null) EvaluationReference.ImageSource(protocol.Reference, metadata.Config.Data); // refuses a bad reference before anything is loaded
         if (protocol.Upscale is not null) OpenUpscaler(protocol, metadata);
     }
 
@@ -68,6 +71,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
         using var real = LoadRealSet(metadata.Config, upscaler?.OutputSize);
         using var realFeatures = RealFeatures(real, metadata.Config.Data, extractor, extractorIdentity);
+        using var reference = protocol.Reference is null ? null : LoadReference(protocol.Reference, RealDataConfig(metadata.Config, upscaler?.OutputSize), metadata.Config.Seed, extractor, extractorIdentity);
         var log = new EvaluationLog(run.Root);
         using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
         using var monitor = ResourceMonitor.StartForRun(run.Root, metadata.Config.Training.MonitorIntervalS);
@@ -78,7 +82,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
             if (stop.IsCancellationRequested) break;
             var key = autoencoder
                 ? $"{ReconstructionEvaluation.SamplerName};n={protocol.N};metrics={string.Join(',', protocol.Metrics)};extractor={extractorIdentity};data={real.ContentHash};weights={(protocol.RawWeights ? "raw" : "ema")}"
-                : protocol.SettingsKey(extractorIdentity, real.ContentHash)
+                : protocol.SettingsKey(extractorIdentity, real.ContentHash, reference?.Hash)
                   + (protocol.Metrics.Contains(EvaluationMetricNames.InceptionScore) ? $";is_logits={extractor.LogitsKind}" : "");
             if (log.HasEntry(step, key))
             {
@@ -89,7 +93,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
             var entry = autoencoder
                 ? EvaluateAutoencoder(step, path, extractor, extractorIdentity, key, real, realFeatures, device)
-                : EvaluateCheckpoint(step, path, sampler, upscaler, extractor, extractorIdentity, key, real, realFeatures, device);
+                : EvaluateCheckpoint(step, path, sampler, upscaler, extractor, extractorIdentity, key, real, realFeatures, reference, device);
             log.Add(entry);
             if (!protocol.RawWeights) // the eval/* curves are the EMA weights'
                 foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
@@ -101,7 +105,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
     }
 
     private EvaluationEntry EvaluateCheckpoint(int step, string path, SamplerChoice sampler, CascadeUpscaler? upscaler, IFeatureExtractor extractor, string identity, string key,
-        ImageDataset real, Tensor realFeatures, Device device)
+        ImageDataset real, Tensor realFeatures, ReferenceSet? reference, Device device)
     {
         var watch = Stopwatch.StartNew();
         using var loaded = LoadedModel.Load(path, device, useEma: !protocol.RawWeights);
@@ -127,7 +131,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         using (features)
         using (logits)
         {
-            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated, extractor.LogitsKind), protocol.Metrics, (int)protocol.Seed);
+            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated, extractor.LogitsKind, reference?.Features, reference?.Statistics), protocol.Metrics, (int)protocol.Seed);
             string? grid = null;
             if (values.FeatureMemorization is { } memorization)
             {
@@ -140,6 +144,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
                 Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
                 Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
                 Upscale = protocol.Upscale, UpscaleComparisonGrid = comparison, CreatedUtc = DateTimeOffset.UtcNow,
+                Reference = reference?.Description, ReferenceHash = reference?.Hash, ReferenceCount = reference?.Count,
             };
         }
     }
@@ -197,9 +202,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
     /// <param name="imageSize">The side to load the real images at (a cascade's output size); null: the run's data.image_size.</param>
     private ImageDataset LoadRealSet(RunConfig config, int? imageSize)
     {
-        var data = imageSize is int side ? config.Data with { ImageSize = side } : config.Data;
-        if (realData is string folder)
-            data = data with { Path = folder, Source = data.Source == DataSource.Synthetic ? DataSource.Folder : data.Source };
+        var data = RealDataConfig(config, imageSize);
         DataLoadReport report = null!;
         var set = progress.CountedPhase("loading real images", p => DatasetLoader.Load(data, datasetCacheDir, out report, config.Seed, p));
         progress.Info($"real set: {report.Description}");
@@ -212,17 +215,53 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         return set;
     }
 
-    private Tensor RealFeatures(ImageDataset real, DataConfig data, IFeatureExtractor extractor, string identity)
+    private DataConfig RealDataConfig(RunConfig config, int? imageSize)
+    {
+        var data = imageSize is int side ? config.Data with { ImageSize = side } : config.Data;
+        if (realData is string folder)
+            data = data with { Path = folder, Source = data.Source == DataSource.Synthetic ? DataSource.Folder : data.Source };
+        return data;
+    }
+
+    /// <summary>What FD, KID and precision/recall compare with under --reference: its features (images: extracted and cached like the real set's) or statistics.</summary>
+    private sealed record ReferenceSet(string Description, string Hash, int Count, Tensor? Features, FeatureStatistics? Statistics) : IDisposable
+    {
+        public void Dispose() => Features?.Dispose();
+    }
+
+    private ReferenceSet LoadReference(string spec, DataConfig realData, long seed, IFeatureExtractor extractor, string identity)
+    {
+        if (EvaluationReference.ImageSource(spec, realData) is { } data)
+        {
+            DataLoadReport report = null!;
+            using var set = progress.CountedPhase("loading reference images", p => DatasetLoader.Load(data, datasetCacheDir, out report, seed, p));
+            progress.Info($"reference: {report.Description}");
+            if (set.Count < 2)
+                throw new EvaluationException($"--reference {spec} has {set.Count} image; FD, KID and precision/recall need at least 2 reference images.");
+            var features = RealFeatures(set, data, extractor, identity, "reference");
+            // The source and count only: the loader's description also says "from cache", which would split one reference's curve in two.
+            var source = report.Description.Split(": ", 2)[0];
+            return new ReferenceSet(string.Create(CultureInfo.InvariantCulture, $"{source}: {set.Count} images"), set.ContentHash, set.Count, features, null);
+        }
+
+        var (fileFeatures, statistics) = EvaluationReference.LoadFile(spec, extractor);
+        var count = (int)(fileFeatures?.shape[0] ?? statistics!.Count);
+        var kind = fileFeatures is null ? "statistics" : "features";
+        progress.Info($"reference: {extractor.Name} {kind} of {count} images from {spec}");
+        return new ReferenceSet($"{kind} file '{spec}': {count} images", EvaluationReference.FileHash(spec), count, fileFeatures, statistics);
+    }
+
+    private Tensor RealFeatures(ImageDataset real, DataConfig data, IFeatureExtractor extractor, string identity, string what = "real")
     {
         var cache = new ReferenceFeatureCache(featureCacheDir);
         var key = ReferenceFeatureCache.Key(real.ContentHash, identity, data.Resize.ToString());
         var features = cache.GetOrCompute(key, extractor.Name, () =>
         {
-            var (f, logits) = progress.Phase($"real set: {extractor.Name} features", real.Count, p => FeatureExtraction.ExtractAll(extractor, real.Images, protocol.Batch, p));
+            var (f, logits) = progress.Phase($"{what} set: {extractor.Name} features", real.Count, p => FeatureExtraction.ExtractAll(extractor, real.Images, protocol.Batch, p));
             logits?.Dispose();
             return f;
         }, out var fromCache);
-        progress.Info($"real features: {real.Count} × {features.shape[1]} ({(fromCache ? "from cache " : "cached as ")}{cache.FeaturesPath(key)})");
+        progress.Info($"{what} features: {real.Count} × {features.shape[1]} ({(fromCache ? "from cache " : "cached as ")}{cache.FeaturesPath(key)})");
         return features;
     }
 }

@@ -26,11 +26,18 @@ public sealed record EvaluationEntry(
     string? IsLogits = null,
     UpscaleProtocol? Upscale = null,
     string? UpscaleComparisonGrid = null,
-    string? Weights = null)
+    string? Weights = null,
+    string? Reference = null,
+    double? MemorizationRatioShare = null,
+    double? MemorizationRatioLow = null,
+    double? MemorizationRatioHigh = null)
 {
-    /// <summary>The protocol of this entry; an entry that names no extractor takes the file's, one that names no weights the EMA's.</summary>
+    /// <summary>
+    /// The protocol of this entry; an entry that names no extractor takes the file's, one that names no weights the EMA's,
+    /// one that names no reference (all entries before <c>--reference</c>) compared with the training images.
+    /// </summary>
     public CurveProtocol Protocol(string? fileExtractor) =>
-        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Upscale, Weights ?? CurveProtocol.Ema);
+        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Upscale, Weights ?? CurveProtocol.Ema, Reference);
 }
 
 /// <summary>
@@ -73,7 +80,8 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
         Number(e, "precision"), Number(e, "recall"), Number(e, "memorization_share"),
         Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
-        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), ReadUpscale(e), String(e, "upscale_comparison_grid"), String(e, "weights"));
+        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), ReadUpscale(e), String(e, "upscale_comparison_grid"), String(e, "weights"),
+        String(e, "reference"), Number(e, "memorization_ratio_share"), Number(e, "memorization_ratio_low"), Number(e, "memorization_ratio_high"));
 
     /// <summary>A cascade entry's upscale stage; null when absent or when a field of it is missing (then it is not a stage we can name).</summary>
     private static UpscaleProtocol? ReadUpscale(JsonElement e)

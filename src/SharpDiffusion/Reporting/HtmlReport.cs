@@ -43,6 +43,7 @@ public static class HtmlReport
         else
             AppendImage(html, MetricPlots.Comparison(runs, Metric.InceptionScore), $"{Metrics.InceptionScoreLabel} versus step", "plot");
 
+        AppendMemorization(html, runs);
         AppendCascades(html, runs);
 
         html.Append("<h2>Training loss</h2>\n");
@@ -66,6 +67,26 @@ public static class HtmlReport
         }
         html.Append("</div>\n</body>\n</html>\n");
         return html.ToString();
+    }
+
+    /// <summary>
+    /// The memorised share (nearest/second-nearest test) versus step and each curve's maximum over checkpoints with its
+    /// interval; a note when no run has it.
+    /// </summary>
+    private static void AppendMemorization(StringBuilder html, IReadOnlyList<ReportRun> runs)
+    {
+        if (!runs.Any(r => r.HasEvaluations(Metric.MemorizationRatio)))
+        {
+            html.Append("<p class=\"note\">No memorised share (pixel NN1/NN2 &lt; 1/3) in any run: run <code>ddpm eval --run DIR</code> with the memorization metric to add it.</p>\n");
+            return;
+        }
+        AppendImage(html, MetricPlots.Comparison(runs, Metric.MemorizationRatio), $"{Metrics.MemorizationRatioLabel} versus step", "plot");
+        html.Append("<p class=\"note\">Memorised: a sample whose pixel distance to its nearest training image is below a third of that to the second-nearest (Yoon et al. 2023; Gu et al. 2023). Maximum over checkpoints, with its bootstrap 95% interval:</p>\n<ul id=\"memorised\">\n");
+        foreach (var run in runs)
+            foreach (var series in run.Series(Metric.MemorizationRatio))
+                if (Metrics.Maximum(series.Points) is MetricPoint max)
+                    html.Append("<li>").Append(E(F($"{run.Name}, {series.ProtocolLabel}: {100 * max.Value:F1}%") + (max.Low is double lo && max.High is double hi ? F($" [{100 * lo:F1}%, {100 * hi:F1}%]") : "") + F($" at step {max.Step}"))).Append("</li>\n");
+        html.Append("</ul>\n");
     }
 
     /// <summary>

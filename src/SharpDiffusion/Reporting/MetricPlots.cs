@@ -24,8 +24,14 @@ public static class MetricPlots
     public static byte[] Comparison(IReadOnlyList<ReportRun> runs, Metric metric, string? frechetLabel = null)
     {
         var curves = runs.Select(r => r.Series(metric).Where(s => frechetLabel is null || s.MetricLabel == frechetLabel).ToList()).ToList();
-        string label = metric == Metric.InceptionScore ? Metrics.InceptionScoreLabel : frechetLabel ?? "Fréchet distance";
-        string better = Metrics.LowerIsBetter(metric) ? "lower is better; ◆ = minimum" : "higher is better; ◆ = maximum";
+        string label = metric switch
+        {
+            Metric.InceptionScore => Metrics.InceptionScoreLabel,
+            Metric.MemorizationRatio => Metrics.MemorizationRatioLabel,
+            _ => frechetLabel ?? "Fréchet distance",
+        };
+        string better = metric == Metric.MemorizationRatio ? "bars: 95% interval; ◆ = maximum"
+            : Metrics.LowerIsBetter(metric) ? "lower is better; ◆ = minimum" : "higher is better; ◆ = maximum";
         var plot = PlotStyle.NewPlot($"{label} versus training step ({better})", "step", label);
         var missing = new List<string>();
         for (int i = 0; i < runs.Count; i++)
@@ -44,10 +50,18 @@ public static class MetricPlots
                 line.LineWidth = 2;
                 line.MarkerSize = 6;
                 line.LinePattern = Patterns[k % Patterns.Length];
+                if (points.Any(p => p.Low is double && p.High is double))
+                {
+                    var withInterval = points.Where(p => p.Low is double && p.High is double).ToList();
+                    var bars = new ScottPlot.Plottables.ErrorBar(withInterval.Select(p => (double)p.Step).ToArray(), withInterval.Select(p => p.Value).ToArray(),
+                        null, null, withInterval.Select(p => p.Value - p.Low!.Value).ToArray(), withInterval.Select(p => p.High!.Value - p.Value).ToArray());
+                    plot.Add.Plottable(bars);
+                    bars.Color = color;
+                }
                 line.LegendText = frechetLabel is null && metric == Metric.FrechetDistance
                     ? $"{runs[i].Name}: {series.MetricLabel}, {series.ProtocolLabel}"
                     : $"{runs[i].Name}: {series.ProtocolLabel}";
-                if (Metrics.Best(points, metric) is MetricPoint best) MarkBest(plot, best, metric, color);
+                if (Metrics.Highlight(points, metric) is MetricPoint best) MarkBest(plot, best, metric, color);
             }
         }
         if (missing.Count == runs.Count)
@@ -63,7 +77,10 @@ public static class MetricPlots
             if (missing.Count > 0)
                 plot.Add.Annotation($"no {label} results yet: {string.Join(", ", missing)}", ScottPlot.Alignment.LowerLeft);
             plot.ShowLegend(ScottPlot.Edge.Bottom);
-            SetLimitsWithRoomForLabels(plot, curves.SelectMany(c => c).SelectMany(s => s.Points).ToList());
+            SetLimitsWithRoomForLabels(plot, curves.SelectMany(c => c).SelectMany(s => s.Points)
+                .SelectMany(p => new[] { p, p with { Value = p.Low ?? p.Value }, p with { Value = p.High ?? p.Value } }).ToList());
+            if (metric == Metric.MemorizationRatio) // a share: from 0, at least 0–5%, so a flat 0 does not look like noise around it
+                plot.Axes.SetLimitsY(0, Math.Max(0.05, 1.15 * curves.SelectMany(c => c).SelectMany(s => s.Points).Max(p => p.High ?? p.Value)));
         }
         return PlotStyle.Png(plot);
     }
@@ -75,8 +92,9 @@ public static class MetricPlots
         text.LabelFontColor = color;
         text.LabelFontSize = 13;
         text.LabelBold = true;
-        text.OffsetY = Metrics.LowerIsBetter(metric) ? 10 : -10;
-        text.LabelAlignment = Metrics.LowerIsBetter(metric) ? ScottPlot.Alignment.UpperCenter : ScottPlot.Alignment.LowerCenter;
+        bool below = Metrics.LowerIsBetter(metric) && metric != Metric.MemorizationRatio; // a maximum's label goes above it
+        text.OffsetY = below ? 10 : -10;
+        text.LabelAlignment = below ? ScottPlot.Alignment.UpperCenter : ScottPlot.Alignment.LowerCenter;
     }
 
     /// <summary>Data limits padded by 8% horizontally and 15% vertically, so best-point labels at an edge stay inside.</summary>

@@ -2,14 +2,18 @@ using SharpDiffusion.Evaluation;
 
 namespace SharpDiffusion.Reporting;
 
-/// <summary>A metric value at a training step.</summary>
-public readonly record struct MetricPoint(int Step, double Value);
+/// <summary>A metric value at a training step, with its 95% interval where the metric has one.</summary>
+public readonly record struct MetricPoint(int Step, double Value, double? Low = null, double? High = null);
 
-/// <summary>The two curves the study compares: the Fréchet distance (lower is better), the Inception Score (higher).</summary>
+/// <summary>
+/// The curves the study compares: the Fréchet distance (lower is better), the Inception Score (higher), and the share of
+/// samples memorised by the nearest/second-nearest test (lower; reported by its maximum over checkpoints).
+/// </summary>
 public enum Metric
 {
     FrechetDistance,
     InceptionScore,
+    MemorizationRatio,
 }
 
 /// <summary>
@@ -18,8 +22,13 @@ public enum Metric
 /// </summary>
 public sealed record MetricSeries(Metric Metric, CurveProtocol Protocol, string? IsLogits, IReadOnlyList<MetricPoint> Points)
 {
-    /// <summary>What the values are called: "FID", "FD-ResNet18", … or "Inception Score".</summary>
-    public string MetricLabel => Metric == Metric.FrechetDistance ? Protocol.FrechetLabel : Metrics.InceptionScoreLabel;
+    /// <summary>What the values are called: "FID", "FD-ResNet18", …, "Inception Score" or the memorised share.</summary>
+    public string MetricLabel => Metric switch
+    {
+        Metric.FrechetDistance => Protocol.FrechetLabel,
+        Metric.InceptionScore => Metrics.InceptionScoreLabel,
+        _ => Metrics.MemorizationRatioLabel,
+    };
 
     /// <summary>The protocol in words, with the IS logits when they matter.</summary>
     public string ProtocolLabel => Metric == Metric.InceptionScore
@@ -31,7 +40,10 @@ public static class Metrics
 {
     public const string InceptionScoreLabel = "Inception Score";
 
-    public static bool LowerIsBetter(Metric metric) => metric == Metric.FrechetDistance;
+    /// <summary>The papers' memorisation test (<see cref="SharpDiffusion.Evaluation.MemorizationRatio"/>), named by its space and cut.</summary>
+    public const string MemorizationRatioLabel = "memorised share (NN1/NN2 < 1/3)";
+
+    public static bool LowerIsBetter(Metric metric) => metric != Metric.InceptionScore;
 
     /// <summary>
     /// The metric's curves, one per protocol in the order each protocol first appears, each in step order. When one
@@ -41,21 +53,24 @@ public static class Metrics
     public static IReadOnlyList<MetricSeries> Series(EvaluationResults? results, Metric metric)
     {
         if (results is null) return [];
-        var curves = new List<(CurveProtocol Protocol, string? Logits, SortedDictionary<int, double> ByStep)>();
+        var curves = new List<(CurveProtocol Protocol, string? Logits, SortedDictionary<int, MetricPoint> ByStep)>();
         foreach (var e in results.Entries)
         {
-            if ((metric == Metric.FrechetDistance ? e.Fd : e.IsMean) is not double v) continue;
+            var value = metric switch { Metric.FrechetDistance => e.Fd, Metric.InceptionScore => e.IsMean, _ => e.MemorizationRatioShare };
+            if (value is not double v) continue;
             var protocol = e.Protocol(results.Extractor);
+            // Memorisation is always measured against the training images: a --reference changes FD, KID and P/R, not this curve.
+            if (metric == Metric.MemorizationRatio) protocol = protocol with { Reference = null };
             var logits = metric == Metric.InceptionScore ? e.IsLogits : null;
             var index = curves.FindIndex(c => c.Protocol == protocol && c.Logits == logits);
             if (index < 0)
             {
-                curves.Add((protocol, logits, new SortedDictionary<int, double>()));
+                curves.Add((protocol, logits, new SortedDictionary<int, MetricPoint>()));
                 index = curves.Count - 1;
             }
-            curves[index].ByStep[e.Step] = v;
+            curves[index].ByStep[e.Step] = metric == Metric.MemorizationRatio ? new MetricPoint(e.Step, v, e.MemorizationRatioLow, e.MemorizationRatioHigh) : new MetricPoint(e.Step, v);
         }
-        return curves.Select(c => new MetricSeries(metric, c.Protocol, c.Logits, c.ByStep.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList())).ToList();
+        return curves.Select(c => new MetricSeries(metric, c.Protocol, c.Logits, c.ByStep.Values.ToList())).ToList();
     }
 
     /// <summary>
@@ -65,6 +80,17 @@ public static class Metrics
     public static MetricSeries? Main(IReadOnlyList<MetricSeries> series) =>
         series.Select((s, i) => (s, i)).OrderByDescending(x => x.s.Points.Count).ThenByDescending(x => x.s.Protocol.N ?? 0).ThenByDescending(x => x.i)
             .Select(x => x.s).FirstOrDefault();
+
+    /// <summary>
+    /// The point a curve is summarised by: the best for FD and IS (<see cref="Best"/>), the maximum for the memorised
+    /// share (memorisation is reported by its worst checkpoint). Ties go to the earliest step; null without points.
+    /// </summary>
+    public static MetricPoint? Highlight(IReadOnlyList<MetricPoint> points, Metric metric) =>
+        metric == Metric.MemorizationRatio ? Maximum(points) : Best(points, metric);
+
+    /// <summary>The largest value; ties go to the earliest step. Null when there are no points.</summary>
+    public static MetricPoint? Maximum(IReadOnlyList<MetricPoint> points) =>
+        points.OrderBy(p => p.Step).Aggregate((MetricPoint?)null, (max, p) => max is MetricPoint m && m.Value >= p.Value ? m : p);
 
     /// <summary>The best point (min FD, max IS); ties go to the earliest step. Null when there are no points.</summary>
     public static MetricPoint? Best(IReadOnlyList<MetricPoint> points, Metric metric)

@@ -4,7 +4,7 @@ namespace SharpDiffusion.Reporting;
 /// Writes the plots of a set of runs into a folder: loss_plots/&lt;run&gt;.png per run, loss_plots/all_runs.png, one
 /// Fréchet-distance plot per feature space named after it (comparison_fid.png for the Inception's FID,
 /// comparison_fd-resnet18.png for FD-ResNet18, …; comparison_fd.png with a message when no run has one) and
-/// comparison_is.png. Files are written atomically (a temporary file renamed over the name).
+/// comparison_is.png, and comparison_memorised.png when a run has the memorised share. Files are written atomically (a temporary file renamed over the name).
 /// </summary>
 public static class PlotWriter
 {
@@ -13,6 +13,9 @@ public static class PlotWriter
     /// <summary>The Fréchet-distance plot when no run has any (it holds the message saying so).</summary>
     public const string FrechetFile = "comparison_fd.png";
     public const string IsFile = "comparison_is.png";
+
+    /// <summary>The memorised share (nearest/second-nearest test) versus step; written only when some run has it.</summary>
+    public const string MemorizationRatioFile = "comparison_memorised.png";
 
     public static IReadOnlyList<string> Write(IReadOnlyList<ReportRun> runs, string outDir, LossPlotOptions options)
     {
@@ -27,6 +30,8 @@ public static class PlotWriter
         foreach (var label in frechetLabels)
             written.Add(Save(Path.Combine(outDir, FrechetFileFor(label)), MetricPlots.Comparison(runs, Metric.FrechetDistance, label)));
         written.Add(Save(Path.Combine(outDir, IsFile), MetricPlots.Comparison(runs, Metric.InceptionScore)));
+        if (runs.Any(r => r.HasEvaluations(Metric.MemorizationRatio)))
+            written.Add(Save(Path.Combine(outDir, MemorizationRatioFile), MetricPlots.Comparison(runs, Metric.MemorizationRatio)));
         return written;
     }
 

@@ -117,6 +117,41 @@ public sealed class CliEvalEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void Eval_HeldOutReferenceFolder_RecordsItAndABadReferenceChangesNothing()
+    {
+        var run = Path.Combine(_dir, "ref-run");
+        var train = CliRunner.Run(["train", "--out", run, "--steps", "2", .. CliRunner.TinyRun]);
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        // 12 held-out 24×24 grey images: another size than the run's 8×8, so they are resized like the training images.
+        var reference = Directory.CreateDirectory(Path.Combine(_dir, "held-out")).FullName;
+        for (var i = 0; i < 12; i++)
+            File.WriteAllBytes(Path.Combine(reference, $"img{i:D2}.ppm"), [.. "P6\n24 24\n255\n"u8, .. Enumerable.Repeat((byte)(i * 20), 24 * 24 * 3)]);
+
+        var result = CliRunner.Run([.. EvalArgs(run), "--reference", reference]);
+        Assert.True(result.ExitCode == 0, result.Stderr + result.Stdout);
+
+        var resultsBefore = File.ReadAllText(Path.Combine(run, "evaluation_results.json"));
+        using (var json = JsonDocument.Parse(resultsBefore))
+        {
+            var entry = Assert.Single(json.RootElement.GetProperty("entries").EnumerateArray());
+            Assert.StartsWith($"folder '{reference}'", entry.GetProperty("reference").GetString(), StringComparison.Ordinal);
+            Assert.EndsWith(": 12 images", entry.GetProperty("reference").GetString(), StringComparison.Ordinal);
+            Assert.Equal(12, entry.GetProperty("reference_count").GetInt32());
+            Assert.Equal(Samples, entry.GetProperty("precision_recall_per_side").GetInt32()); // min(8 samples, 12 reference images)
+            Assert.Equal(RealImages, entry.GetProperty("real_count").GetInt32()); // memorisation: against the 16 training images
+            var low = entry.GetProperty("memorization_ratio_low").GetDouble();
+            var share = entry.GetProperty("memorization_ratio_share").GetDouble();
+            Assert.True(low <= share && share <= entry.GetProperty("memorization_ratio_high").GetDouble(), $"{share}");
+            Assert.Equal(1000, entry.GetProperty("memorization_ratio_resamples").GetInt32());
+        }
+
+        var bad = CliRunner.Run([.. EvalArgs(run), "--reference", Path.Combine(_dir, "no-such")]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Equal($"error: --reference '{Path.Combine(_dir, "no-such")}' is neither 'test', a folder of images nor a feature or statistics file; pass one of those.", bad.Stderr.Trim());
+        Assert.Equal(resultsBefore, File.ReadAllText(Path.Combine(run, "evaluation_results.json")));
+    }
+
+    [Fact]
     public void Eval_RunWithoutCheckpoints_IsOneLineError()
     {
         var run = Directory.CreateDirectory(Path.Combine(_dir, "empty-run")).FullName;

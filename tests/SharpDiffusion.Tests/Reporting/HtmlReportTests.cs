@@ -90,6 +90,24 @@ public sealed class HtmlReportTests : IDisposable
     }
 
     [Fact]
+    public void Build_MemorisedShare_PlotAndMaximumOverCheckpointsWithItsInterval()
+    {
+        string run = _runs.Run("m");
+        File.WriteAllText(Path.Combine(run, "evaluation_results.json"), """
+            { "entries": [
+              { "step": 50, "fd": 90.5, "extractor": "resnet18", "n": 500, "memorization_ratio_share": 0.02, "memorization_ratio_low": 0.01, "memorization_ratio_high": 0.035 },
+              { "step": 100, "fd": 80.25, "extractor": "resnet18", "n": 500, "memorization_ratio_share": 0.15, "memorization_ratio_low": 0.12, "memorization_ratio_high": 0.18 },
+              { "step": 150, "fd": 70.0, "extractor": "resnet18", "n": 500, "memorization_ratio_share": 0.11, "memorization_ratio_low": 0.09, "memorization_ratio_high": 0.135 } ] }
+            """);
+        var set = ReportRunLoader.Load([run]);
+
+        var doc = Parse(HtmlReport.Build(set.Runs, new LossPlotOptions(), set.Warnings, Generated));
+
+        Assert.Contains(doc.QuerySelectorAll("img.plot"), i => i.GetAttribute("alt") == "memorised share (NN1/NN2 < 1/3) versus step");
+        Assert.Equal("m, resnet18, n = 500: 15.0% [12.0%, 18.0%] at step 100", Assert.Single(doc.QuerySelectorAll("#memorised li")).TextContent);
+    }
+
+    [Fact]
     public void Build_SkippedFolder_WarningIsShownOnThePage()
     {
         var set = ReportRunLoader.Load([_runs.Run("a"), Directory.CreateDirectory(Path.Combine(_runs.Root, "notes")).FullName]);

@@ -87,6 +87,31 @@ public sealed class PlotTests : IDisposable
         Assert.DoesNotContain(written, f => f!.Contains("fid", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public void MemorizationRatio_SeriesKeepTheIntervalAndTheHighlightIsTheMaximum_HeldOutIsItsOwnFdCurveButNotItsOwnMemorisationCurve()
+    {
+        string a = _runs.Run("a");
+        RunFixture.Evaluations(a, """
+            { "step": 40, "fd": 80, "memorization_ratio_share": 0.02, "memorization_ratio_low": 0.01, "memorization_ratio_high": 0.04 },
+            { "step": 80, "fd": 60, "memorization_ratio_share": 0.10, "memorization_ratio_low": 0.07, "memorization_ratio_high": 0.13 },
+            { "step": 100, "fd": 65, "memorization_ratio_share": 0.06, "memorization_ratio_low": 0.04, "memorization_ratio_high": 0.08 },
+            { "step": 100, "fd": 70, "reference": "folder '/data/test' (flat): 500 images", "memorization_ratio_share": 0.06, "memorization_ratio_low": 0.04, "memorization_ratio_high": 0.08 }
+            """);
+        var runs = ReportRunLoader.Load([a]).Runs;
+
+        var series = Assert.Single(runs[0].Series(Metric.MemorizationRatio));
+        var frechet = runs[0].Series(Metric.FrechetDistance);
+
+        Assert.Equal(new MetricPoint(80, 0.10, 0.07, 0.13), Metrics.Highlight(series.Points, Metric.MemorizationRatio));
+        Assert.Equal(new MetricPoint(80, 60), Metrics.Highlight(frechet[0].Points, Metric.FrechetDistance)); // FD keeps its minimum
+        Assert.Equal(2, frechet.Count);
+        Assert.EndsWith("vs held-out folder '/data/test' (flat)", frechet[1].ProtocolLabel, StringComparison.Ordinal);
+        string outDir = Path.Combine(_runs.Root, "plots-memorised");
+        Assert.Contains(Path.Combine(outDir, PlotWriter.MemorizationRatioFile), PlotWriter.Write(runs, outDir, new LossPlotOptions()));
+        using var image = PngPixels.Decode(MetricPlots.Comparison(runs, Metric.MemorizationRatio));
+        Assert.True(PngPixels.CountNear(image, Blue) > 300);
+    }
+
     [Theory]
     [InlineData("FID", "comparison_fid.png")]
     [InlineData("FD-ResNet18", "comparison_fd-resnet18.png")]
