@@ -60,6 +60,13 @@ public static class ConfigValidator
         Require(c.Diffusion.Schedule != BetaSchedule.Table || (c.Diffusion.Betas is { } table && table.Count == c.Diffusion.Timesteps && table.All(b => b is > 0 and < 1)),
             "diffusion.betas", "must list diffusion.timesteps values, each in (0, 1), when diffusion.schedule is table");
 
+        if (c.Sampling is { } sampling)
+        {
+            Require(Sampling.Samplers.Names.Contains(sampling.Sampler), "sampling.sampler", $"must be one of {Sampling.Samplers.NameList}");
+            Require(Sampling.TimestepSpacings.NamesWithAuto.Contains(sampling.Spacing), "sampling.spacing", $"must be one of {string.Join(", ", Sampling.TimestepSpacings.NamesWithAuto)}");
+            Require(sampling.Steps is null || (sampling.Steps >= 1 && sampling.Steps <= c.Diffusion.Timesteps), "sampling.steps", "must be between 1 and diffusion.timesteps (or left out: the sampler's default)");
+        }
+
         var t = c.Training;
         Require(t.Steps >= 1, "training.steps", "must be at least 1");
         Require(t.BatchSize is >= 1 and <= 65536, "training.batch_size", "must be between 1 and 65536");

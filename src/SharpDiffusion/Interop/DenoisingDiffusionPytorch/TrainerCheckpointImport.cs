@@ -1,4 +1,5 @@
 using SharpDiffusion.Config;
+using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
 using static TorchSharp.torch;
 
@@ -16,7 +17,9 @@ public static class TrainerCheckpointImport
     /// <param name="ImageSize">The GaussianDiffusion's image_size (not stored in a checkpoint).</param>
     /// <param name="Objective">Only needed when the buffers do not tell it (no loss_weight).</param>
     /// <param name="DataPath">The training images, written as data.path for eval (optional).</param>
-    public sealed record Options(int ImageSize, Objective? Objective = null, string? DataPath = null);
+    /// <param name="SamplingTimesteps">GaussianDiffusion's sampling_timesteps (not stored in a checkpoint); null: the library's
+    /// default, T, which samples ancestrally over all T steps. Below T the library samples with its DDIM (η 0, ddp spacing).</param>
+    public sealed record Options(int ImageSize, Objective? Objective = null, string? DataPath = null, int? SamplingTimesteps = null);
 
     /// <param name="Inferred">How each inferred setting was found, one line each.</param>
     public sealed record Result(string RunFolder, string Checkpoint, int Step, string? Version, RunConfig Config, IReadOnlyList<string> Inferred);
@@ -42,6 +45,17 @@ public static class TrainerCheckpointImport
             inferred.Add($"training: lr {adam.Lr:G4}, Adam betas ({adam.Beta1}, {adam.Beta2}), weight decay {adam.WeightDecay}: from opt.param_groups[0]");
         }
 
+        int T = diffusion.Diffusion.Timesteps;
+        int samplingSteps = options.SamplingTimesteps ?? T;
+        if (samplingSteps < 1 || samplingSteps > T)
+            throw new InteropException($"--sampling-timesteps {samplingSteps} is outside 1 … {T} (the checkpoint's timesteps); pass the sampling_timesteps the GaussianDiffusion was built with, or leave it out for its default, {T}.");
+        var sampling = samplingSteps == T
+            ? new SamplingConfig { Sampler = "ddpm", Spacing = "auto" }
+            : new SamplingConfig { Sampler = "ddim", Steps = samplingSteps, Spacing = TimestepSpacings.NameOf(TimestepSpacing.Ddp) };
+        inferred.Add(samplingSteps == T
+            ? $"sampling: ddpm over all {T} steps, as the library's p_sample_loop (sampling_timesteps = T{(options.SamplingTimesteps is null ? ", its default; pass --sampling-timesteps if the model was built with another" : "")})"
+            : $"sampling: ddim, {samplingSteps} steps, ddp spacing, η 0, x̂₀ clipped: the library's ddim_sample with sampling_timesteps = {samplingSteps}");
+
         var config = new RunConfig
         {
             Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(run.Root)),
@@ -49,6 +63,7 @@ public static class TrainerCheckpointImport
             Model = shape.Model,
             Diffusion = diffusion.Diffusion,
             Training = training,
+            Sampling = sampling,
         };
         // The data folder is optional here (eval takes --data); every other value must be valid as for a trained run.
         var problems = ConfigValidator.Validate(config).Where(p => !p.StartsWith("'data.path'", StringComparison.Ordinal)).ToList();

@@ -1,0 +1,27 @@
+using SharpDiffusion.Config;
+
+namespace SharpDiffusion.Sampling;
+
+/// <summary>A sampler, its number of steps and the timesteps' spacing, resolved for one run.</summary>
+public sealed record SamplingPlan(string Sampler, int Steps, TimestepSpacing Spacing);
+
+/// <summary>
+/// What a command samples with: the options the user gave, and for the rest the run's <c>sampling</c> section. The run's steps
+/// and spacing apply only to the run's own sampler; naming another sampler takes that sampler's defaults.
+/// </summary>
+public static class RunSampling
+{
+    /// <param name="sampler">--sampler, or null for the run's.</param>
+    /// <param name="steps">--steps, or null.</param>
+    /// <param name="spacing">--spacing: a name, or auto.</param>
+    public static SamplingPlan Resolve(SamplingConfig? run, string? sampler, int? steps, string spacing, int timesteps)
+    {
+        ArgumentNullException.ThrowIfNull(spacing);
+        run ??= new SamplingConfig();
+        var entry = Samplers.Find(sampler ?? run.Sampler);
+        bool runs = entry.Name == Samplers.Find(run.Sampler).Name;
+        int resolvedSteps = steps ?? (runs ? run.Steps : null) ?? entry.StepsFor(timesteps);
+        string spacingName = spacing == "auto" && runs ? run.Spacing : spacing;
+        return new SamplingPlan(entry.Name, resolvedSteps, TimestepSpacings.Parse(spacingName, entry.Name));
+    }
+}
