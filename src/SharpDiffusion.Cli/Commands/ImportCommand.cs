@@ -9,7 +9,7 @@ namespace SharpDiffusion.Cli.Commands;
 /// <summary><c>ddpm import --format denoising-diffusion-pytorch model-N.pt --out runs/NAME --image-size N</c>.</summary>
 internal sealed class ImportCommand : Command
 {
-    private readonly Argument<string> _checkpoint = new("CHECKPOINT") { Description = "model-N.pt written by denoising-diffusion-pytorch 2.x's Trainer." };
+    private readonly Argument<string> _checkpoint = new("CHECKPOINT") { Description = "model-N.pt written by denoising-diffusion-pytorch 2.x's Trainer, or its results folder (every model-N.pt becomes a checkpoint of one run)." };
     private readonly Option<string> _format = new("--format") { HelpName = "denoising-diffusion-pytorch", Description = "What wrote the checkpoint.", Required = true };
     private readonly Option<string> _out = new("--out") { HelpName = "DIR", Description = "New run folder to create (must not hold a run).", Required = true };
     private readonly Option<int> _imageSize = new("--image-size") { HelpName = "N", Description = "The GaussianDiffusion's image_size (a checkpoint does not store it).", Required = true };
@@ -39,9 +39,9 @@ internal sealed class ImportCommand : Command
             _ => throw new UsageException($"--objective {objective} is not an objective; use eps, x0 or v (pred_noise, pred_x0, pred_v)."),
         };
         var result = TrainerCheckpointImport.Import(checkpoint, outFolder, new TrainerCheckpointImport.Options(imageSize, given, data, samplingTimesteps));
-        AnsiConsole.MarkupLine(Markup.Escape($"imported {checkpoint} (denoising-diffusion-pytorch {result.Version ?? "version not recorded"}, step {result.Step}) into {result.RunFolder}"));
+        AnsiConsole.MarkupLine(Markup.Escape($"imported {checkpoint} (denoising-diffusion-pytorch {result.Version ?? "version not recorded"}, step {result.Step}, {result.Checkpoints.Count} checkpoint(s)) into {result.RunFolder}"));
         foreach (var line in result.Inferred) AnsiConsole.MarkupLine(Markup.Escape($"  {line}"));
-        AnsiConsole.MarkupLine(Markup.Escape($"  not in the checkpoint, kept at this library's defaults: dropout 0, EMA settings, batch size; Adam's moments are not carried over"));
+        AnsiConsole.MarkupLine(Markup.Escape($"  not in the checkpoint, kept at this library's defaults: dropout 0, batch size (the Trainer's default is 16: --set training.batch_size=16), horizontal flips (data.hflip), the data order and random state"));
         AnsiConsole.MarkupLine(Markup.Escape($"next: ./ddpm sample --run {outFolder} --n 16"));
         return 0;
     }

@@ -27,7 +27,7 @@ public sealed class CliInteropTests : IDisposable
         var run = Path.Combine(_dir, "imported");
         var imported = CliRunner.Run("import", "--format", "denoising-diffusion-pytorch", InteropFixtures.TrainerCheckpoint, "--out", run, "--image-size", "8");
         Assert.True(imported.ExitCode == 0, imported.Stderr);
-        Assert.Contains("schedule sigmoid, T = 100", imported.Stdout, StringComparison.Ordinal);
+        Assert.Contains("sigmoid_beta_schedule(100)", imported.Stdout.ReplaceLineEndings(""), StringComparison.Ordinal);
         Assert.Contains("objective v (pred_v)", imported.Stdout, StringComparison.Ordinal);
 
         var grid = Path.Combine(_dir, "grid.png");
@@ -43,6 +43,18 @@ public sealed class CliInteropTests : IDisposable
         // Importing again into the same folder is refused, and the run is left as it was.
         var again = CliRunner.Run("import", "--format", "denoising-diffusion-pytorch", InteropFixtures.TrainerCheckpoint, "--out", run, "--image-size", "8");
         AssertOneLineError(again, "already holds a run");
+    }
+
+    [Fact]
+    public void ImportResultsFolderThenSample_NoSamplerOptions_SamplesAsTheLibraryDid()
+    {
+        var run = Path.Combine(_dir, "library");
+        var imported = CliRunner.Run("import", "--format", "denoising-diffusion-pytorch", LibraryFixture.Results, "--out", run, "--image-size", "16", "--sampling-timesteps", "10");
+        Assert.True(imported.ExitCode == 0, imported.Stderr);
+        var sampled = CliRunner.Run("sample", "--run", run, "--n", "2", "--device", "cpu");
+        Assert.True(sampled.ExitCode == 0, sampled.Stderr);
+        // The run's recorded sampler: DDIM with the library's 10 steps, from the newest milestone (step 300).
+        Assert.True(File.Exists(Path.Combine(run, "samples", "sample-000300-ddim10.png")), sampled.Stdout);
     }
 
     [Fact]
