@@ -58,6 +58,23 @@ public sealed class CliInteropTests : IDisposable
     }
 
     [Fact]
+    public void Import_CheckpointWithoutEma_IsOneLineErrorAndWritesNothing()
+    {
+        Directory.CreateDirectory(_dir);
+        var path = Path.Combine(_dir, "no-ema.pt");
+        using (var file = File.Create(path))
+            TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(file, new Dictionary<string, object?>
+            {
+                ["step"] = 10,
+                ["model"] = new Dictionary<string, object?> { ["model.init_conv.weight"] = TorchSharp.torch.zeros(8, 3, 7, 7) },
+                ["opt"] = null,
+            });
+        var run = Path.Combine(_dir, "run");
+        AssertOneLineError(CliRunner.Run("import", "--format", "denoising-diffusion-pytorch", path, "--out", run, "--image-size", "8"), "has no 'ema' dict");
+        Assert.False(Directory.Exists(run), "a refused import must not create the run folder");
+    }
+
+    [Fact]
     public void Export_RunWithoutCheckpoint_IsOneLineErrorAndWritesNothing()
     {
         var run = Path.Combine(_dir, "empty");

@@ -108,6 +108,8 @@ internal sealed class TrainerCheckpoint : IDisposable
         var entries = dict.Entries.Where(e => e.Key is string).ToDictionary(e => (string)e.Key, e => e.Value, StringComparer.Ordinal);
         if (entries.Count > 0 && entries.Values.All(v => v is Tensor))
             throw new InteropException($"'{path}' is a bare state dict of {entries.Count} tensors (first key '{entries.Keys.First()}'), not a Trainer checkpoint; {Expected}.");
+        if (entries.GetValueOrDefault("model") is PickleDict && entries.GetValueOrDefault("ema") is not PickleDict)
+            throw new InteropException($"'{path}' has no 'ema' dict (top-level keys [{string.Join(", ", entries.Keys.Take(8))}]), and the EMA weights are what the library samples with; import the model-N.pt that Trainer.save wrote, which always holds 'ema'.");
         if (!entries.TryGetValue("model", out var model) || model is not PickleDict modelDict || !entries.TryGetValue("ema", out var ema) || ema is not PickleDict emaDict)
             throw new InteropException($"'{path}' has the top-level keys [{string.Join(", ", entries.Keys.Take(8))}], not those of a Trainer checkpoint; {Expected}.");
 
