@@ -41,16 +41,21 @@ public sealed class DiffusionRun : IDisposable
     /// <summary>
     /// Generates <paramref name="count"/> images as uint8 [count, C, H, W] on the CPU; image i depends only on (seed, i).
     /// <paramref name="sampler"/> is a name from <see cref="Samplers.Names"/>. A class-conditional model draws class i mod K
-    /// for image i unless <paramref name="labels"/> says otherwise.
+    /// for image i unless <paramref name="labels"/> says otherwise. Sampler, steps and spacing not given are the run's
+    /// <c>sampling</c> section's, as for <c>ddpm sample</c> (<see cref="RunSampling"/>): DDIM 50 with its default spacing for a
+    /// trained run, the library's own sampling for an imported one.
     /// </summary>
-    public Tensor Generate(int count, string sampler = "ddim", int steps = 50, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64)
+    /// <param name="spacing">A name from <see cref="TimestepSpacings.Names"/>, or auto.</param>
+    public Tensor Generate(int count, string? sampler = null, int? steps = null, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64,
+        string spacing = "auto")
     {
         var config = Metadata.Config;
         var diffusion = new GaussianDiffusion(config.Diffusion);
-        var timesteps = Timesteps.Create(TimestepSpacings.DefaultFor(sampler), steps, diffusion.Schedule);
+        var plan = RunSampling.Resolve(config.Sampling, sampler, steps, spacing, config.Diffusion.Timesteps);
+        var timesteps = Timesteps.Create(plan.Spacing, plan.Steps, diffusion.Schedule);
         labels ??= config.Model.ClassConditional ? Enumerable.Range(0, count).Select(i => (long)(i % config.Model.NumClasses)).ToArray() : null;
         var conditions = labels is null ? null : new ClassLabelSource(labels);
-        var request = new GenerationRequest(count, new SamplerChoice(sampler), timesteps, seed, batchSize, conditions, guidance);
+        var request = new GenerationRequest(count, new SamplerChoice(plan.Sampler), timesteps, seed, batchSize, conditions, guidance);
         using var images = ImageGenerator.Generate(_loaded.Model, diffusion, request, Device, space: _loaded.Space);
         return ImageCodec.ToUint8(images);
     }

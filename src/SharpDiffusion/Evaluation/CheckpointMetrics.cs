@@ -2,7 +2,11 @@ using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
 
-/// <summary>Features, logits and pixels of one generated set and the real set, for <see cref="CheckpointMetrics.Compute"/>.</summary>
+/// <summary>
+/// Features, logits and pixels of one generated set and the real set, for <see cref="CheckpointMetrics.Compute"/>.
+/// <see cref="FrechetRealFeatures"/>: the real side of the Fréchet distance when it is not <see cref="RealFeatures"/>
+/// (<see cref="RealStatistics.DdpTrainer"/>); the other metrics always use the real set itself.
+/// </summary>
 public sealed record MetricInputs(
     string ExtractorName,
     torch.Tensor RealFeatures,
@@ -10,7 +14,8 @@ public sealed record MetricInputs(
     torch.Tensor? GeneratedLogits,
     torch.Tensor RealPixels,
     torch.Tensor GeneratedPixels,
-    string? LogitsKind = null);
+    string? LogitsKind = null,
+    torch.Tensor? FrechetRealFeatures = null);
 
 /// <summary>The metric values of one checkpoint, and the memorisation pairs for the grid.</summary>
 public sealed record CheckpointMetricValues(EvaluationEntry Entry, MemorizationResult? FeatureMemorization);
@@ -28,7 +33,7 @@ public static class CheckpointMetrics
 
         if (metrics.Contains(EvaluationMetricNames.Frechet))
         {
-            var real = FeatureStatistics.FromFeatures(inputs.RealFeatures, inputs.ExtractorName);
+            var real = FeatureStatistics.FromFeatures(inputs.FrechetRealFeatures ?? inputs.RealFeatures, inputs.ExtractorName);
             var generated = FeatureStatistics.FromFeatures(inputs.GeneratedFeatures, inputs.ExtractorName);
             entry = entry with { Fd = FrechetDistance.Compute(real, generated), FrechetLabel = FeatureExtractors.FrechetLabel(inputs.ExtractorName) };
         }

@@ -26,11 +26,13 @@ public sealed record EvaluationEntry(
     string? IsLogits = null,
     UpscaleProtocol? Upscale = null,
     string? UpscaleComparisonGrid = null,
-    string? Weights = null)
+    string? Weights = null,
+    string? Spacing = null,
+    string? RealStats = null)
 {
     /// <summary>The protocol of this entry; an entry that names no extractor takes the file's, one that names no weights the EMA's.</summary>
     public CurveProtocol Protocol(string? fileExtractor) =>
-        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Upscale, Weights ?? CurveProtocol.Ema);
+        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Upscale, Weights ?? CurveProtocol.Ema, Spacing, RealStats);
 }
 
 /// <summary>
@@ -73,7 +75,8 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
         Number(e, "precision"), Number(e, "recall"), Number(e, "memorization_share"),
         Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
-        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), ReadUpscale(e), String(e, "upscale_comparison_grid"), String(e, "weights"));
+        Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), ReadUpscale(e), String(e, "upscale_comparison_grid"), String(e, "weights"),
+            String(e, "spacing"), String(e, "real_stats"));
 
     /// <summary>A cascade entry's upscale stage; null when absent or when a field of it is missing (then it is not a stage we can name).</summary>
     private static UpscaleProtocol? ReadUpscale(JsonElement e)

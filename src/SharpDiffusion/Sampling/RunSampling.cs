@@ -14,13 +14,14 @@ public static class RunSampling
     /// <param name="sampler">--sampler, or null for the run's.</param>
     /// <param name="steps">--steps, or null.</param>
     /// <param name="spacing">--spacing: a name, or auto.</param>
-    public static SamplingPlan Resolve(SamplingConfig? run, string? sampler, int? steps, string spacing, int timesteps)
+    /// <param name="defaultSteps">Steps when neither the user nor the run gives them; null: the sampler's own default (<c>ddpm eval</c> passes the reference protocol's 250).</param>
+    public static SamplingPlan Resolve(SamplingConfig? run, string? sampler, int? steps, string spacing, int timesteps, int? defaultSteps = null)
     {
         ArgumentNullException.ThrowIfNull(spacing);
         run ??= new SamplingConfig();
         var entry = Samplers.Find(sampler ?? run.Sampler);
         bool runs = entry.Name == Samplers.Find(run.Sampler).Name;
-        int resolvedSteps = steps ?? (runs ? run.Steps : null) ?? entry.StepsFor(timesteps);
+        int resolvedSteps = steps ?? (runs ? run.Steps : null) ?? defaultSteps ?? entry.StepsFor(timesteps);
         string spacingName = spacing == "auto" && runs ? run.Spacing : spacing;
         return new SamplingPlan(entry.Name, resolvedSteps, TimestepSpacings.Parse(spacingName, entry.Name));
     }

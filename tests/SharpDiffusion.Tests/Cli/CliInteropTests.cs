@@ -58,6 +58,43 @@ public sealed class CliInteropTests : IDisposable
     }
 
     [Fact]
+    public void ImportResultsFolderThenEval_NoSamplerOptions_EvaluatesAsTheLibrarySampled_WithTheTrainersRealStatistics()
+    {
+        var images = Path.Combine(_dir, "images");
+        Directory.CreateDirectory(images);
+        var random = new Random(3);
+        for (int i = 0; i < 6; i++)
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(16, 16);
+            for (int y = 0; y < 16; y++)
+                for (int x = 0; x < 16; x++) bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)(x * 16)));
+            using var file = File.Create(Path.Combine(images, $"{i}.png"));
+            bitmap.Encode(file, SkiaSharp.SKEncodedImageFormat.Png, 100);
+        }
+
+        var run = Path.Combine(_dir, "library");
+        var imported = CliRunner.Run("import", "--format", "denoising-diffusion-pytorch", LibraryFixture.Results, "--out", run, "--image-size", "16", "--sampling-timesteps", "10", "--data", images);
+        Assert.True(imported.ExitCode == 0, imported.Stderr);
+        var tiny = Path.Combine(AppContext.BaseDirectory, "Evaluation", "Fixtures", "tiny_features.pt");
+        var evaluated = CliRunner.Run("eval", "--run", run, "--n", "4", "--device", "cpu", "--metrics", "fd", "--extractor", "torchscript:" + tiny,
+            "--cache", Path.Combine(_dir, "cache"), "--real-stats", "ddp-trainer", "--json");
+        Assert.True(evaluated.ExitCode == 0, evaluated.Stderr + evaluated.Stdout);
+
+        using var printed = System.Text.Json.JsonDocument.Parse(evaluated.Stdout);
+        var entry = Assert.Single(printed.RootElement.GetProperty("entries").EnumerateArray());
+        // The run's sampling section: the library's DDIM (spacing ddp) with its 10 sampling steps, not the reference DDIM 250.
+        Assert.Equal("ddim", entry.GetProperty("sampler").GetString());
+        Assert.Equal(10, entry.GetProperty("steps").GetInt32());
+        Assert.Equal("ddp", entry.GetProperty("spacing").GetString());
+        Assert.Equal("ddp-trainer", entry.GetProperty("real_stats").GetString());
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        int batch = config.RootElement.GetProperty("training").GetProperty("batch_size").GetInt32();
+        Assert.Equal(SharpDiffusion.Evaluation.RealStatistics.TrainerLoaderDraws(6, 4, batch, 0).Count, entry.GetProperty("real_stats_count").GetInt32());
+        Assert.Equal(6, entry.GetProperty("real_count").GetInt32());
+        Assert.EndsWith(";spacing=ddp;real=ddp-trainer", entry.GetProperty("settings_key").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Import_CheckpointWithoutEma_IsOneLineErrorAndWritesNothing()
     {
         Directory.CreateDirectory(_dir);
