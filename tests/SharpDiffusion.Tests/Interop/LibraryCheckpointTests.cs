@@ -80,4 +80,15 @@ public sealed class LibraryCheckpointTests(ITestOutputHelper output) : IDisposab
         output.WriteLine($"{checkpoint}: DDIM-10 (ddp spacing, η 0, clipped x̂₀) from the library's x_T: max |ours − library| = {difference:G3} (images in [0, 1])");
         Assert.True(difference < 1e-4, $"{difference}"); // README: a float32 re-implementation on the float32 ᾱ buffer agrees to about 1e-4
     }
+    [Fact]
+    public void Generate_ImportedRunWithoutSamplerOptions_SamplesAsTheRunsSamplingSection()
+    {
+        var result = Import(Path.Combine(LibraryFixture.Results, "model-2.pt"));
+        using var run = SharpDiffusion.Api.DiffusionRun.Load(result.Checkpoint, SharpDiffusion.Runtime.DeviceKind.Cpu);
+        using var byDefault = run.Generate(2, seed: 4);
+        using var library = run.Generate(2, "ddim", 10, seed: 4, spacing: "ddp");
+        using var leading = run.Generate(2, "ddim", 10, seed: 4, spacing: "leading");
+        Assert.True(byDefault.equal(library).all().item<bool>(), "the library API's defaults must be the run's sampling section (ddim 10, ddp)");
+        Assert.False(byDefault.equal(leading).all().item<bool>(), "leading spacing visits other timesteps, so the images must differ");
+    }
 }
