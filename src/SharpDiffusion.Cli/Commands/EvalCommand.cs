@@ -18,8 +18,10 @@ internal sealed class EvalCommand : Command
     private readonly Option<string> _checkpoints = new("--checkpoints") { HelpName = "latest|all|STEP,...", Description = "Which checkpoints; 'all' gives metric-versus-step curves.", DefaultValueFactory = _ => "latest" };
     private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Samples per checkpoint. Default 2500, the reference protocol.", DefaultValueFactory = _ => EvalSettings.ReferenceSamples };
     private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fd (Fréchet distance: FID with the Inception, FD-ResNet18 with resnet18; 'fid' is accepted too),is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
-    private readonly Option<string> _sampler = new("--sampler") { Description = Samplers.NameList + ". Default ddim, the reference protocol.", DefaultValueFactory = _ => "ddim" };
-    private readonly Option<int> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default 250, the reference protocol (DDIM 250).", DefaultValueFactory = _ => EvalSettings.ReferenceSteps };
+    private readonly Option<string?> _sampler = new("--sampler") { Description = Samplers.NameList + ". Default: the run's sampling.sampler (ddim, the reference protocol; an imported run: as its library sampled)." };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default: the run's sampling.steps, else 250, the reference protocol (DDIM 250)." };
+    private readonly Option<string> _spacing = new("--spacing") { Description = $"Timesteps visited; auto: the run's sampling.spacing, else {Samplers.DefaultSpacingHelp}.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _realStats = new("--real-stats") { Description = RealStatistics.Help, DefaultValueFactory = _ => RealStatistics.Images };
     private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass (sampling and extraction).", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _device = new("--device") { Description = "Where to run.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Class-conditional runs: classifier-free guidance weight; samples cycle through the classes (image i has class i mod K). Default 0, the plain conditional model." };
@@ -39,9 +41,11 @@ internal sealed class EvalCommand : Command
     public EvalCommand(CancellationToken stop)
         : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall (equal numbers of real and generated samples), memorisation (calibrated threshold, and the papers' nearest/second-nearest ratio < 1/3 with a bootstrap 95% interval). Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images (--reference: with held-out images). Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _guidance, _batch, _device, _seed, _data, _reference, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _spacing, _realStats, _guidance, _batch, _device, _seed, _data, _reference, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
+        Choices.Restrict(_spacing, TimestepSpacings.NamesWithAuto);
+        Choices.Restrict(_realStats, RealStatistics.Names);
         Choices.Restrict(_upscaleSampler, Samplers.Names);
         SetAction(parse => new EvalRunner(new EvalSettings(
             parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
@@ -49,14 +53,15 @@ internal sealed class EvalCommand : Command
             parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
             parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights),
             new CascadeSettings(parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_upscaleSampler), parse.GetValue(_upscaleSteps)),
-            parse.GetValue(_reference)), stop).Execute());
+            parse.GetValue(_spacing)!, parse.GetValue(_realStats)!, parse.GetValue(_reference)), stop).Execute());
     }
 }
 
 /// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
 internal sealed record EvalSettings(
-    string? Run, string Checkpoints, int N, string Metrics, string Sampler, int Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null, string? Reference = null)
+    string? Run, string Checkpoints, int N, string Metrics, string? Sampler, int? Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
+    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null,
+    string Spacing = "auto", string RealStats = RealStatistics.Images, string? Reference = null)
 {
     public const int ReferenceSamples = EvaluationProtocol.ReferenceSamples;
     public const int ReferenceSteps = EvaluationProtocol.ReferenceSteps;
@@ -92,7 +97,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         if (settings.Run is null) throw new UsageException("eval needs --run DIR (a folder written by ddpm train).");
         if (settings.N < 2) throw new UsageException("--n must be at least 2 (the reference protocol uses 2500).");
         if (settings.Batch < 1) throw new UsageException("--batch must be at least 1.");
-        if (settings.Steps < 1) throw new UsageException("--steps must be at least 1.");
+        if (settings.Steps is < 1) throw new UsageException("--steps must be at least 1.");
         if (!(settings.Guidance >= 0) || double.IsInfinity(settings.Guidance)) throw new UsageException("--guidance must be a finite number ≥ 0.");
         var metrics = EvaluationMetricNames.Parse(settings.Metrics);
         if (settings.Json) JsonOutput.HumanOutputToStderr();
@@ -101,9 +106,11 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var checkpoints = EvalCheckpoints.Select(run, settings.Checkpoints);
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
-        var upscale = (settings.Cascade ?? new CascadeSettings(null)).Resolve(settings.Sampler, settings.Steps);
-        var protocol = new EvaluationProtocol(settings.N, metrics, settings.Sampler, settings.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale, settings.Reference);
         var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
+        var plan = RunSampling.Resolve(metadata.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, metadata.Config.Diffusion.Timesteps, EvalSettings.ReferenceSteps);
+        var upscale = (settings.Cascade ?? new CascadeSettings(null)).Resolve(plan.Sampler, plan.Steps);
+        var protocol = new EvaluationProtocol(settings.N, metrics, plan.Sampler, plan.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale,
+            TimestepSpacings.NameOf(plan.Spacing), RealStatistics.Parse(settings.RealStats), settings.Reference);
         RunEvaluation.ThrowIfUnsuitable(protocol, metadata);
         bool autoencoder = metadata.Family == ModelFamily.Autoencoder;
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);

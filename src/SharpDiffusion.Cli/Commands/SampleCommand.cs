@@ -16,9 +16,9 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
     private readonly Option<string?> _checkpoint = new("--checkpoint") { HelpName = "FILE", Description = "Checkpoint to sample from. Default: the run's latest." };
     private readonly Option<int?> _n = new("--n") { HelpName = "N", Description = $"Number of images. Default: the N of --noise, else {DefaultCount}." };
-    private readonly Option<string> _sampler = new("--sampler") { Description = Samplers.NameList + ".", DefaultValueFactory = _ => "ddim" };
-    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: {Samplers.DefaultStepsHelp}." };
-    private readonly Option<string> _spacing = new("--spacing") { Description = $"Timesteps visited; auto: {Samplers.DefaultSpacingHelp}.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string?> _sampler = new("--sampler") { Description = Samplers.NameList + ". Default: the run's sampling.sampler (ddim; an imported run: as its library sampled)." };
+    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: the run's sampling.steps, else {Samplers.DefaultStepsHelp}." };
+    private readonly Option<string> _spacing = new("--spacing") { Description = $"Timesteps visited; auto: the run's sampling.spacing, else {Samplers.DefaultSpacingHelp}.", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
     private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate; 'all' (the default for a class-conditional run) gives one row per class, 'none' the unconditional (null-class) branch." };
@@ -48,7 +48,7 @@ internal sealed class SampleCommand : Command
         Choices.Restrict(_sampler, Samplers.Names);
         Choices.Restrict(_spacing, TimestepSpacings.NamesWithAuto);
         SetAction(parse => Execute(new SampleSettings(
-            parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
+            parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler), parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
             parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,
             parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir),
             parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare), parse.GetValue(_clipDenoised), _noise.Get(parse))));
@@ -80,13 +80,14 @@ internal sealed class SampleCommand : Command
         var model = loaded.Model;
         var meta = loaded.Metadata;
 
-        int steps = settings.Steps ?? Samplers.Find(settings.Sampler).StepsFor(meta.Config.Diffusion.Timesteps);
-        var sampler = new SamplerChoice(settings.Sampler, settings.Eta);
+        var plan = RunSampling.Resolve(meta.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, meta.Config.Diffusion.Timesteps);
+        int steps = plan.Steps;
+        var sampler = new SamplerChoice(plan.Sampler, settings.Eta);
         if (settings.ClipDenoised == true && !model.ClipDenoised)
             throw new UsageException("this is a latent model: its samples are latents, which have no [−1, 1] range to clip to; drop --clip-denoised true.");
         sampler.Create(settings.ClipDenoised ?? model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
         var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
-        var timesteps = Timesteps.Create(TimestepSpacings.Parse(settings.Spacing, settings.Sampler), steps, diffusion.Schedule);
+        var timesteps = Timesteps.Create(plan.Spacing, steps, diffusion.Schedule);
         using var given = files.ReadNoise(model.SampleShape);
         if (given is not null && settings.N is int asked && asked != given.shape[0])
             throw new UsageException($"--n {asked} disagrees with --noise {files.Noise}, which holds x_T for {given.shape[0]} samples; drop --n or pass --n {given.shape[0]}.");
@@ -101,15 +102,15 @@ internal sealed class SampleCommand : Command
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
         {
-            var task = ctx.AddTask($"{settings.Sampler} {steps} steps", maxValue: count);
+            var task = ctx.AddTask($"{plan.Sampler} {steps} steps ({TimestepSpacings.NameOf(plan.Spacing)})", maxValue: count);
             images = ImageGenerator.Generate(model, diffusion, request, device, (done, _) => task.Value = done, loaded.Space);
         });
-        string name = $"sample-{meta.Step:D6}-{settings.Sampler}{steps}";
+        string name = $"sample-{meta.Step:D6}-{plan.Sampler}{steps}";
         int? columns = null;
         Tensor? shown = null; // what the PNGs show when it is not the samples themselves (--compare rows)
         if (upscale is not null)
         {
-            var options = new UpscaleSampling(settings.Sampler, settings.Steps, settings.Spacing, settings.Eta, settings.Seed, settings.Batch, settings.UpscaleGuidance, settings.RawWeights);
+            var options = new UpscaleSampling(settings.Sampler ?? "ddim", settings.Steps, settings.Spacing, settings.Eta, settings.Seed, settings.Batch, settings.UpscaleGuidance, settings.RawWeights);
             using var low = images;
             images = UpscaleStage.Run(upscale, low, options, device);
             name += $"-up{upscale.Metadata.ImageSize}";
@@ -173,6 +174,6 @@ internal sealed class SampleCommand : Command
 
 /// <summary>The options of <c>ddpm sample</c> after parsing.</summary>
 internal sealed record SampleSettings(
-    string? Run, string? Checkpoint, int? N, string Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
+    string? Run, string? Checkpoint, int? N, string? Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
     string Device, bool RawWeights, string? Out, string? OutDir, string? Upscale = null, double? AugLevel = null, double UpscaleGuidance = 0, bool Compare = false, bool? ClipDenoised = null,
     NoiseFiles? Files = null);

@@ -41,12 +41,15 @@ public sealed class DiffusionRun : IDisposable
     /// <summary>
     /// Generates <paramref name="count"/> images as uint8 [count, C, H, W] on the CPU; image i depends only on (seed, i).
     /// <paramref name="sampler"/> is a name from <see cref="Samplers.Names"/>. A class-conditional model draws class i mod K
-    /// for image i unless <paramref name="labels"/> says otherwise. <paramref name="startingNoise"/>: see <see cref="GenerateArray"/>.
+    /// for image i unless <paramref name="labels"/> says otherwise. Sampler, steps and spacing not given are the run's
+    /// <c>sampling</c> section's, as for <c>ddpm sample</c> (<see cref="RunSampling"/>): DDIM 50 with its default spacing for a
+    /// trained run, the library's own sampling for an imported one. <paramref name="startingNoise"/>: see <see cref="GenerateArray"/>.
     /// </summary>
-    public Tensor Generate(int count, string sampler = "ddim", int steps = 50, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64,
-        Tensor? startingNoise = null)
+    /// <param name="spacing">A name from <see cref="TimestepSpacings.Names"/>, or auto.</param>
+    public Tensor Generate(int count, string? sampler = null, int? steps = null, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64,
+        string spacing = "auto", Tensor? startingNoise = null)
     {
-        using var images = GenerateArray(count, sampler, steps, seed, labels, guidance, batchSize, startingNoise);
+        using var images = GenerateArray(count, sampler, steps, seed, labels, guidance, batchSize, spacing, startingNoise);
         return ImageCodec.ToUint8(images);
     }
 
@@ -56,15 +59,16 @@ public sealed class DiffusionRun : IDisposable
     /// used exactly as given (null: drawn from (seed, i), as <see cref="StartingNoiseFor"/> returns it); a stochastic sampler still
     /// draws its later noise from <paramref name="seed"/>.
     /// </summary>
-    public Tensor GenerateArray(int count, string sampler = "ddim", int steps = 50, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64,
-        Tensor? startingNoise = null)
+    public Tensor GenerateArray(int count, string? sampler = null, int? steps = null, long seed = 0, IReadOnlyList<long>? labels = null, double guidance = 0, int batchSize = 64,
+        string spacing = "auto", Tensor? startingNoise = null)
     {
         var config = Metadata.Config;
         var diffusion = new GaussianDiffusion(config.Diffusion);
-        var timesteps = Timesteps.Create(TimestepSpacings.DefaultFor(sampler), steps, diffusion.Schedule);
+        var plan = RunSampling.Resolve(config.Sampling, sampler, steps, spacing, config.Diffusion.Timesteps);
+        var timesteps = Timesteps.Create(plan.Spacing, plan.Steps, diffusion.Schedule);
         labels ??= config.Model.ClassConditional ? Enumerable.Range(0, count).Select(i => (long)(i % config.Model.NumClasses)).ToArray() : null;
         var conditions = labels is null ? null : new ClassLabelSource(labels);
-        var request = new GenerationRequest(count, new SamplerChoice(sampler), timesteps, seed, batchSize, conditions, guidance, StartingNoise: startingNoise);
+        var request = new GenerationRequest(count, new SamplerChoice(plan.Sampler), timesteps, seed, batchSize, conditions, guidance, StartingNoise: startingNoise);
         return ImageGenerator.Generate(_loaded.Model, diffusion, request, Device, space: _loaded.Space);
     }
 

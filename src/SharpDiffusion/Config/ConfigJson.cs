@@ -65,7 +65,8 @@ public static class ConfigJson
         {
             "source" => "use synthetic, folder or fashion-mnist",
             "resize" => "use squash, center-crop or pad",
-            "schedule" => "use linear, cosine or sigmoid",
+            "schedule" => "use linear, cosine, sigmoid or table",
+            "betas" => "give a list of numbers in (0, 1), one per timestep",
             "objective" => "use eps, x0 or v",
             "precision" => "use fp32 or bf16",
             "optimizer" => "use fused-adam, fused-adamw, adam or adamw",

@@ -56,6 +56,16 @@ public static class ConfigValidator
         Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
         Require(c.Diffusion.MinSnrGamma >= 0 && double.IsFinite(c.Diffusion.MinSnrGamma), "diffusion.min_snr_gamma", "must be 0 (off) or a positive number such as 5");
         Require(c.Diffusion.BetaStart > 0 && c.Diffusion.BetaEnd < 1 && c.Diffusion.BetaStart < c.Diffusion.BetaEnd, "diffusion.beta_start", "and beta_end must satisfy 0 < beta_start < beta_end < 1");
+        Require(c.Diffusion.Schedule == BetaSchedule.Table || c.Diffusion.Betas is null, "diffusion.betas", "is read only with diffusion.schedule table; remove it or set the schedule to table");
+        Require(c.Diffusion.Schedule != BetaSchedule.Table || (c.Diffusion.Betas is { } table && table.Count == c.Diffusion.Timesteps && table.All(b => b is > 0 and < 1)),
+            "diffusion.betas", "must list diffusion.timesteps values, each in (0, 1), when diffusion.schedule is table");
+
+        if (c.Sampling is { } sampling)
+        {
+            Require(Sampling.Samplers.Names.Contains(sampling.Sampler), "sampling.sampler", $"must be one of {Sampling.Samplers.NameList}");
+            Require(Sampling.TimestepSpacings.NamesWithAuto.Contains(sampling.Spacing), "sampling.spacing", $"must be one of {string.Join(", ", Sampling.TimestepSpacings.NamesWithAuto)}");
+            Require(sampling.Steps is null || (sampling.Steps >= 1 && sampling.Steps <= c.Diffusion.Timesteps), "sampling.steps", "must be between 1 and diffusion.timesteps (or left out: the sampler's default)");
+        }
 
         var t = c.Training;
         Require(t.Steps >= 1, "training.steps", "must be at least 1");

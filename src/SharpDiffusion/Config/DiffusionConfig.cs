@@ -12,6 +12,12 @@ public sealed record DiffusionConfig
 
     public double BetaEnd { get; init; } = 0.02;
 
+    /// <summary>
+    /// schedule table only: β_t for t = 0 … T−1 (float64), exactly as used; null for the named schedules. An imported
+    /// denoising-diffusion-pytorch run carries its checkpoint's table here (docs/interop.md), so that its ᾱ is the library's.
+    /// </summary>
+    public IReadOnlyList<double>? Betas { get; init; }
+
     public Objective Objective { get; init; } = Objective.Eps;
 
     /// <summary>

@@ -25,6 +25,8 @@ public enum BetaSchedule
     Cosine,
     /// <summary>Jabri et al. 2022 (denoising-diffusion-pytorch's default): ᾱ from a scaled sigmoid.</summary>
     Sigmoid,
+    /// <summary>β_t listed in diffusion.betas, one per timestep (an imported run carries its checkpoint's own table).</summary>
+    Table,
 }
 
 /// <summary>What the network predicts.</summary>

@@ -13,4 +13,7 @@ public sealed record RunConfig
     public ModelConfig Model { get; init; } = new();
     public DiffusionConfig Diffusion { get; init; } = new();
     public TrainingConfig Training { get; init; } = new();
+
+    /// <summary>The run's default sampler, steps and spacing (configs and checkpoints written before it read as the defaults).</summary>
+    public SamplingConfig Sampling { get; init; } = new();
 }

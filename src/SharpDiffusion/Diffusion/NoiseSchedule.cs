@@ -44,7 +44,7 @@ public sealed class NoiseSchedule
 
     /// <summary>
     /// Builds the schedule a config names. BetaStart/BetaEnd shape only the linear schedule; cosine and sigmoid
-    /// are fixed curves (their published forms have no such parameters).
+    /// are fixed curves (their published forms have no such parameters); table takes config.Betas as they are.
     /// </summary>
     public static NoiseSchedule Create(DiffusionConfig config)
     {
@@ -56,7 +56,9 @@ public sealed class NoiseSchedule
             BetaSchedule.Linear => BetaSchedules.Linear(config.Timesteps, config.BetaStart, config.BetaEnd),
             BetaSchedule.Cosine => BetaSchedules.Cosine(config.Timesteps),
             BetaSchedule.Sigmoid => BetaSchedules.Sigmoid(config.Timesteps),
-            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Schedule, "Unknown diffusion.schedule; use linear, cosine or sigmoid."),
+            BetaSchedule.Table => config.Betas is { } table && table.Count == config.Timesteps ? table.ToArray()
+                : throw new ArgumentException($"diffusion.schedule table needs diffusion.betas with {config.Timesteps} values (diffusion.timesteps); got {config.Betas?.Count ?? 0}.", nameof(config)),
+            _ => throw new ArgumentOutOfRangeException(nameof(config), config.Schedule, "Unknown diffusion.schedule; use linear, cosine, sigmoid or table."),
         };
         return FromBetas(betas);
     }

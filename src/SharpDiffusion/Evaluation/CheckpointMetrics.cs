@@ -6,6 +6,8 @@ namespace SharpDiffusion.Evaluation;
 /// Features, logits and pixels of one generated set and the real set, for <see cref="CheckpointMetrics.Compute"/>. With a
 /// held-out reference (<see cref="EvaluationReference"/>: its features, or only its statistics) FD, KID and
 /// precision/recall compare with it instead of the real set; memorisation always compares with the real (training) set.
+/// <see cref="FrechetRealFeatures"/>: the real side of the Fréchet distance when it is not <see cref="RealFeatures"/>
+/// (<see cref="RealStatistics.DdpTrainer"/>; not with a held-out reference).
 /// </summary>
 public sealed record MetricInputs(
     string ExtractorName,
@@ -16,7 +18,8 @@ public sealed record MetricInputs(
     torch.Tensor GeneratedPixels,
     string? LogitsKind = null,
     torch.Tensor? ReferenceFeatures = null,
-    FeatureStatistics? ReferenceStatistics = null)
+    FeatureStatistics? ReferenceStatistics = null,
+    torch.Tensor? FrechetRealFeatures = null)
 {
     /// <summary>What FD, KID and precision/recall compare with, as features; null when the reference is statistics alone.</summary>
     internal torch.Tensor? ComparedFeatures => ReferenceStatistics is null ? ReferenceFeatures ?? RealFeatures : null;
@@ -38,7 +41,7 @@ public static class CheckpointMetrics
 
         if (metrics.Contains(EvaluationMetricNames.Frechet))
         {
-            var real = inputs.ReferenceStatistics ?? FeatureStatistics.FromFeatures(inputs.ComparedFeatures!, inputs.ExtractorName);
+            var real = inputs.ReferenceStatistics ?? FeatureStatistics.FromFeatures(inputs.ReferenceFeatures ?? inputs.FrechetRealFeatures ?? inputs.RealFeatures, inputs.ExtractorName);
             var generated = FeatureStatistics.FromFeatures(inputs.GeneratedFeatures, inputs.ExtractorName);
             entry = entry with { Fd = FrechetDistance.Compute(real, generated), FrechetLabel = FeatureExtractors.FrechetLabel(inputs.ExtractorName) };
         }

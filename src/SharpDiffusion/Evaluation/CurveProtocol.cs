@@ -6,21 +6,23 @@ namespace SharpDiffusion.Evaluation;
 /// <summary>
 /// What makes two evaluations comparable: the feature extractor (its identity, weights included), the number of
 /// samples, the sampler and its steps, the guidance weight, for a cascade the upscale stage, and which of the model's
-/// weights were sampled (EMA or raw). A curve joins only points of one protocol, so a quick <c>--n 16</c> evaluation never
+/// weights were sampled (EMA or raw), the timesteps' spacing, and the real statistics (the clean set or the reference trainer's loader). A curve joins only points of one protocol, so a quick <c>--n 16</c> evaluation never
 /// replaces a point measured with 2,500 samples, a cascade point (measured at the upscaler's resolution) never joins a
 /// base-only one, and an <c>--raw-weights</c> point never replaces the EMA one of the same step.
 /// </summary>
 /// <param name="Weights">"ema" (the default, also for entries written before the field existed) or "raw".</param>
+/// <param name="Spacing">A spacing other than the sampler's default; null: the default (also for older entries).</param>
+/// <param name="RealStats">Real statistics other than the clean set's (<see cref="RealStatistics.DdpTrainer"/>); null: the clean set (also for older entries).</param>
 /// <param name="Reference">The held-out reference FD, KID and precision/recall were measured against (<c>ddpm eval --reference</c>); null: the training images.</param>
 public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance, UpscaleProtocol? Upscale = null,
-    string Weights = CurveProtocol.Ema, string? Reference = null)
+    string Weights = CurveProtocol.Ema, string? Spacing = null, string? RealStats = null, string? Reference = null)
 {
     public const string Ema = "ema";
 
     public static CurveProtocol Of(EvaluationEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights, entry.Reference);
+        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights, entry.Spacing, entry.RealStats, entry.Reference);
     }
 
     /// <summary>Labels and tags name the weights only when they are not the EMA's, so EMA curves keep the names they had.</summary>
@@ -37,10 +39,11 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
     {
         ExtractorName,
         N is int n ? F($"n = {n}") : null,
-        Sampler is null ? null : Steps is int s ? F($"{Sampler} {s} steps") : Sampler,
+        Sampler is null ? null : (Steps is int s ? F($"{Sampler} {s} steps") : Sampler) + (Spacing is string sp ? $" ({sp} spacing)" : ""),
         Guidance is double g ? F($"guidance {g:G4}") : null,
         Upscale?.Label,
         RawWeights is string w ? $"{w} weights" : null,
+        RealStats is string rs ? $"real stats {rs}" : null,
         ReferenceName is string r ? $"vs held-out {r}" : null,
     }.Where(p => p is not null));
 
@@ -56,10 +59,11 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
     {
         ExtractorName,
         N is int n ? F($"n{n}") : null,
-        Sampler is null ? null : F($"{Sampler}{Steps}"),
+        Sampler is null ? null : F($"{Sampler}{Steps}") + (Spacing is string sp ? "-" + sp : ""),
         Guidance is double g ? F($"w{g:G4}") : null,
         Upscale?.Tag,
         RawWeights,
+        RealStats,
         ReferenceTag,
     }.Where(p => p is not null)), "-");
 

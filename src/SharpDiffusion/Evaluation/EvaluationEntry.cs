@@ -99,6 +99,18 @@ public sealed record EvaluationEntry
 
     public int Steps { get; init; }
 
+    /// <summary>The timesteps' spacing when it was not the sampler's default (e.g. "ddp" for an imported run); null: the default, and in older entries.</summary>
+    public string? Spacing { get; init; }
+
+    /// <summary>
+    /// The real statistics of the Fréchet distance when they were not the clean real set's: "ddp-trainer" (<see cref="RealStatistics"/>),
+    /// comparable with denoising-diffusion-pytorch's Trainer; null: the real set, each image once (also in older entries).
+    /// </summary>
+    public string? RealStats { get; init; }
+
+    /// <summary>With <see cref="RealStats"/>: how many real images (loader draws, repeats and mirrored ones included) the real statistics were taken over.</summary>
+    public int? RealStatsCount { get; init; }
+
     /// <summary>Classifier-free guidance weight of the samples (class-conditional runs; 0 otherwise).</summary>
     public double Guidance { get; init; }
 

@@ -107,7 +107,7 @@ public static partial class NpyFile
     }
 
     /// <summary>
-    /// Reads a float32/float64 array. <paramref name="maxDataBytes"/> bounds what the header may ask for, so a file
+    /// Reads a float32/float64/int64 array. <paramref name="maxDataBytes"/> bounds what the header may ask for, so a file
     /// that declares a huge array (or a zip member that would inflate to one) is refused before anything is allocated.
     /// </summary>
     public static torch.Tensor Read(Stream stream, string name = "stream", long maxDataBytes = long.MaxValue)
@@ -132,8 +132,14 @@ public static partial class NpyFile
                     return torch.tensor(data, shape, torch.float64);
                 }
 
+            case "<i8":
+                {
+                    var data = MemoryMarshal.Cast<byte, long>(ReadExactly(reader, checked(count * sizeof(long)), name, maxDataBytes)).ToArray();
+                    return torch.tensor(data, shape, torch.int64);
+                }
+
             default:
-                throw new InvalidDataException($"'{name}' holds dtype '{descr}', but only little-endian float32 ('<f4') and float64 ('<f8') are read; convert it with numpy's astype.");
+                throw new InvalidDataException($"'{name}' holds dtype '{descr}', but only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') are read; convert it with numpy's astype.");
         }
     }
 

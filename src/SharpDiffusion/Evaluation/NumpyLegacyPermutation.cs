@@ -23,7 +23,7 @@ public static class NumpyLegacyPermutation
         return order;
     }
 
-    private sealed class Mt19937
+    internal sealed class Mt19937
     {
         private const int StateLength = 624;
         private const int Shift = 397;

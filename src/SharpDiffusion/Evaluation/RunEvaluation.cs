@@ -42,6 +42,13 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         if (protocol.Reference is not null && metadata.Family == ModelFamily.Autoencoder)
             throw new EvaluationException("--reference compares generated samples with held-out images, but an autoencoder run is measured on its reconstructions of the real set; leave --reference out.");
         if (protocol.Reference is not null) EvaluationReference.ImageSource(protocol.Reference, metadata.Config.Data); // refuses a bad reference before anything is loaded
+        try { TimestepSpacings.Parse(protocol.Spacing, protocol.Sampler); }
+        catch (ArgumentException e) { throw new EvaluationException(e.Message + "."); }
+        RealStatistics.Parse(protocol.RealStats);
+        if (protocol.RealStatsName is not null && metadata.Family == ModelFamily.Autoencoder)
+            throw new EvaluationException($"--real-stats {protocol.RealStats} measures generated samples; an autoencoder run is measured on its reconstructions, so leave --real-stats at images.");
+        if (protocol.Reference is not null && protocol.RealStatsName is not null)
+            throw new EvaluationException($"--real-stats {protocol.RealStats} chooses the training images' statistics, but --reference replaces them with held-out images; give one of the two.");
         if (protocol.Upscale is not null) OpenUpscaler(protocol, metadata);
     }
 
@@ -72,6 +79,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         using var real = LoadRealSet(metadata.Config, upscaler?.OutputSize);
         using var realFeatures = RealFeatures(real, metadata.Config.Data, extractor, extractorIdentity);
         using var reference = protocol.Reference is null ? null : LoadReference(protocol.Reference, RealDataConfig(metadata.Config, upscaler?.OutputSize), metadata.Config.Seed, extractor, extractorIdentity);
+        using var frechetReal = protocol.RealStats == RealStatistics.DdpTrainer ? TrainerLoaderFeatures(real, realFeatures, metadata.Config, extractor, extractorIdentity) : null;
         var log = new EvaluationLog(run.Root);
         using var tensorBoard = TensorBoardWriter.Create(Path.Combine(run.Root, TensorBoardWriter.FolderName));
         using var monitor = ResourceMonitor.StartForRun(run.Root, metadata.Config.Training.MonitorIntervalS);
@@ -93,7 +101,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
             var entry = autoencoder
                 ? EvaluateAutoencoder(step, path, extractor, extractorIdentity, key, real, realFeatures, device)
-                : EvaluateCheckpoint(step, path, sampler, upscaler, extractor, extractorIdentity, key, real, realFeatures, reference, device);
+                : EvaluateCheckpoint(step, path, sampler, upscaler, extractor, extractorIdentity, key, real, realFeatures, reference, frechetReal, device);
             log.Add(entry);
             if (!protocol.RawWeights) // the eval/* curves are the EMA weights'
                 foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
@@ -105,7 +113,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
     }
 
     private EvaluationEntry EvaluateCheckpoint(int step, string path, SamplerChoice sampler, CascadeUpscaler? upscaler, IFeatureExtractor extractor, string identity, string key,
-        ImageDataset real, Tensor realFeatures, ReferenceSet? reference, Device device)
+        ImageDataset real, Tensor realFeatures, ReferenceSet? reference, Tensor? frechetReal, Device device)
     {
         var watch = Stopwatch.StartNew();
         using var loaded = LoadedModel.Load(path, device, useEma: !protocol.RawWeights);
@@ -116,7 +124,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         if (size != real.ImageSize || loaded.Metadata.Channels != real.Channels)
             throw new EvaluationException($"checkpoint step {step} makes {size}×{size}×{loaded.Metadata.Channels} images but the real set is {real.ImageSize}×{real.ImageSize}×{real.Channels}; pass --data with the run's own images.");
         var diffusion = new GaussianDiffusion(config.Diffusion);
-        var timesteps = Timesteps.Create(Samplers.Find(protocol.Sampler).DefaultSpacing, protocol.Steps, diffusion.Schedule);
+        var timesteps = Timesteps.Create(TimestepSpacings.Parse(protocol.Spacing, protocol.Sampler), protocol.Steps, diffusion.Schedule);
         // A class-conditional model is scored on a class-balanced sample (image i has class i mod K), like its training set.
         var classes = model.Accepts.HasClasses ? new ClassLabelSource([.. Enumerable.Range(0, protocol.N).Select(i => (long)(i % model.Accepts.Classes))]) : null;
         var request = new GenerationRequest(protocol.N, sampler, timesteps, protocol.Seed, protocol.Batch, classes, protocol.Guidance);
@@ -131,7 +139,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         using (features)
         using (logits)
         {
-            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated, extractor.LogitsKind, reference?.Features, reference?.Statistics), protocol.Metrics, (int)protocol.Seed);
+            var values = CheckpointMetrics.Compute(new MetricInputs(extractor.Name, realFeatures, features, logits, real.Images, generated, extractor.LogitsKind, reference?.Features, reference?.Statistics, frechetReal), protocol.Metrics, (int)protocol.Seed);
             string? grid = null;
             if (values.FeatureMemorization is { } memorization)
             {
@@ -141,7 +149,8 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
             return values.Entry with
             {
-                Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
+                Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Spacing = protocol.SpacingName,
+                RealStats = protocol.RealStatsName, RealStatsCount = frechetReal is null ? null : (int)frechetReal.shape[0], Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
                 Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
                 Upscale = protocol.Upscale, UpscaleComparisonGrid = comparison, CreatedUtc = DateTimeOffset.UtcNow,
                 Reference = reference?.Description, ReferenceHash = reference?.Hash, ReferenceCount = reference?.Count,
@@ -213,6 +222,27 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         }
 
         return set;
+    }
+
+    /// <summary>
+    /// The real side of <see cref="RealStatistics.DdpTrainer"/>: the features of the reference trainer's loader draws, gathered
+    /// from the clean set's features and those of the mirrored set (extracted once, cached like the clean ones).
+    /// </summary>
+    private Tensor TrainerLoaderFeatures(ImageDataset real, Tensor clean, RunConfig config, IFeatureExtractor extractor, string identity)
+    {
+        var cache = new ReferenceFeatureCache(featureCacheDir);
+        var key = ReferenceFeatureCache.Key(real.ContentHash, identity, config.Data.Resize + "+hflip");
+        using var mirrored = cache.GetOrCompute(key, extractor.Name, () =>
+        {
+            using var flipped = real.Images.flip(3);
+            var (f, logits) = progress.Phase($"real set mirrored: {extractor.Name} features", real.Count, p => FeatureExtraction.ExtractAll(extractor, flipped, protocol.Batch, p));
+            logits?.Dispose();
+            return f;
+        }, out var fromCache);
+        var draws = RealStatistics.TrainerLoaderDraws(real.Count, protocol.N, config.Training.BatchSize, protocol.Seed);
+        progress.Info($"real statistics {RealStatistics.DdpTrainer}: {draws.Count} loader draws in batches of {config.Training.BatchSize}, {draws.Count(d => d.Flipped)} mirrored"
+            + $" (mirrored features {(fromCache ? "from cache " : "cached as ")}{cache.FeaturesPath(key)})");
+        return RealStatistics.Gather(clean, mirrored, draws);
     }
 
     private DataConfig RealDataConfig(RunConfig config, int? imageSize)

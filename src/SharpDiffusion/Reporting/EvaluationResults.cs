@@ -27,6 +27,8 @@ public sealed record EvaluationEntry(
     UpscaleProtocol? Upscale = null,
     string? UpscaleComparisonGrid = null,
     string? Weights = null,
+    string? Spacing = null,
+    string? RealStats = null,
     string? Reference = null,
     double? MemorizationRatioShare = null,
     double? MemorizationRatioLow = null,
@@ -37,7 +39,7 @@ public sealed record EvaluationEntry(
     /// one that names no reference (all entries before <c>--reference</c>) compared with the training images.
     /// </summary>
     public CurveProtocol Protocol(string? fileExtractor) =>
-        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Upscale, Weights ?? CurveProtocol.Ema, Reference);
+        new(Extractor ?? fileExtractor ?? "unknown extractor", N, Sampler, Steps, Guidance, Upscale, Weights ?? CurveProtocol.Ema, Spacing, RealStats, Reference);
 }
 
 /// <summary>
@@ -81,6 +83,7 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
         Int(e, "n"), String(e, "sampler"), Int(e, "steps"), String(e, "extractor"),
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
         Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), ReadUpscale(e), String(e, "upscale_comparison_grid"), String(e, "weights"),
+        String(e, "spacing"), String(e, "real_stats"),
         String(e, "reference"), Number(e, "memorization_ratio_share"), Number(e, "memorization_ratio_low"), Number(e, "memorization_ratio_high"));
 
     /// <summary>A cascade entry's upscale stage; null when absent or when a field of it is missing (then it is not a stage we can name).</summary>

@@ -12,24 +12,19 @@ public static class Timesteps
     public static IReadOnlyList<int> Create(TimestepSpacing spacing, int steps, int T)
     {
         if (T < 1) throw new ArgumentOutOfRangeException(nameof(T), T, "The number of training timesteps T must be at least 1.");
+        var entry = TimestepSpacings.Of(spacing);
+        if (entry.NeedsSchedule)
+            throw new ArgumentException($"The {entry.Name} spacing depends on the noise schedule; call Timesteps.Create(spacing, steps, schedule) instead.", nameof(spacing));
         CheckSteps(steps, T);
-        return spacing switch
-        {
-            TimestepSpacing.Leading => Leading(steps, T),
-            TimestepSpacing.Trailing => Trailing(steps, T),
-            TimestepSpacing.Quadratic => Quadratic(steps, T),
-            TimestepSpacing.LogSnrUniform => throw new ArgumentException("Log-SNR-uniform spacing depends on the noise schedule; call Timesteps.Create(spacing, steps, schedule) instead.", nameof(spacing)),
-            _ => throw new ArgumentOutOfRangeException(nameof(spacing), spacing, "Unknown timestep spacing; use leading, trailing, quadratic or log-snr-uniform."),
-        };
+        return entry.Create(steps, T, null);
     }
 
     /// <summary>Any spacing, for the given schedule (T = schedule.Timesteps).</summary>
     public static IReadOnlyList<int> Create(TimestepSpacing spacing, int steps, NoiseSchedule schedule)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        if (spacing != TimestepSpacing.LogSnrUniform) return Create(spacing, steps, schedule.Timesteps);
         CheckSteps(steps, schedule.Timesteps);
-        return LogSnrUniform(steps, schedule);
+        return TimestepSpacings.Of(spacing).Create(steps, schedule.Timesteps, schedule);
     }
 
     private static void CheckSteps(int steps, int T)
@@ -38,31 +33,40 @@ public static class Timesteps
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"The number of sampling steps must be between 1 and T = {T}; got {steps}.");
     }
 
-    private static int[] Leading(int steps, int T)
+    internal static int[] Leading(int steps, int T)
     {
         int stride = T / steps;
         return Descending(Enumerable.Range(0, steps).Select(k => k * stride), T);
     }
 
-    private static int[] Trailing(int steps, int T)
+    internal static int[] Trailing(int steps, int T)
     {
         double stride = T / (double)steps;
         return Descending(Enumerable.Range(0, steps).Select(k => (int)Math.Round(T - k * stride, MidpointRounding.AwayFromZero) - 1), T);
     }
 
-    private static int[] Quadratic(int steps, int T)
+    internal static int[] Quadratic(int steps, int T)
     {
         if (steps == 1) return [T - 1];
         return Descending(Enumerable.Range(0, steps).Select(k => (int)Math.Round(Math.Pow(k / (double)(steps - 1), 2) * (T - 1))), T);
     }
 
-    private static int[] LogSnrUniform(int steps, NoiseSchedule schedule)
+    internal static int[] LogSnrUniform(int steps, NoiseSchedule schedule)
     {
         int T = schedule.Timesteps;
         if (steps == 1) return [T - 1];
         double high = schedule.LogSnr(0), low = schedule.LogSnr(T - 1);
         return Descending(Enumerable.Range(0, steps).Select(k => NearestTimestep(schedule, high + (low - high) * k / (steps - 1))), T);
     }
+
+    /// <summary>
+    /// denoising-diffusion-pytorch 2.x <c>GaussianDiffusion.ddim_sample</c>: times = reversed(torch.linspace(−1, T − 1,
+    /// steps + 1).int()), visited without the final −1 (its step to −1 returns x̂₀). .int() truncates toward zero, and the
+    /// float32 linspace (<see cref="TorchLinspace"/>) puts some exact integers just below themselves: T = 1000, n = 36
+    /// visits 748 where exact arithmetic gives 749. n = 50: 999, 979, …, 19.
+    /// </summary>
+    internal static int[] Ddp(int steps, int T) =>
+        Descending(TorchLinspace.Float32(-1f, T - 1, steps + 1).Skip(1).Select(v => (int)v), T); // (int) truncates toward zero, as .int() does
 
     /// <summary>The t whose log-SNR is closest to <paramref name="logSnr"/>; log-SNR decreases with t.</summary>
     private static int NearestTimestep(NoiseSchedule schedule, double logSnr)

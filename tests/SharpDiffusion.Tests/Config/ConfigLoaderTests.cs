@@ -81,7 +81,7 @@ public sealed class ConfigLoaderTests : IDisposable
         string path = Write("enum.json", """{ "diffusion": { "schedule": "cosin" } }""");
         var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path));
         Assert.Contains("diffusion.schedule", e.Message, StringComparison.Ordinal);
-        Assert.Contains("linear, cosine or sigmoid", e.Message, StringComparison.Ordinal);
+        Assert.Contains("linear, cosine, sigmoid or table", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

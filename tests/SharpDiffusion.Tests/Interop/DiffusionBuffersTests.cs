@@ -51,19 +51,41 @@ public sealed class DiffusionBuffersTests
         var betas = schedule switch { "linear" => LinearBetas(T), "cosine" => CosineBetas(T), _ => SigmoidBetas(T) };
         var inferred = DiffusionBuffers.Infer(Buffers(betas, objective, gamma > 0 ? gamma : null), null, "test.pt").Diffusion;
         Assert.Equal(T, inferred.Timesteps);
-        Assert.Equal(schedule, inferred.Schedule.ToString().ToLowerInvariant());
+        var result = DiffusionBuffers.Infer(Buffers(betas, objective, gamma > 0 ? gamma : null), null, "test.pt");
+        Assert.Equal(BetaSchedule.Table, inferred.Schedule);
+        Assert.Contains($"{schedule}_beta_schedule({T})", result.Reasons[0], StringComparison.Ordinal);
         Assert.Equal(objective switch { "pred_noise" => Objective.Eps, "pred_x0" => Objective.X0, _ => Objective.V }, inferred.Objective);
         if (gamma > 0) Assert.Equal(gamma, inferred.MinSnrGamma, 1e-4);
         else if (objective == "pred_noise") Assert.Equal(0, inferred.MinSnrGamma);
         else Assert.True(inferred.MinSnrGamma > 1000, "unclamped x0/v weighting is our γ = the largest SNR");
-        if (schedule == "linear") Assert.Equal(1000.0 / T * 0.02, inferred.BetaEnd, 12);
+        if (schedule == "linear") Assert.Equal(1000.0 / T * 0.02, inferred.Betas![T - 1], 1e-8);
     }
 
     [Fact]
-    public void Infer_ScheduleOfNoKnownKind_SaysWhatWasFound()
+    public void Infer_ScheduleOfNoKnownKind_IsCarriedAsItIs()
     {
         var betas = Enumerable.Repeat(0.01, 100).ToArray();
-        var error = Assert.Throws<InteropException>(() => DiffusionBuffers.Infer(Buffers(betas, "pred_noise", null), null, "odd.pt"));
-        Assert.Contains("its 100 betas (from 0.01 to 0.01) equal none of", error.Message, StringComparison.Ordinal);
+        var result = DiffusionBuffers.Infer(Buffers(betas, "pred_noise", null), null, "odd.pt");
+        Assert.Equal(BetaSchedule.Table, result.Diffusion.Schedule);
+        Assert.All(result.Diffusion.Betas!, b => Assert.Equal(0.01, b, 1e-8));
+        Assert.Contains("none of the library's linear, cosine or sigmoid schedules", result.Reasons[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Infer_AlphasCumprodNotTheProductOfTheBetas_SaysTheFileIsInconsistent()
+    {
+        var buffers = Buffers(SigmoidBetas(100), "pred_v", null);
+        buffers["alphas_cumprod"] = buffers["alphas_cumprod"] * 0.99f;
+        var error = Assert.Throws<InteropException>(() => DiffusionBuffers.Infer(buffers, null, "odd.pt"));
+        Assert.StartsWith("'odd.pt': its alphas_cumprod is not the cumulative product of its own 1 − betas (at t = 0:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Infer_BetaOutsideTheUnitInterval_SaysTheFileIsNotFromTheLibrary()
+    {
+        var betas = SigmoidBetas(100);
+        betas[3] = 1.5;
+        var error = Assert.Throws<InteropException>(() => DiffusionBuffers.Infer(Buffers(betas, "pred_v", null), null, "odd.pt"));
+        Assert.Equal("'odd.pt': its beta at t = 3 is 1.5, outside (0, 1) where every GaussianDiffusion's betas lie; the file is not from denoising-diffusion-pytorch.", error.Message);
     }
 }

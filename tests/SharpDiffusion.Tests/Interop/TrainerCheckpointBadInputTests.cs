@@ -36,7 +36,7 @@ public sealed class TrainerCheckpointBadInputTests : IDisposable
     }
 
     /// <summary>The fixture's Trainer dict, changed by <paramref name="edit"/>, written again by PyBridge's pickler.</summary>
-    private string EditedFixture(string name, Action<Dictionary<string, object?>, Dictionary<string, object?>, Dictionary<string, object?>> edit)
+    private string EditedFixture(string name, Action<Dictionary<string, object?>, Dictionary<string, object?>, Dictionary<string, object?>> edit, bool withoutEma = false)
     {
         using var scope = NewDisposeScope();
         using var stream = File.OpenRead(InteropFixtures.TrainerCheckpoint);
@@ -47,6 +47,7 @@ public sealed class TrainerCheckpointBadInputTests : IDisposable
         var ema = Plain(top["ema"]);
         edit(top, model, ema);
         var written = new Dictionary<string, object?>(top) { ["model"] = model, ["ema"] = ema, ["opt"] = null };
+        if (withoutEma) written.Remove("ema");
         var path = Path.Combine(_root, name);
         using var file = File.Create(path);
         PyTorchPickler.PickleStateDict(file, written);
@@ -64,6 +65,15 @@ public sealed class TrainerCheckpointBadInputTests : IDisposable
         Assert.Contains("os.system", error.Message, StringComparison.Ordinal);
         Assert.Contains("outside the set", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public void Import_CheckpointWithoutEma_SaysTheEmaIsMissing()
+    {
+        var path = EditedFixture("no-ema.pt", (_, _, _) => { }, withoutEma: true);
+        var error = Refused(path);
+        Assert.Contains("has no 'ema' dict", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ema,", error.Message, StringComparison.Ordinal); // the keys it lists are the file's, without ema
     }
 
     [Fact]

@@ -40,7 +40,8 @@ public sealed class TrainerCheckpointImportTests : IDisposable
         Assert.Equal((2, 4), (config.Model.Heads, config.Model.HeadDim));
         Assert.Equal([4], config.Model.AttentionResolutions); // full attention at level 1 of an 8-px image
         Assert.Equal((1, 8), (config.Data.Channels, config.Data.ImageSize));
-        Assert.Equal((100, BetaSchedule.Sigmoid, Objective.V), (config.Diffusion.Timesteps, config.Diffusion.Schedule, config.Diffusion.Objective));
+        Assert.Equal((100, BetaSchedule.Table, Objective.V), (config.Diffusion.Timesteps, config.Diffusion.Schedule, config.Diffusion.Objective));
+        Assert.Contains(result.Inferred, line => line.Contains("sigmoid_beta_schedule(100)", StringComparison.Ordinal));
         // pred_v without min-SNR: loss_weight = SNR/(SNR + 1), which our Min-SNR weights give with γ = the largest SNR.
         var schedule = NoiseSchedule.Create(config.Diffusion);
         Assert.Equal(schedule.AlphasCumprod[0] / (1 - schedule.AlphasCumprod[0]), config.Diffusion.MinSnrGamma, 1e-4 * config.Diffusion.MinSnrGamma);

@@ -20,6 +20,7 @@ public class SamplerTimestepsTests
     [InlineData(TimestepSpacing.Trailing)]
     [InlineData(TimestepSpacing.Quadratic)]
     [InlineData(TimestepSpacing.LogSnrUniform)]
+    [InlineData(TimestepSpacing.Ddp)]
     public void Create_AnyCount_GivesThatManyStrictlyDecreasingStepsInRange(TimestepSpacing spacing)
     {
         foreach (var schedule in new[] { Linear, NoiseSchedule.Create(new DiffusionConfig { Schedule = BetaSchedule.Sigmoid }) })
@@ -40,6 +41,7 @@ public class SamplerTimestepsTests
     [InlineData(TimestepSpacing.Trailing)]
     [InlineData(TimestepSpacing.Quadratic)]
     [InlineData(TimestepSpacing.LogSnrUniform)]
+    [InlineData(TimestepSpacing.Ddp)]
     public void Create_AllSteps_VisitsEveryTimestep(TimestepSpacing spacing) =>
         Assert.Equal(Enumerable.Range(0, 1000).Reverse(), Timesteps.Create(spacing, 1000, Linear));
 

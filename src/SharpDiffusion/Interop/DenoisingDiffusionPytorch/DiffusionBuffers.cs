@@ -7,9 +7,12 @@ namespace SharpDiffusion.Interop.DenoisingDiffusionPytorch;
 
 /// <summary>
 /// The <c>diffusion.*</c> settings that GaussianDiffusion's buffers imply.
-/// Schedule: <c>betas</c> (float32, length T) is compared with each schedule denoising-diffusion-pytorch 2.x offers at its
-/// default arguments — <c>linear_beta_schedule</c> (β from 1e-4·1000/T to 0.02·1000/T), <c>cosine_beta_schedule</c>
-/// (s = 0.008), <c>sigmoid_beta_schedule</c> (start −3, end 3, τ 1) — and must equal one to float32 precision.
+/// Schedule: the file's own β table is carried (<c>diffusion.schedule: table</c>), whatever schedule or arguments made it,
+/// rather than re-derived from a named schedule: the library computes its sigmoid with float32 σ(±3) inside a float64
+/// formula, which no float64 re-implementation reproduces to float32 precision near t = T (docs/interop.md). Both float32
+/// buffers are used: β_t from <c>betas</c> where β_t ≤ ½ (there float32 keeps β and 1 − β to 6e-8 relative), from
+/// <c>alphas_cumprod</c> as 1 − ᾱ_t/ᾱ_{t−1} where β_t &gt; ½ (float32(0.999) has 1 − β off by 1.3e-5, the ratio of two
+/// float32 ᾱ only by 1.2e-7), so that the cumulative product equals the stored ᾱ to float32 precision at every t.
 /// Objective: GaussianDiffusion stores <c>loss_weight</c> = m/SNR for pred_noise, m for pred_x0 and m/(SNR + 1) for
 /// pred_v, where m = SNR, clamped at γ when min_snr_loss_weight is on. For each objective m is recovered from the
 /// buffer and the objective whose m has the form min(SNR, γ) is the one; γ is the largest m (γ ≥ the largest SNR means no clamp).
@@ -20,24 +23,33 @@ internal static class DiffusionBuffers
     /// library's own float64 → float32 rounding of derived buffers).</summary>
     private const double RelativeTolerance = 1e-5;
 
+    /// <summary>Above this β the table takes 1 − β from the ratio of consecutive ᾱ instead of from the float32 β.</summary>
+    private const double LargeBeta = 0.5;
+
+    /// <summary>How close a table must be to a named schedule to be called by its name in the import's report (not used otherwise).</summary>
+    private const double NamedTolerance = 1e-4;
+
     public sealed record Inferred(DiffusionConfig Diffusion, IReadOnlyList<string> Reasons);
 
     /// <param name="objective">Given by the user (--objective): checked against the buffers when they tell, used when they do not.</param>
     public static Inferred Infer(IReadOnlyDictionary<string, Tensor> buffers, Objective? objective, string path)
     {
-        var betas = Values(buffers, "betas", path);
-        int T = betas.Length;
-        var reasons = new List<string>();
-        var (config, scheduleName) = MatchSchedule(betas, path);
-        reasons.Add($"schedule {scheduleName}, T = {T}: betas equal denoising-diffusion-pytorch's {scheduleName}_beta_schedule({T}) to {RelativeTolerance:0e0} relative");
+        var stored = Values(buffers, "betas", path);
+        int T = stored.Length;
+        if (T < 2) throw new InteropException($"'{path}' has {T} betas; a diffusion needs at least 2 timesteps.");
+        int outside = Array.FindIndex(stored, b => !(b > 0 && b < 1));
+        if (outside >= 0)
+            throw new InteropException(string.Create(CultureInfo.InvariantCulture,
+                $"'{path}': its beta at t = {outside} is {stored[outside]:G6}, outside (0, 1) where every GaussianDiffusion's betas lie; the file is not from denoising-diffusion-pytorch."));
+        var alphasCumprod = buffers.ContainsKey("alphas_cumprod") ? Values(buffers, "alphas_cumprod", path) : null;
+        var betas = Table(stored, alphasCumprod, path);
+        var config = new DiffusionConfig { Timesteps = T, Schedule = BetaSchedule.Table, Betas = betas };
         var schedule = NoiseSchedule.Create(config);
-        if (buffers.ContainsKey("alphas_cumprod"))
+        var reasons = new List<string>
         {
-            var stored = Values(buffers, "alphas_cumprod", path);
-            if (!Close(stored, schedule.AlphasCumprod))
-                throw new InteropException($"'{path}': its alphas_cumprod is not the cumulative product of its own 1 − betas; the file is inconsistent or not from denoising-diffusion-pytorch.");
-        }
-
+            string.Create(CultureInfo.InvariantCulture, $"schedule: the file's own {T} betas (from {betas[0]:G4} to {betas[^1]:G4}) carried as diffusion.betas ({NamedLike(betas)}); ")
+                + (alphasCumprod is null ? "the file has no alphas_cumprod to check ᾱ against" : "ᾱ equals its alphas_cumprod to float32 precision"),
+        };
         var snr = schedule.AlphasCumprod.Select(a => a / (1 - a)).ToArray();
         if (!buffers.ContainsKey("loss_weight"))
         {
@@ -79,7 +91,28 @@ internal static class DiffusionBuffers
         return new Inferred(config with { Objective = inferredObjective, MinSnrGamma = gammaForUs }, reasons);
     }
 
-    private static (DiffusionConfig Config, string Name) MatchSchedule(double[] betas, string path)
+    /// <summary>The β table (see the class remarks); an alphas_cumprod that is not the product of the betas is refused.</summary>
+    private static double[] Table(double[] betas, double[]? alphasCumprod, string path)
+    {
+        if (alphasCumprod is null) return betas;
+        if (alphasCumprod.Length != betas.Length)
+            throw new InteropException($"'{path}' has {betas.Length} betas but {alphasCumprod.Length} alphas_cumprod; the file is inconsistent or not from denoising-diffusion-pytorch.");
+        var table = new double[betas.Length];
+        double product = 1;
+        for (int t = 0; t < betas.Length; t++)
+        {
+            double previous = t == 0 ? 1 : alphasCumprod[t - 1];
+            table[t] = betas[t] <= LargeBeta || !(previous > 0) ? betas[t] : 1 - alphasCumprod[t] / previous;
+            product *= 1 - table[t];
+            if (!(table[t] > 0 && table[t] < 1) || Math.Abs(product - alphasCumprod[t]) > RelativeTolerance * Math.Abs(alphasCumprod[t]))
+                throw new InteropException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{path}': its alphas_cumprod is not the cumulative product of its own 1 − betas (at t = {t}: {alphasCumprod[t]:G7} against {product:G7}); the file is inconsistent or not from denoising-diffusion-pytorch."));
+        }
+        return table;
+    }
+
+    /// <summary>Which of the library's schedules at default arguments the table is close to, for the report only.</summary>
+    private static string NamedLike(double[] betas)
     {
         int T = betas.Length;
         double scale = 1000.0 / T;
@@ -89,18 +122,18 @@ internal static class DiffusionBuffers
             ("cosine", new DiffusionConfig { Timesteps = T, Schedule = BetaSchedule.Cosine }),
             ("linear", new DiffusionConfig { Timesteps = T, Schedule = BetaSchedule.Linear, BetaStart = scale * 1e-4, BetaEnd = scale * 0.02 }),
         };
-        if (T < 2) throw new InteropException($"'{path}' has {T} betas; a diffusion needs at least 2 timesteps.");
         foreach (var (name, config) in candidates)
         {
             if (config.BetaEnd >= 1 && config.Schedule == BetaSchedule.Linear) continue;
-            if (Close(betas, NoiseSchedule.Create(config).Betas)) return (config, name);
+            var named = NoiseSchedule.Create(config).Betas;
+            if (betas.Select((b, i) => Math.Abs(b - named[i]) <= NamedTolerance * named[i]).All(ok => ok))
+                return string.Create(CultureInfo.InvariantCulture, $"denoising-diffusion-pytorch's {name}_beta_schedule({T}) to {NamedTolerance:0e0}");
         }
-        throw new InteropException(string.Create(CultureInfo.InvariantCulture,
-            $"'{path}': its {T} betas (from {betas[0]:G4} to {betas[^1]:G4}) equal none of denoising-diffusion-pytorch's linear, cosine or sigmoid schedules at their default arguments, and other schedules cannot be represented here."));
+        return "none of the library's linear, cosine or sigmoid schedules at default arguments; carried as it is";
     }
 
-    private static bool Close(double[] actual, IReadOnlyList<double> expected) =>
-        actual.Length == expected.Count && actual.Select((a, i) => Math.Abs(a - expected[i]) <= RelativeTolerance * Math.Abs(expected[i]) + 1e-12).All(ok => ok);
+    private static bool Close(double[] actual, double[] expected) =>
+        actual.Length == expected.Length && actual.Select((a, i) => Math.Abs(a - expected[i]) <= RelativeTolerance * Math.Abs(expected[i]) + 1e-12).All(ok => ok);
 
     private static double[] Values(IReadOnlyDictionary<string, Tensor> buffers, string key, string path)
     {

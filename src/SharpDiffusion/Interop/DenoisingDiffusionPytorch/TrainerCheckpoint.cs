@@ -47,6 +47,15 @@ internal sealed class TrainerCheckpoint : IDisposable
 
     public sealed record AdamSettings(double Lr, double Beta1, double Beta2, double WeightDecay);
 
+    /// <summary>Adam's per-parameter state (<c>opt.state</c>), keyed by the Unet weight it belongs to; empty when the file has none.</summary>
+    public IReadOnlyDictionary<string, AdamMoments> AdamState { get; private init; } = new Dictionary<string, AdamMoments>();
+
+    /// <summary>One parameter's Adam state: its step count and first and second moments.</summary>
+    public sealed record AdamMoments(long Step, Tensor ExpAvg, Tensor ExpAvgSq);
+
+    /// <summary>ema-pytorch's own step counter (<c>ema.step</c>), when the file has it.</summary>
+    public long? EmaStep { get; private init; }
+
     public static TrainerCheckpoint Read(string path)
     {
         if (!File.Exists(path)) throw new InteropException($"'{path}' does not exist; pass a model-N.pt written by denoising-diffusion-pytorch's Trainer.");
@@ -99,6 +108,8 @@ internal sealed class TrainerCheckpoint : IDisposable
         var entries = dict.Entries.Where(e => e.Key is string).ToDictionary(e => (string)e.Key, e => e.Value, StringComparer.Ordinal);
         if (entries.Count > 0 && entries.Values.All(v => v is Tensor))
             throw new InteropException($"'{path}' is a bare state dict of {entries.Count} tensors (first key '{entries.Keys.First()}'), not a Trainer checkpoint; {Expected}.");
+        if (entries.GetValueOrDefault("model") is PickleDict && entries.GetValueOrDefault("ema") is not PickleDict)
+            throw new InteropException($"'{path}' has no 'ema' dict (top-level keys [{string.Join(", ", entries.Keys.Take(8))}]), and the EMA weights are what the library samples with; import the model-N.pt that Trainer.save wrote, which always holds 'ema'.");
         if (!entries.TryGetValue("model", out var model) || model is not PickleDict modelDict || !entries.TryGetValue("ema", out var ema) || ema is not PickleDict emaDict)
             throw new InteropException($"'{path}' has the top-level keys [{string.Join(", ", entries.Keys.Take(8))}], not those of a Trainer checkpoint; {Expected}.");
 
@@ -119,6 +130,8 @@ internal sealed class TrainerCheckpoint : IDisposable
             EmaUnet = emaUnet,
             Buffers = modelTensors.Where(e => !e.Key.Contains('.', StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
             Adam = ReadAdam(entries.GetValueOrDefault("opt")),
+            AdamState = ReadAdamState(path, entries.GetValueOrDefault("opt"), modelTensors.Keys.Where(k => k.StartsWith(UnetPrefix, StringComparison.Ordinal)).Select(k => k[UnetPrefix.Length..]).ToList(), unet),
+            EmaStep = emaTensors.TryGetValue("step", out var emaStep) && emaStep.NumberOfElements == 1 ? emaStep.to_type(ScalarType.Int64).item<long>() : null,
         };
     }
 
@@ -162,6 +175,36 @@ internal sealed class TrainerCheckpoint : IDisposable
         if (Number(values.GetValueOrDefault("lr")) is not double lr || values.GetValueOrDefault("betas") is not object?[] { Length: 2 } betas
             || Number(betas[0]) is not double beta1 || Number(betas[1]) is not double beta2) return null;
         return new AdamSettings(lr, beta1, beta2, Number(values.GetValueOrDefault("weight_decay")) ?? 0);
+    }
+
+    /// <summary>
+    /// torch.optim.Adam's <c>state</c>: {index: {step, exp_avg, exp_avg_sq}}, indices in <c>diffusion.parameters()</c> order,
+    /// which is the order of the <c>model.*</c> keys in the state dict (the Unet has no buffers). Shapes are checked against
+    /// the weights they belong to.
+    /// </summary>
+    private static Dictionary<string, AdamMoments> ReadAdamState(string path, object? opt, List<string> unetKeys, Dictionary<string, Tensor> unet)
+    {
+        var result = new Dictionary<string, AdamMoments>(StringComparer.Ordinal);
+        if (opt is not PickleDict optimizer || optimizer.Entries.FirstOrDefault(e => e.Key is "state").Value is not PickleDict state) return result;
+        foreach (var (key, value) in state.Entries)
+        {
+            if (key is not long index || index < 0 || index >= unetKeys.Count || value is not PickleDict entry)
+                throw new InteropException($"'{path}': its optimizer state has an entry '{key}' that is not one of the {unetKeys.Count} Unet parameters; {Expected}.");
+            var fields = entry.Entries.Where(e => e.Key is string).ToDictionary(e => (string)e.Key, e => e.Value, StringComparer.Ordinal);
+            string name = unetKeys[(int)index];
+            if (fields.GetValueOrDefault("exp_avg") is not Tensor expAvg || fields.GetValueOrDefault("exp_avg_sq") is not Tensor expAvgSq
+                || !expAvg.shape.SequenceEqual(unet[name].shape) || !expAvgSq.shape.SequenceEqual(unet[name].shape))
+                throw new InteropException($"'{path}': its Adam state for parameter {index} ({name}) has no exp_avg/exp_avg_sq of the weight's shape; it is not torch.optim.Adam's state for this Unet.");
+            long step = fields.GetValueOrDefault("step") switch
+            {
+                Tensor { NumberOfElements: 1 } t => (long)t.to_type(ScalarType.Float64).item<double>(),
+                long l => l,
+                double d => (long)d,
+                var other => throw new InteropException($"'{path}': its Adam state for {name} has a step that is a {Describe(other)}, not a count; {Expected}."),
+            };
+            result[name] = new AdamMoments(step, expAvg, expAvgSq);
+        }
+        return result;
     }
 
     private static string Describe(object? value) => value switch

@@ -1,0 +1,18 @@
+namespace SharpDiffusion.Config;
+
+/// <summary>
+/// How the run samples when a command is not told otherwise (<c>ddpm sample</c> without --sampler/--steps/--spacing).
+/// Trained runs keep the defaults; an imported denoising-diffusion-pytorch run records how the library sampled it
+/// (docs/interop.md). Names come from the sampler and spacing registries (Sampling/Samplers.cs, Sampling/TimestepSpacings.cs).
+/// </summary>
+public sealed record SamplingConfig
+{
+    /// <summary>A sampler name (ddpm, ddim, dpm-solver++, unipc).</summary>
+    public string Sampler { get; init; } = "ddim";
+
+    /// <summary>Network evaluations; null: the sampler's own default (50 for ddim, T for ddpm, …).</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>A spacing name (leading, trailing, quadratic, log-snr, ddp) or auto (the sampler's own default).</summary>
+    public string Spacing { get; init; } = "auto";
+}
