@@ -107,10 +107,12 @@ public static partial class NpyFile
     }
 
     /// <summary>
-    /// Reads a float32/float64/int64 array. <paramref name="maxDataBytes"/> bounds what the header may ask for, so a file
-    /// that declares a huge array (or a zip member that would inflate to one) is refused before anything is allocated.
+    /// Reads a float32/float64 array, or with <paramref name="integers"/> also an int64 one (reference timesteps of fixtures;
+    /// every file a user gives holds floats, so an integer array there stays an error naming its dtype).
+    /// <paramref name="maxDataBytes"/> bounds what the header may ask for, so a file that declares a huge array (or a zip
+    /// member that would inflate to one) is refused before anything is allocated.
     /// </summary>
-    public static torch.Tensor Read(Stream stream, string name = "stream", long maxDataBytes = long.MaxValue)
+    public static torch.Tensor Read(Stream stream, string name = "stream", long maxDataBytes = long.MaxValue, bool integers = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var reader = new BinaryReader(stream, Encoding.ASCII, leaveOpen: true);
@@ -132,14 +134,14 @@ public static partial class NpyFile
                     return torch.tensor(data, shape, torch.float64);
                 }
 
-            case "<i8":
+            case "<i8" when integers:
                 {
                     var data = MemoryMarshal.Cast<byte, long>(ReadExactly(reader, checked(count * sizeof(long)), name, maxDataBytes)).ToArray();
                     return torch.tensor(data, shape, torch.int64);
                 }
 
             default:
-                throw new InvalidDataException($"'{name}' holds dtype '{descr}', but only little-endian float32 ('<f4'), float64 ('<f8') and int64 ('<i8') are read; convert it with numpy's astype.");
+                throw new InvalidDataException($"'{name}' holds dtype '{descr}', but only little-endian float32 ('<f4') and float64 ('<f8') are read; convert it with numpy's astype.");
         }
     }
 

@@ -27,7 +27,7 @@ internal static class LibraryFixture
             copy.Position = 0;
             try
             {
-                arrays[key] = NpyFile.Read(copy, entry.FullName);
+                arrays[key] = NpyFile.Read(copy, entry.FullName, integers: true);
             }
             catch (InvalidDataException)
             {
