@@ -14,17 +14,18 @@ public sealed class CliToolBehaviourTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void Version_PrintsTheToolTorchSharpAndLibtorch()
+    public void Version_PrintsTheToolTorchSharpLibtorchAndTheOneDnnSetup()
     {
         var result = CliRunner.Run("--version");
         Assert.True(result.ExitCode == 0, result.Stderr);
         var v = SoftwareVersions.Current; // the same assembly as the child's, so the same versions
         string[] lines = result.Stdout.ReplaceLineEndings("\n").TrimEnd().Split('\n');
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(4, lines.Length);
         Assert.StartsWith($"ddpm (SharpDiffusion) {v.Tool}", lines[0], StringComparison.Ordinal);
         if (v.Commit is not null) Assert.EndsWith($"commit {v.Commit}", lines[0], StringComparison.Ordinal);
         Assert.Equal($"TorchSharp {v.TorchSharp}", lines[1]);
         Assert.Equal($"libtorch {v.Libtorch}", lines[2]);
+        Assert.Equal(OneDnnSetup.Current.Describe(), lines[3]); // the child decides from the same host and environment
     }
 
     [Fact]
