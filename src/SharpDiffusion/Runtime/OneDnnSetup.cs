@@ -23,6 +23,9 @@ public sealed record OneDnnSetup
     /// <summary>oneDNN's variable for capping its instruction set.</summary>
     public const string IsaVariable = "ONEDNN_MAX_CPU_ISA";
 
+    /// <summary>What <see cref="Isa"/> says on a CPU outside x86 (or without SSE4.1), where oneDNN's x86 levels do not apply.</summary>
+    public const string NotX86 = "no x86 level";
+
     /// <summary>The first oneDNN release whose Xbyak handles a zero cache-topology leaf (Xbyak 7.23.1).</summary>
     public static readonly Version FixedIn = new(3, 8);
 
@@ -78,9 +81,12 @@ public sealed record OneDnnSetup
     }
 
     /// <summary>The decision from its inputs (pure; tested on every case).</summary>
+    /// <param name="cpuIsa">The CPU's best level (<see cref="OneDnnIsa.BestForThisCpu"/>); null outside x86, where none of this applies.</param>
     public static OneDnnSetup Decide(string? oneDnnVersion, string? cpuIsa, string? userIsa, CacheTopologyReport cpu, string? forced, Action<string> warn)
     {
-        string isa = cpuIsa ?? "SSE41";
+        if (cpuIsa is null)
+            return new OneDnnSetup { Version = oneDnnVersion, Isa = NotX86, IsaSource = "cpu", ChannelPadding = 0, Reason = "the bug is in oneDNN's x86 cache-size detection" };
+        string isa = cpuIsa;
         string source = "cpu";
         if (userIsa is not null)
         {

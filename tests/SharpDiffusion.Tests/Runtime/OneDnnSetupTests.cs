@@ -54,6 +54,13 @@ public sealed class OneDnnSetupTests
     public void Decide_IntelWithoutTheLeaf_RunsFullIsaUnpadded() => Assert.Equal(0, Decide(Intel).ChannelPadding);
 
     [Fact]
+    public void Decide_OutsideX86_DoesNotPadAndNamesNoX86Level()
+    {
+        var setup = OneDnnSetup.Decide("3.7.1", cpuIsa: null, userIsa: null, new CacheTopologyReport("non-x86", false, false, 0), forced: null, _ => { });
+        Assert.Equal((0, OneDnnSetup.NotX86), (setup.ChannelPadding, setup.Isa));
+    }
+
+    [Fact]
     public void Decide_AmdWithoutTopologyLeaf_DoesNotPad() =>
         Assert.Equal(0, Decide(ZeroLeafAmd with { TopologyLeafAdvertised = false }).ChannelPadding);
 
