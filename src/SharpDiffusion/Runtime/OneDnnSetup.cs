@@ -63,7 +63,7 @@ public sealed record OneDnnSetup
         }
     }
 
-    /// <summary>The channel multiple of <see cref="Current"/> without loading anything: 0 until decided, and on non-CPU-only paths.</summary>
+    /// <summary>The channel multiple of <see cref="Current"/>, read on every convolution without locking: 0 until decided.</summary>
     internal static int ActiveChannelPadding { get; private set; }
 
     /// <summary>Decides the setup for this process (once) and prints a warning for a variable it cannot read.</summary>
