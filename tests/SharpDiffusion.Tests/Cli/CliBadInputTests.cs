@@ -9,14 +9,7 @@ public sealed class CliBadInputTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static void AssertOneLineError(CliRunner.Result result, string mustContain)
-    {
-        Assert.Equal(2, result.ExitCode);
-        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{result.Stderr}");
-        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
-        Assert.Contains(mustContain, lines[0], StringComparison.Ordinal);
-    }
+    private static void AssertOneLineError(CliRunner.Result result, string mustContain) => CliRunner.AssertOneLineError(result, mustContain);
 
     /// <summary>Hashes of every file a run keeps (run.lock only names the last process that held the folder).</summary>
     private static Dictionary<string, string> Snapshot(string dir) =>

@@ -172,14 +172,7 @@ public sealed class CliNoiseIoTests(TinyRunFixture fixture) : IClassFixture<Tiny
         Assert.False(Directory.Exists(P("u4")));
     }
 
-    private static void AssertOneLineError(CliRunner.Result result, string mustContain)
-    {
-        Assert.Equal(2, result.ExitCode);
-        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{result.Stderr}");
-        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
-        Assert.Contains(mustContain, lines[0], StringComparison.Ordinal);
-    }
+    private static void AssertOneLineError(CliRunner.Result result, string mustContain) => CliRunner.AssertOneLineError(result, mustContain);
 
     [Fact]
     public void Sample_BadNoiseOrOutputs_OneSentenceExit2AndNothingWritten()

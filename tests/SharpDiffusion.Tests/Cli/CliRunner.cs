@@ -24,6 +24,20 @@ internal static class CliRunner
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// A usage error as the CLI reports one: exactly one line on stderr, "error: …" containing <paramref name="mustContain"/>,
+    /// and exit code <paramref name="exitCode"/> (null: any non-zero code).
+    /// </summary>
+    public static void AssertOneLineError(Result result, string mustContain, int? exitCode = 2)
+    {
+        if (exitCode is int code) Assert.Equal(code, result.ExitCode);
+        else Assert.NotEqual(0, result.ExitCode);
+        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 1, $"expected one line on stderr, got:\n{result.Stderr}");
+        Assert.StartsWith("error: ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(mustContain, lines[0], StringComparison.Ordinal);
+    }
+
     /// <summary>Options for a run small enough to train in a second or two.</summary>
     public static readonly string[] TinyRun =
     [
