@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Sampling;
@@ -107,7 +108,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
         var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
-        var plan = RunSampling.Resolve(metadata.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, metadata.Config.Diffusion.Timesteps, EvalSettings.ReferenceSteps);
+        var plan = RunSampling.Resolve(metadata.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, Formulations.For(metadata.Config.Diffusion), EvalSettings.ReferenceSteps);
         var upscale = (settings.Cascade ?? new CascadeSettings(null)).Resolve(plan.Sampler, plan.Steps);
         var protocol = new EvaluationProtocol(settings.N, metrics, plan.Sampler, plan.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale,
             TimestepSpacings.NameOf(plan.Spacing), RealStatistics.Parse(settings.RealStats), settings.Reference);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Models;
@@ -80,14 +81,14 @@ internal sealed class SampleCommand : Command
         var model = loaded.Model;
         var meta = loaded.Metadata;
 
-        var plan = RunSampling.Resolve(meta.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, meta.Config.Diffusion.Timesteps);
+        var formulation = Formulations.For(meta.Config.Diffusion);
+        var plan = RunSampling.Resolve(meta.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, formulation);
         int steps = plan.Steps;
         var sampler = new SamplerChoice(plan.Sampler, settings.Eta);
         if (settings.ClipDenoised == true && !model.ClipDenoised)
             throw new UsageException("this is a latent model: its samples are latents, which have no [−1, 1] range to clip to; drop --clip-denoised true.");
         sampler.Create(settings.ClipDenoised ?? model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
-        var diffusion = new GaussianDiffusion(meta.Config.Diffusion);
-        var timesteps = Timesteps.Create(plan.Spacing, steps, diffusion.Schedule);
+        var levels = plan.LevelsFor(formulation);
         using var given = files.ReadNoise(model.SampleShape);
         if (given is not null && settings.N is int asked && asked != given.shape[0])
             throw new UsageException($"--n {asked} disagrees with --noise {files.Noise}, which holds x_T for {given.shape[0]} samples; drop --n or pass --n {given.shape[0]}.");
@@ -97,13 +98,13 @@ internal sealed class SampleCommand : Command
             throw new UsageException(meta.Config.Model.ClassConditional
                 ? "--guidance needs class labels; drop --class none or name a class."
                 : "this run was trained without classes, so --guidance cannot be used; train with --set model.class_conditional=true.");
-        var request = new GenerationRequest(count, sampler, timesteps, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance, settings.ClipDenoised, given);
+        var request = new GenerationRequest(count, sampler, levels, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance, settings.ClipDenoised, given);
 
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
         {
             var task = ctx.AddTask($"{plan.Sampler} {steps} steps ({TimestepSpacings.NameOf(plan.Spacing)})", maxValue: count);
-            images = ImageGenerator.Generate(model, diffusion, request, device, (done, _) => task.Value = done, loaded.Space);
+            images = ImageGenerator.Generate(model, formulation, request, device, (done, _) => task.Value = done, loaded.Space);
         });
         string name = $"sample-{meta.Step:D6}-{plan.Sampler}{steps}";
         int? columns = null;

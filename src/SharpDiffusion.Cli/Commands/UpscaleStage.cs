@@ -1,3 +1,4 @@
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ internal static class UpscaleStage
     /// <summary>Super-resolves <paramref name="low"/> (float [N, C, h, w] in [−1, 1]); returns [N, C, H, W] in [−1, 1] on the CPU.</summary>
     public static Tensor Run(CascadeUpscaler upscaler, Tensor low, UpscaleSampling sampling, Device device, Tensor? startingNoise = null)
     {
-        int steps = sampling.StepsFor(upscaler.Metadata.Config.Diffusion.Timesteps);
+        int steps = sampling.StepsFor(Formulations.For(upscaler.Metadata.Config.Diffusion));
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
         {

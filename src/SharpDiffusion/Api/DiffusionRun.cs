@@ -1,3 +1,4 @@
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
@@ -63,13 +64,12 @@ public sealed class DiffusionRun : IDisposable
         string spacing = "auto", Tensor? startingNoise = null)
     {
         var config = Metadata.Config;
-        var diffusion = new GaussianDiffusion(config.Diffusion);
-        var plan = RunSampling.Resolve(config.Sampling, sampler, steps, spacing, config.Diffusion.Timesteps);
-        var timesteps = Timesteps.Create(plan.Spacing, plan.Steps, diffusion.Schedule);
+        var formulation = Formulations.For(config.Diffusion);
+        var plan = RunSampling.Resolve(config.Sampling, sampler, steps, spacing, formulation);
         labels ??= config.Model.ClassConditional ? Enumerable.Range(0, count).Select(i => (long)(i % config.Model.NumClasses)).ToArray() : null;
         var conditions = labels is null ? null : new ClassLabelSource(labels);
-        var request = new GenerationRequest(count, new SamplerChoice(plan.Sampler), timesteps, seed, batchSize, conditions, guidance, StartingNoise: startingNoise);
-        return ImageGenerator.Generate(_loaded.Model, diffusion, request, Device, space: _loaded.Space);
+        var request = new GenerationRequest(count, new SamplerChoice(plan.Sampler), plan.LevelsFor(formulation), seed, batchSize, conditions, guidance, StartingNoise: startingNoise);
+        return ImageGenerator.Generate(_loaded.Model, formulation, request, Device, space: _loaded.Space);
     }
 
     /// <summary>The shape of one sample's x_T: [C, H, W] of the images, or of the latents for a latent run.</summary>

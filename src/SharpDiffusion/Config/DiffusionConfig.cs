@@ -2,6 +2,9 @@ namespace SharpDiffusion.Config;
 
 public sealed record DiffusionConfig
 {
+    /// <summary>The formulation (Diffusion/Formulations): ddpm, the default, is what every file without this key was.</summary>
+    public DiffusionFormulation Formulation { get; init; } = DiffusionFormulation.Ddpm;
+
     /// <summary>Number of forward-process steps T.</summary>
     public int Timesteps { get; init; } = 1000;
 

@@ -29,6 +29,13 @@ public enum BetaSchedule
     Table,
 }
 
+/// <summary>How noise levels, preconditioning and the loss are defined (diffusion.formulation; Diffusion/Formulations).</summary>
+public enum DiffusionFormulation
+{
+    /// <summary>Ho et al. 2020: T discrete timesteps of a β schedule; what every run before formulations existed is.</summary>
+    Ddpm,
+}
+
 /// <summary>What the network predicts.</summary>
 public enum Objective
 {

@@ -139,16 +139,35 @@ public sealed class GaussianDiffusion
         CheckTimesteps(t, xt);
         using var scope = NewDisposeScope();
         var tab = TablesFor(xt.device);
-        var a = ScheduleTables.Gather(tab.SqrtAlphaBar, t, xt);
-        var s = ScheduleTables.Gather(tab.SqrtOneMinusAlphaBar, t, xt);
-        (Tensor eps, Tensor x0) = Objective switch
-        {
-            Objective.Eps => (modelOutput.alias(), (xt - s * modelOutput) / a),
-            Objective.X0 => ((xt - a * modelOutput) / s, modelOutput.alias()),
-            _ => (s * xt + a * modelOutput, a * xt - s * modelOutput),
-        };
+        var (eps, x0) = Interpret(modelOutput, xt, ScheduleTables.Gather(tab.SqrtAlphaBar, t, xt), ScheduleTables.Gather(tab.SqrtOneMinusAlphaBar, t, xt));
         return (eps.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// <see cref="Interpret(Tensor, Tensor, Tensor)"/> at a level between table entries (a Karras σ, a churned σ): √ᾱ and
+    /// √(1−ᾱ) are the level's own, rounded to float32 as the gathered tables are.
+    /// </summary>
+    public (Tensor Eps, Tensor X0) Interpret(Tensor modelOutput, Tensor xt, NoiseLevel level)
+    {
+        ArgumentNullException.ThrowIfNull(modelOutput);
+        ArgumentNullException.ThrowIfNull(xt);
+        using var scope = NewDisposeScope();
+        var shape = new long[xt.dim()];
+        Array.Fill(shape, 1L);
+        shape[0] = xt.shape[0];
+        var a = full(shape, (float)Math.Sqrt(level.AlphaBar), ScalarType.Float32, xt.device).to(xt.dtype);
+        var s = full(shape, (float)Math.Sqrt(1 - level.AlphaBar), ScalarType.Float32, xt.device).to(xt.dtype);
+        var (eps, x0) = Interpret(modelOutput, xt, a, s);
+        return (eps.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>(ε̂, x̂₀) from an output in this objective, with a = √ᾱ and s = √(1−ᾱ) broadcastable against x_t.</summary>
+    private (Tensor Eps, Tensor X0) Interpret(Tensor modelOutput, Tensor xt, Tensor a, Tensor s) => Objective switch
+    {
+        Objective.Eps => (modelOutput.alias(), (xt - s * modelOutput) / a),
+        Objective.X0 => ((xt - a * modelOutput) / s, modelOutput.alias()),
+        _ => (s * xt + a * modelOutput, a * xt - s * modelOutput),
+    };
 
     private ScheduleTables TablesFor(Device device) =>
         tables.GetOrAdd((device.type, device.index), _ => new ScheduleTables(Schedule, device));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
@@ -123,14 +124,14 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         int size = upscaler?.OutputSize ?? loaded.Metadata.ImageSize;
         if (size != real.ImageSize || loaded.Metadata.Channels != real.Channels)
             throw new EvaluationException($"checkpoint step {step} makes {size}×{size}×{loaded.Metadata.Channels} images but the real set is {real.ImageSize}×{real.ImageSize}×{real.Channels}; pass --data with the run's own images.");
-        var diffusion = new GaussianDiffusion(config.Diffusion);
-        var timesteps = Timesteps.Create(TimestepSpacings.Parse(protocol.Spacing, protocol.Sampler), protocol.Steps, diffusion.Schedule);
+        var formulation = Formulations.For(config.Diffusion);
+        var levels = NoiseLevels.Create(TimestepSpacings.Parse(protocol.Spacing, protocol.Sampler, formulation), protocol.Steps, formulation);
         // A class-conditional model is scored on a class-balanced sample (image i has class i mod K), like its training set.
         var classes = model.Accepts.HasClasses ? new ClassLabelSource([.. Enumerable.Range(0, protocol.N).Select(i => (long)(i % model.Accepts.Classes))]) : null;
-        var request = new GenerationRequest(protocol.N, sampler, timesteps, protocol.Seed, protocol.Batch, classes, protocol.Guidance);
+        var request = new GenerationRequest(protocol.N, sampler, levels, protocol.Seed, protocol.Batch, classes, protocol.Guidance);
         var samplingWatch = Stopwatch.StartNew();
         var baseSamples = progress.Phase($"step {step}: {protocol.Sampler} {protocol.Steps} steps", protocol.N,
-            p => ImageGenerator.Generate(model, diffusion, request, device, (done, _) => p.Report(done), loaded.Space));
+            p => ImageGenerator.Generate(model, formulation, request, device, (done, _) => p.Report(done), loaded.Space));
         string? comparison = null;
         using var samples = upscaler is null ? baseSamples : Upscale(step, upscaler, baseSamples, device, out comparison);
         double samplingSeconds = samplingWatch.Elapsed.TotalSeconds;

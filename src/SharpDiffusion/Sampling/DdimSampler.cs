@@ -25,17 +25,17 @@ public sealed class DdimSampler : ISampler
 
     public bool ClipDenoised { get; }
 
-    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<int> timesteps, NoiseSchedule schedule, SampleNoise noise, Action<int, int>? progress = null)
+    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<NoiseLevel> levels, SampleNoise noise, Action<int, int>? progress = null)
     {
-        SamplerSteps.Validate(denoiser, xT, timesteps, schedule, noise);
-        return SamplerSteps.Loop(xT, timesteps.Count, progress, (i, x) =>
+        SamplerSteps.Validate(denoiser, xT, levels, noise);
+        return SamplerSteps.Loop(xT, levels.Count, progress, (i, x) =>
         {
-            int t = timesteps[i], previous = SamplerSteps.Previous(timesteps, i);
-            double alphaBar = schedule.AlphaBar(t), alphaBarPrevious = schedule.AlphaBar(previous);
-            var eps = SamplerSteps.Evaluate(denoiser, x, t);
-            var x0 = SamplerSteps.PredictX0(x, eps, alphaBar, ClipDenoised);
-            if (previous < 0) return x0;
-            if (ClipDenoised) eps = SamplerSteps.EpsFromX0(x, x0, alphaBar);
+            NoiseLevel level = levels[i], previous = SamplerSteps.Next(levels, i);
+            double alphaBar = level.AlphaBar, alphaBarPrevious = previous.AlphaBar;
+            var prediction = SamplerSteps.Evaluate(denoiser, x, level);
+            var x0 = prediction.Denoised(ClipDenoised);
+            if (previous.IsClean) return x0;
+            var eps = ClipDenoised ? SamplerSteps.EpsFromX0(x, x0, alphaBar) : prediction.Noise();
 
             double sigma = Eta * Math.Sqrt((1 - alphaBarPrevious) / (1 - alphaBar) * (1 - alphaBar / alphaBarPrevious));
             double direction = Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - sigma * sigma));

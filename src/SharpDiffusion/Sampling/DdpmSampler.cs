@@ -17,16 +17,15 @@ public sealed class DdpmSampler(bool largeVariance = false, bool clipDenoised = 
 
     public bool ClipDenoised { get; } = clipDenoised;
 
-    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<int> timesteps, NoiseSchedule schedule, SampleNoise noise, Action<int, int>? progress = null)
+    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<NoiseLevel> levels, SampleNoise noise, Action<int, int>? progress = null)
     {
-        SamplerSteps.Validate(denoiser, xT, timesteps, schedule, noise);
-        return SamplerSteps.Loop(xT, timesteps.Count, progress, (i, x) =>
+        SamplerSteps.Validate(denoiser, xT, levels, noise);
+        return SamplerSteps.Loop(xT, levels.Count, progress, (i, x) =>
         {
-            int t = timesteps[i], previous = SamplerSteps.Previous(timesteps, i);
-            double alphaBar = schedule.AlphaBar(t), alphaBarPrevious = schedule.AlphaBar(previous);
-            var eps = SamplerSteps.Evaluate(denoiser, x, t);
-            var x0 = SamplerSteps.PredictX0(x, eps, alphaBar, ClipDenoised);
-            if (previous < 0) return x0; // the posterior mean at ᾱ_prev = 1 is x̂_0, and Algorithm 2 adds no noise here
+            NoiseLevel level = levels[i], previous = SamplerSteps.Next(levels, i);
+            double alphaBar = level.AlphaBar, alphaBarPrevious = previous.AlphaBar;
+            var x0 = SamplerSteps.Evaluate(denoiser, x, level).Denoised(ClipDenoised);
+            if (previous.IsClean) return x0; // the posterior mean at ᾱ_prev = 1 is x̂_0, and Algorithm 2 adds no noise here
 
             double beta = 1 - alphaBar / alphaBarPrevious;
             // Ho et al. 2020, eq. 7 with the respaced β'.

@@ -15,20 +15,19 @@ public sealed class DpmSolverPlusPlusSampler(bool clipDenoised = true) : ISample
 
     public bool ClipDenoised { get; } = clipDenoised;
 
-    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<int> timesteps, NoiseSchedule schedule, SampleNoise noise, Action<int, int>? progress = null)
+    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<NoiseLevel> levels, SampleNoise noise, Action<int, int>? progress = null)
     {
-        SamplerSteps.Validate(denoiser, xT, timesteps, schedule, noise);
+        SamplerSteps.Validate(denoiser, xT, levels, noise);
         Tensor? previousX0 = null;
         double previousH = double.NaN;
         try
         {
-            return SamplerSteps.Loop(xT, timesteps.Count, progress, (i, x) =>
+            return SamplerSteps.Loop(xT, levels.Count, progress, (i, x) =>
             {
-                int t = timesteps[i], previous = SamplerSteps.Previous(timesteps, i);
-                double alphaBar = schedule.AlphaBar(t), alphaBarPrevious = schedule.AlphaBar(previous);
-                var eps = SamplerSteps.Evaluate(denoiser, x, t);
-                var x0 = SamplerSteps.PredictX0(x, eps, alphaBar, ClipDenoised);
-                if (previous < 0) return x0;
+                NoiseLevel level = levels[i], previous = SamplerSteps.Next(levels, i);
+                double alphaBar = level.AlphaBar, alphaBarPrevious = previous.AlphaBar;
+                var x0 = SamplerSteps.Evaluate(denoiser, x, level).Denoised(ClipDenoised);
+                if (previous.IsClean) return x0;
 
                 double alphaS = Math.Sqrt(alphaBar), sigmaS = Math.Sqrt(1 - alphaBar);
                 double alphaT = Math.Sqrt(alphaBarPrevious), sigmaT = Math.Sqrt(1 - alphaBarPrevious);

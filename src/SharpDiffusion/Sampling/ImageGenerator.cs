@@ -1,4 +1,5 @@
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using static TorchSharp.torch;
 
@@ -6,13 +7,15 @@ namespace SharpDiffusion.Sampling;
 
 /// <summary>
 /// What to generate: how many, how, and from which seed. Sample i depends only on (Seed, i) and on its condition
-/// (<paramref name="Conditions"/>; null: the unconditional form) and the guidance weight. <paramref name="ClipDenoised"/>
-/// overrides whether x̂₀ is clipped to [−1, 1] while sampling (null: the model's <see cref="IDiffusionNetwork.ClipDenoised"/>).
-/// <paramref name="StartingNoise"/> is a given x_T, float [Count, …<see cref="IDiffusionNetwork.SampleShape"/>] in the model's
-/// sample space, used exactly (see <see cref="Sampling.StartingNoise"/>; not owned); null draws it from (Seed, i). A stochastic
-/// sampler's later noise comes from (Seed, i) either way, so a run replayed from the x_T it drew gives the same samples.
+/// (<paramref name="Conditions"/>; null: the unconditional form) and the guidance weight. <paramref name="Levels"/> are the
+/// noise levels the sampler visits (<see cref="NoiseLevels.Create"/>). <paramref name="ClipDenoised"/> overrides whether x̂₀
+/// is clipped to [−1, 1] while sampling (null: <see cref="ImageGenerator.ClipDenoised"/>). <paramref name="StartingNoise"/>
+/// is a given standard normal n, float [Count, …<see cref="IDiffusionNetwork.SampleShape"/>] in the model's sample space,
+/// used exactly (see <see cref="Sampling.StartingNoise"/>; not owned); null draws it from (Seed, i). The sampler starts from
+/// the formulation's prior scale times n (DDPM: x_T = n). A stochastic sampler's later noise comes from (Seed, i) either way,
+/// so a run replayed from the n it drew gives the same samples.
 /// </summary>
-public sealed record GenerationRequest(int Count, SamplerChoice Sampler, IReadOnlyList<int> Timesteps, long Seed, int BatchSize = 64, IConditioningSource? Conditions = null, double Guidance = 0,
+public sealed record GenerationRequest(int Count, SamplerChoice Sampler, IReadOnlyList<NoiseLevel> Levels, long Seed, int BatchSize = 64, IConditioningSource? Conditions = null, double Guidance = 0,
     bool? ClipDenoised = null, Tensor? StartingNoise = null);
 
 /// <summary>
@@ -23,13 +26,16 @@ public static class ImageGenerator
 {
     /// <param name="space">Where the model's samples live (null: pixel space).</param>
     /// <param name="progress">Called with (images done, images total) after each batch.</param>
-    public static Tensor Generate(IDiffusionNetwork model, GaussianDiffusion diffusion, GenerationRequest request, Device device, Action<int, int>? progress = null, ISampleSpace? space = null)
+    public static Tensor Generate(IDiffusionNetwork model, IFormulation formulation, GenerationRequest request, Device device, Action<int, int>? progress = null, ISampleSpace? space = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(formulation);
         ArgumentNullException.ThrowIfNull(request);
         if (request.Conditions is { } source && source.Count != request.Count)
             throw new ArgumentException($"a generation request for {request.Count} images needs {request.Count} conditions, not {source.Count}");
         var sampler = request.Sampler.Create(ClipDenoised(model, request));
+        if (request.Levels.Count == 0) throw new ArgumentException("a generation request needs at least one noise level; use NoiseLevels.Create.");
+        double priorScale = formulation.PriorScale(request.Levels[0]);
         using var given = request.StartingNoise is null ? null : Sampling.StartingNoise.Check(request.StartingNoise, model.SampleShape);
         if (given is not null && given.shape[0] != request.Count)
             throw new ArgumentException($"a generation request for {request.Count} images needs starting noise for {request.Count}, not {given.shape[0]}; pass Count = {given.shape[0]} or noise of that many samples.");
@@ -43,14 +49,15 @@ public static class ImageGenerator
             var noise = new SampleNoise(request.Seed, first, count, device);
             // The seeded x_T is drawn even when one is given, so that the sampler's later draws are the seeded run's.
             var drawn = noise.Next(model.SampleShape);
-            var xT = given is null ? drawn : given.narrow(0, first, count).to(device);
+            var n = given is null ? drawn : given.narrow(0, first, count).to(device);
+            var xT = priorScale == 1 ? n : Scaled.By(n, priorScale);
             var condition = request.Conditions?.Batch(first, count, device) ?? Conditioning.None;
             model.Accepts.Check(condition, count);
             Denoiser denoiser = condition.BatchSize is null || request.Guidance == 0
                 // w = 0 is the plain conditional model: no unconditional branch, so half the network evaluations.
-                ? Denoisers.FromModel((x, t) => model.forward(x, t, condition), diffusion)
-                : Denoisers.Guided(model.forward, diffusion, condition, request.Guidance);
-            var samples = sampler.Sample(denoiser, xT, request.Timesteps, diffusion.Schedule, noise);
+                ? Denoisers.FromModel((x, t) => model.forward(x, t, condition), formulation)
+                : Denoisers.Guided(model.forward, formulation, condition, request.Guidance);
+            var samples = sampler.Sample(denoiser, xT, request.Levels, noise);
             batches.Add(space.ToImages(samples).cpu().MoveToOuterDisposeScope());
             progress?.Invoke(first + count, request.Count);
         }
@@ -59,13 +66,16 @@ public static class ImageGenerator
         return all;
     }
 
-    /// <summary>Whether the sampler clips x̂₀: the request's choice or the model's; a model that does not clip (latents) refuses clipping.</summary>
+    /// <summary>
+    /// Whether the sampler clips x̂₀: the request's choice, or by default when the model's samples are pixels (not latents) and
+    /// the sampler clips by default (Karras et al.'s Euler and Heun do not); a model that does not clip (latents) refuses clipping.
+    /// </summary>
     public static bool ClipDenoised(IDiffusionNetwork model, GenerationRequest request)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(request);
         if (request.ClipDenoised == true && !model.ClipDenoised)
             throw new ArgumentException("this is a latent model: x̂₀ is a latent, which has no [−1, 1] range to clip to; leave GenerationRequest.ClipDenoised unset.");
-        return request.ClipDenoised ?? model.ClipDenoised;
+        return request.ClipDenoised ?? (model.ClipDenoised && request.Sampler.ClipsByDefault);
     }
 }

@@ -6,25 +6,24 @@ namespace SharpDiffusion.Sampling;
 /// <summary>What every sampler shares: argument checks, the per-step dispose-scope loop and the ε ↔ x̂_0 algebra.</summary>
 internal static class SamplerSteps
 {
-    public static void Validate(Denoiser denoiser, Tensor xT, IReadOnlyList<int> timesteps, NoiseSchedule schedule, SampleNoise noise)
+    public static void Validate(Denoiser denoiser, Tensor xT, IReadOnlyList<NoiseLevel> levels, SampleNoise noise)
     {
         ArgumentNullException.ThrowIfNull(denoiser);
         ArgumentNullException.ThrowIfNull(xT);
-        ArgumentNullException.ThrowIfNull(timesteps);
-        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(levels);
         ArgumentNullException.ThrowIfNull(noise);
         if (xT.dim() < 1 || xT.shape[0] < 1)
             throw new ArgumentException("x_T must have a batch dimension with at least one sample.", nameof(xT));
         if (noise.Count != xT.shape[0])
             throw new ArgumentException($"The noise source covers {noise.Count} samples but x_T has {xT.shape[0]}; create SampleNoise with count = batch size.", nameof(noise));
-        if (timesteps.Count == 0)
-            throw new ArgumentException("The timestep list is empty; use Timesteps.Create to make one.", nameof(timesteps));
-        for (int i = 0; i < timesteps.Count; i++)
+        if (levels.Count == 0)
+            throw new ArgumentException("The noise-level list is empty; use NoiseLevels.Create to make one.", nameof(levels));
+        for (int i = 0; i < levels.Count; i++)
         {
-            if (timesteps[i] < 0 || timesteps[i] >= schedule.Timesteps)
-                throw new ArgumentException($"Timestep {timesteps[i]} lies outside [0, {schedule.Timesteps - 1}]; use Timesteps.Create to make the list.", nameof(timesteps));
-            if (i > 0 && timesteps[i] >= timesteps[i - 1])
-                throw new ArgumentException($"Timesteps must be strictly decreasing, but {timesteps[i - 1]} is followed by {timesteps[i]}; use Timesteps.Create to make the list.", nameof(timesteps));
+            if (!(levels[i].Sigma > 0) || double.IsInfinity(levels[i].Sigma))
+                throw new ArgumentException($"Noise level {i} has σ = {levels[i].Sigma}; a sampler visits finite σ > 0 and steps to σ = 0 after the last (use NoiseLevels.Create).", nameof(levels));
+            if (i > 0 && levels[i].Sigma >= levels[i - 1].Sigma)
+                throw new ArgumentException($"Noise levels must be strictly decreasing, but σ = {levels[i - 1].Sigma} is followed by {levels[i].Sigma}; use NoiseLevels.Create to make the list.", nameof(levels));
         }
     }
 
@@ -46,14 +45,11 @@ internal static class SamplerSteps
         return x;
     }
 
-    /// <summary>The timestep after step i: the next entry, or −1 (clean data, ᾱ = 1) after the last.</summary>
-    public static int Previous(IReadOnlyList<int> timesteps, int i) => i + 1 < timesteps.Count ? timesteps[i + 1] : -1;
+    /// <summary>The level after step i: the next entry, or clean data (σ = 0, ᾱ = 1) after the last.</summary>
+    public static NoiseLevel Next(IReadOnlyList<NoiseLevel> levels, int i) => i + 1 < levels.Count ? levels[i + 1] : NoiseLevel.Clean;
 
-    public static Tensor Evaluate(Denoiser denoiser, Tensor x, int t)
-    {
-        var tensorT = full([x.shape[0]], t, ScalarType.Int64, x.device);
-        return denoiser(x, tensorT).to(x.dtype);
-    }
+    /// <summary>The denoiser's prediction at (x, level), in x's dtype.</summary>
+    public static Prediction Evaluate(Denoiser denoiser, Tensor x, NoiseLevel level) => denoiser(x, level).InDtypeOf(x);
 
     /// <summary>x̂_0 = (x_t − √(1−ᾱ) ε̂)/√ᾱ (Ho et al. 2020, eq. 4 solved for x_0), clipped to [−1, 1] on request.</summary>
     public static Tensor PredictX0(Tensor x, Tensor eps, double alphaBar, bool clip)

@@ -1,7 +1,7 @@
 namespace SharpDiffusion.Sampling;
 
 /// <summary>
-/// Which of the T training timesteps a sampler with fewer steps visits. The key of <see cref="TimestepSpacings.All"/>, where
+/// Which noise levels a sampler visits: timesteps of a DDPM table, or σ's of a continuous range. The key of <see cref="TimestepSpacings.All"/>, where
 /// each one's name, help and rule are written once.
 /// </summary>
 public enum TimestepSpacing
@@ -16,4 +16,6 @@ public enum TimestepSpacing
     LogSnrUniform,
     /// <summary>denoising-diffusion-pytorch's DDIM rule: int(linspace(−1, T−1, steps+1)) in float32, truncated, without the −1.</summary>
     Ddp,
+    /// <summary>σ_i = (σ_max^(1/ρ) + i/(n−1)·(σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ (Karras et al. 2022, eq. 5), ρ = 7.</summary>
+    Karras,
 }

@@ -16,7 +16,7 @@ public static class Timesteps
         if (entry.NeedsSchedule)
             throw new ArgumentException($"The {entry.Name} spacing depends on the noise schedule; call Timesteps.Create(spacing, steps, schedule) instead.", nameof(spacing));
         CheckSteps(steps, T);
-        return entry.Create(steps, T, null);
+        return Rule(entry)(steps, T, null);
     }
 
     /// <summary>Any spacing, for the given schedule (T = schedule.Timesteps).</summary>
@@ -24,8 +24,13 @@ public static class Timesteps
     {
         ArgumentNullException.ThrowIfNull(schedule);
         CheckSteps(steps, schedule.Timesteps);
-        return TimestepSpacings.Of(spacing).Create(steps, schedule.Timesteps, schedule);
+        return Rule(TimestepSpacings.Of(spacing))(steps, schedule.Timesteps, schedule);
     }
+
+    private static Func<int, int, NoiseSchedule?, int[]> Rule(SpacingEntry entry) => entry.Timesteps
+        ?? throw new ArgumentException($"The {entry.Name} spacing lays σ's, not timesteps; use NoiseLevels.Create.", nameof(entry));
+
+    internal static void CheckStepsWithin(int steps, int T) => CheckSteps(steps, T);
 
     private static void CheckSteps(int steps, int T)
     {

@@ -17,22 +17,22 @@ public sealed class UniPcSampler(bool clipDenoised = true) : ISampler
 
     public bool ClipDenoised { get; } = clipDenoised;
 
-    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<int> timesteps, NoiseSchedule schedule, SampleNoise noise, Action<int, int>? progress = null)
+    public Tensor Sample(Denoiser denoiser, Tensor xT, IReadOnlyList<NoiseLevel> levels, SampleNoise noise, Action<int, int>? progress = null)
     {
-        SamplerSteps.Validate(denoiser, xT, timesteps, schedule, noise);
+        SamplerSteps.Validate(denoiser, xT, levels, noise);
         Point? previous = null, beforePrevious = null;
         try
         {
-            return SamplerSteps.Loop(xT, timesteps.Count, progress, (i, x) =>
+            return SamplerSteps.Loop(xT, levels.Count, progress, (i, x) =>
             {
-                int t = timesteps[i], next = SamplerSteps.Previous(timesteps, i);
-                var here = LogSnr.At(schedule.AlphaBar(t));
-                var x0 = SamplerSteps.PredictX0(x, SamplerSteps.Evaluate(denoiser, x, t), schedule.AlphaBar(t), ClipDenoised);
-                if (next < 0) return x0;
+                NoiseLevel level = levels[i], next = SamplerSteps.Next(levels, i);
+                var here = LogSnr.At(level.AlphaBar);
+                var x0 = SamplerSteps.Evaluate(denoiser, x, level).Denoised(ClipDenoised);
+                if (next.IsClean) return x0;
 
                 // UniC: redo the step previous → here with x̂₀ at here (the corrected x is what the next step starts from).
                 var start = previous is null ? x : Correct(previous, beforePrevious, here, x0);
-                var target = LogSnr.At(schedule.AlphaBar(next));
+                var target = LogSnr.At(next.AlphaBar);
                 // UniP-2 (= DPM-Solver++(2M)); first order on the first step.
                 var predicted = Step(start, here, target, x0, previous is null ? null : Slope(previous, here, target, x0));
 

@@ -1,3 +1,4 @@
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
@@ -15,8 +16,8 @@ namespace SharpDiffusion.Training;
 /// <param name="RawWeights">Use the trained weights instead of the EMA weights.</param>
 public sealed record UpscaleSampling(string Sampler, int? Steps, string Spacing, double Eta, long Seed, int Batch, double Guidance, bool RawWeights)
 {
-    /// <summary>The steps this sampling takes on a schedule of <paramref name="timesteps"/>.</summary>
-    public int StepsFor(int timesteps) => Steps ?? Samplers.Find(Sampler).StepsFor(timesteps);
+    /// <summary>The steps this sampling takes on <paramref name="formulation"/>.</summary>
+    public int StepsFor(IFormulation formulation) => Steps ?? Samplers.Find(Sampler).StepsFor(formulation.FullSteps);
 }
 
 /// <summary>
@@ -79,12 +80,12 @@ public sealed class CascadeUpscaler
         ArgumentNullException.ThrowIfNull(sampling);
         using var loaded = LoadedModel.Load(Checkpoint, device, useEma: !sampling.RawWeights);
         var model = loaded.Model;
-        var diffusion = new GaussianDiffusion(Metadata.Config.Diffusion);
+        var formulation = Formulations.For(Metadata.Config.Diffusion);
         var sampler = new SamplerChoice(sampling.Sampler, sampling.Eta);
         sampler.Create(model.ClipDenoised); // an option of another sampler fails here, before any sampling
-        var timesteps = Timesteps.Create(TimestepSpacings.Parse(sampling.Spacing, sampling.Sampler), sampling.StepsFor(Metadata.Config.Diffusion.Timesteps), diffusion.Schedule);
+        var levels = NoiseLevels.Create(TimestepSpacings.Parse(sampling.Spacing, sampling.Sampler, formulation), sampling.StepsFor(formulation), formulation);
         var source = new LowResolutionSource(low, Level, sampling.Seed);
-        var request = new GenerationRequest(source.Count, sampler, timesteps, sampling.Seed, sampling.Batch, source, sampling.Guidance, StartingNoise: startingNoise);
-        return ImageGenerator.Generate(model, diffusion, request, device, progress);
+        var request = new GenerationRequest(source.Count, sampler, levels, sampling.Seed, sampling.Batch, source, sampling.Guidance, StartingNoise: startingNoise);
+        return ImageGenerator.Generate(model, formulation, request, device, progress);
     }
 }

@@ -1,6 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
-using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
@@ -20,7 +20,7 @@ public sealed class DiffusionObjective : ITrainingObjective
     private readonly UNet _model;
     private readonly UNet _ema;
     private readonly IParameterUpdate<UNet> _update;
-    private readonly GaussianDiffusion _diffusion;
+    private readonly IFormulation _formulation;
     private readonly TrainingStep _step;
     private readonly ISampleSpace _space;
 
@@ -38,8 +38,8 @@ public sealed class DiffusionObjective : ITrainingObjective
         _model = ModelFactory.Create(config, channels, size, device);
         _ema = ModelFactory.CreateEma(_model, config, device);
         _update = ParameterUpdates.Create(config, _model, _ema, config.Training.EmaStart);
-        _diffusion = new GaussianDiffusion(config.Diffusion);
-        _step = new TrainingStep(config, _update, _diffusion);
+        _formulation = Formulations.For(config.Diffusion);
+        _step = new TrainingStep(config, _update, _formulation);
     }
 
     public CheckpointFile.State StateWith(Generator generator) => new(_model, _ema, _update.Checkpointed, generator);
@@ -68,7 +68,7 @@ public sealed class DiffusionObjective : ITrainingObjective
         // A class-conditional model shows one class per grid row (guided), so its grid says whether it follows the label.
         int count = _config.Training.SampleCount;
         var classes = _ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(count, _ema.Accepts.Classes)) : null;
-        using var images = ImageGenerator.Generate(_ema, _diffusion, GridRequest(count, classes), _device, space: _space);
+        using var images = ImageGenerator.Generate(_ema, _formulation, GridRequest(count, classes), _device, space: _space);
         return new SampleGridImages(images.add(1).div(2), Columns: null);
     }
 
@@ -79,16 +79,19 @@ public sealed class DiffusionObjective : ITrainingObjective
         var real = _data.Images.narrow(0, 0, count).to(ScalarType.Float32).div(127.5).sub(1.0);
         var low = augmentation.Downscale(real);
         var source = new LowResolutionSource(low, augmentation.Config.AugmentationLevel, _config.Seed);
-        var images = ImageGenerator.Generate(_ema, _diffusion, GridRequest(count, source), _device);
+        var images = ImageGenerator.Generate(_ema, _formulation, GridRequest(count, source), _device);
         var unit = UpscaleComparison.Rows(low, images, real).add(1).div(2).clamp(0, 1);
         return new SampleGridImages(unit.MoveToOuterDisposeScope(), UpscaleComparison.Columns(withReal: true));
     }
 
     private GenerationRequest GridRequest(int count, IConditioningSource? conditions)
     {
+        // The formulation's own sampler at its default spacing: DDIM over DDIM's uniform skip for DDPM, Heun over Karras σ's for EDM.
         var t = _config.Training;
+        string sampler = _formulation.DefaultSampler;
+        var levels = NoiseLevels.Create(TimestepSpacings.DefaultFor(sampler, _formulation), t.SampleSteps, _formulation);
         return new GenerationRequest(
-            count, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, t.SampleSteps, _config.Diffusion.Timesteps), _config.Seed,
+            count, new SamplerChoice(sampler), levels, _config.Seed,
             BatchSize: count, Conditions: conditions, Guidance: conditions is null ? 0 : t.SampleGuidance);
     }
 

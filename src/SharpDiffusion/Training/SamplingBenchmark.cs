@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Runtime;
@@ -7,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace SharpDiffusion.Training;
 
-/// <summary>Images per second of DDIM sampling (η = 0, leading spacing) of one batch with a freshly built model, after one warm-up batch.</summary>
+/// <summary>Images per second of DDIM sampling (η = 0, its default spacing: leading on a DDPM table) of one batch with a freshly built model, after one warm-up batch.</summary>
 public static class SamplingBenchmark
 {
     public static (double ImagesPerSecond, double Seconds) Measure(RunConfig config, Device device, int batch, int steps = 50)
@@ -16,11 +17,12 @@ public static class SamplingBenchmark
         var (channels, size) = DiffusionShape.Of(config, config.Data.Channels, config.Data.ImageSize); // a latent model without its decoder
         using var model = ModelFactory.Create(config, channels, size, device);
         model.eval();
-        var diffusion = new GaussianDiffusion(config.Diffusion);
-        var request = new GenerationRequest(batch, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, steps, config.Diffusion.Timesteps), config.Seed, BatchSize: batch);
-        using (ImageGenerator.Generate(model, diffusion, request, device)) DeviceSync.Wait(device);
+        var formulation = Formulations.For(config.Diffusion);
+        var spacing = TimestepSpacings.DefaultFor("ddim", formulation);
+        var request = new GenerationRequest(batch, new SamplerChoice("ddim"), NoiseLevels.Create(spacing, steps, formulation), config.Seed, BatchSize: batch);
+        using (ImageGenerator.Generate(model, formulation, request, device)) DeviceSync.Wait(device);
         var clock = Stopwatch.StartNew();
-        using (ImageGenerator.Generate(model, diffusion, request, device)) DeviceSync.Wait(device);
+        using (ImageGenerator.Generate(model, formulation, request, device)) DeviceSync.Wait(device);
         double seconds = clock.Elapsed.TotalSeconds;
         return (batch / seconds, seconds);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Models;
@@ -33,7 +34,7 @@ public static class StepBenchmark
         double flops = 3 * ModelFlops.Forward(model, batch, device);
         using var update = ParameterUpdates.Create(config, model, ema, emaStart: 0);
         using var generator = new Generator((ulong)config.Seed, device);
-        var step = new TrainingStep(config, update, new GaussianDiffusion(config.Diffusion));
+        var step = new TrainingStep(config, update, Formulations.For(config.Diffusion));
         using var images = rand([batch, channels, size, size], generator: generator, device: device).mul(2).sub(1);
         using var labels = zeros([batch], ScalarType.Int64, device);
         var (x0, conditioning) = model.Accepts.FromData(images, labels, generator);

@@ -1,5 +1,5 @@
 using SharpDiffusion.Config;
-using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using static TorchSharp.torch;
 
@@ -9,7 +9,7 @@ namespace SharpDiffusion.Training;
 /// One optimizer step on one batch (x₀, conditioning): condition dropout, diffusion loss, backward, then the <see cref="IParameterUpdate"/> (gradient clipping,
 /// Adam, EMA). Shared by the trainer and <c>ddpm bench</c>, so the benchmark times exactly what training runs.
 /// </summary>
-public sealed class TrainingStep(RunConfig config, IParameterUpdate<UNet> update, GaussianDiffusion diffusion)
+public sealed class TrainingStep(RunConfig config, IParameterUpdate<UNet> update, IFormulation formulation)
 {
     /// <summary>
     /// Runs step <paramref name="step"/> (1-based). Returns the loss (fp32, detached) and whether the update was applied (0-dim
@@ -29,8 +29,8 @@ public sealed class TrainingStep(RunConfig config, IParameterUpdate<UNet> update
         var network = update.ForwardModel;
         var dropped = network.Accepts.DropOut(conditioning, images.shape[0], generator, images.device);
         var computeType = update.ComputeType;
-        // The diffusion draws noise and computes the loss in fp32; only the network runs in the compute type.
-        var loss = diffusion.TrainingLoss((xt, ts) => network.forward(xt.to(computeType), ts, dropped), images, generator);
+        // The formulation draws noise and computes the loss in fp32; only the network runs in the compute type.
+        var loss = formulation.TrainingLoss((input, time) => network.forward(input.to(computeType), time, dropped), images, generator);
         phaseEnded?.Invoke(StepPhases.Forward);
         update.ZeroGrad();
         loss.backward();

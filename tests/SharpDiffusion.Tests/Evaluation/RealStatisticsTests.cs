@@ -1,3 +1,4 @@
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Sampling;
@@ -104,15 +105,17 @@ public class RealStatisticsTests
     public void EvaluationSampling_RunWithoutSection_IsTheReferenceDdim250_ImportedRunIsTheLibrarys()
     {
         const int T = 1000;
-        var trained = RunSampling.Resolve(new SamplingConfig(), null, null, "auto", T, EvaluationProtocol.ReferenceSteps);
+        var trained = RunSampling.Resolve(new SamplingConfig(), null, null, "auto", Ddpm(T), EvaluationProtocol.ReferenceSteps);
         Assert.Equal(new SamplingPlan("ddim", 250, TimestepSpacing.Leading), trained);
-        Assert.Equal(new SamplingPlan("ddpm", 250, TimestepSpacing.Leading), RunSampling.Resolve(new SamplingConfig(), "ddpm", null, "auto", T, EvaluationProtocol.ReferenceSteps));
+        Assert.Equal(new SamplingPlan("ddpm", 250, TimestepSpacing.Leading), RunSampling.Resolve(new SamplingConfig(), "ddpm", null, "auto", Ddpm(T), EvaluationProtocol.ReferenceSteps));
 
         var imported = new SamplingConfig { Sampler = "ddim", Steps = 10, Spacing = "ddp" };
-        var plan = RunSampling.Resolve(imported, null, null, "auto", T, EvaluationProtocol.ReferenceSteps);
+        var plan = RunSampling.Resolve(imported, null, null, "auto", Ddpm(T), EvaluationProtocol.ReferenceSteps);
         Assert.Equal("ddim", plan.Sampler);
         Assert.Equal(10, plan.Steps);
         Assert.Equal("ddp", TimestepSpacings.NameOf(plan.Spacing));
-        Assert.Equal(50, RunSampling.Resolve(imported, null, 50, "auto", T, EvaluationProtocol.ReferenceSteps).Steps);
+        Assert.Equal(50, RunSampling.Resolve(imported, null, 50, "auto", Ddpm(T), EvaluationProtocol.ReferenceSteps).Steps);
     }
+
+    private static IFormulation Ddpm(int timesteps) => Formulations.For(new DiffusionConfig { Timesteps = timesteps });
 }

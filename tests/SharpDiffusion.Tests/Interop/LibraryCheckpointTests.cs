@@ -1,10 +1,12 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Interop.DenoisingDiffusionPytorch;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
 using Xunit.Abstractions;
+using SharpDiffusion.Tests.Sampling;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Interop;
@@ -38,7 +40,7 @@ public sealed class LibraryCheckpointTests(ITestOutputHelper output) : IDisposab
         Assert.Contains("sigmoid_beta_schedule(1000)", result.Inferred[1], StringComparison.Ordinal);
         Assert.Equal((8e-5, 0.9, 0.99), (config.Training.Lr, config.Training.AdamBeta1, config.Training.AdamBeta2));
         // sampling_timesteps left at the library's default (T): p_sample_loop, i.e. ancestral over all T steps.
-        Assert.Equal(new SamplingPlan("ddpm", 1000, TimestepSpacing.Leading), RunSampling.Resolve(config.Sampling, null, null, "auto", 1000));
+        Assert.Equal(new SamplingPlan("ddpm", 1000, TimestepSpacing.Leading), RunSampling.Resolve(config.Sampling, null, null, "auto", Formulations.For(config.Diffusion)));
     }
 
     [Theory]
@@ -67,15 +69,15 @@ public sealed class LibraryCheckpointTests(ITestOutputHelper output) : IDisposab
         var loaded = LoadedModel.Load(result.Checkpoint, CPU);
         using var model = loaded.Model;
         var config = loaded.Metadata.Config;
-        var diffusion = new GaussianDiffusion(config.Diffusion);
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(config.Diffusion));
         // What `ddpm sample --run` does without --sampler, --steps and --spacing.
-        var plan = RunSampling.Resolve(config.Sampling, null, null, "auto", config.Diffusion.Timesteps);
+        var plan = RunSampling.Resolve(config.Sampling, null, null, "auto", Formulations.For(config.Diffusion));
         Assert.Equal(new SamplingPlan("ddim", 10, TimestepSpacing.Ddp), plan);
-        var timesteps = Timesteps.Create(plan.Spacing, plan.Steps, diffusion.Schedule);
+        var timesteps = Timesteps.Create(plan.Spacing, plan.Steps, diffusion.Table.Schedule);
         Assert.Equal(probe["ddim_eval_times"].data<long>().Select(t => (int)t), timesteps);
         using var noGrad = no_grad();
         var samples = new SamplerChoice(plan.Sampler).Create(model.ClipDenoised).Sample(
-            Denoisers.FromModel((x, t) => model.forward(x, t, Conditioning.None), diffusion), probe["x_T"], timesteps, diffusion.Schedule, new SampleNoise(0, 0, 4, CPU));
+            Denoisers.FromModel((x, t) => model.forward(x, t, Conditioning.None), diffusion), probe["x_T"], TestLevels.Of(diffusion.Table.Schedule, timesteps), new SampleNoise(0, 0, 4, CPU));
         double difference = InteropFixtures.MaxAbsDifference((samples + 1) / 2, expected);
         output.WriteLine($"{checkpoint}: DDIM-10 (ddp spacing, η 0, clipped x̂₀) from the library's x_T: max |ours − library| = {difference:G3} (images in [0, 1])");
         Assert.True(difference < 1e-4, $"{difference}"); // README: a float32 re-implementation on the float32 ᾱ buffer agrees to about 1e-4

@@ -1,10 +1,12 @@
 using SharpDiffusion.Models;
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Interop;
 using SharpDiffusion.Interop.DenoisingDiffusionPytorch;
 using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
+using SharpDiffusion.Tests.Sampling;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Interop;
@@ -72,13 +74,13 @@ public sealed class TrainerCheckpointImportTests : IDisposable
         Import();
         var loaded = LoadedModel.Load(new RunDirectory(_out).LatestCheckpoint()!, CPU);
         using var model = loaded.Model;
-        var diffusion = new GaussianDiffusion(loaded.Metadata.Config.Diffusion);
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(loaded.Metadata.Config.Diffusion));
         var timesteps = Timesteps.Create(TimestepSpacing.Leading, 5, 100);
         Assert.Equal([80, 60, 40, 20, 0], timesteps); // the fixture's list(range(0, 100, 20))[::-1]
         var xT = InteropFixtures.Npy("ddp-trainer", "x_T.npy");
         using var noGrad = no_grad();
         var samples = new DdimSampler(eta: 0, clipDenoised: true).Sample(
-            Denoisers.FromModel((x, t) => model.forward(x, t, Conditioning.None), diffusion), xT, timesteps, diffusion.Schedule, new SampleNoise(0, 0, 2, CPU));
+            Denoisers.FromModel((x, t) => model.forward(x, t, Conditioning.None), diffusion), xT, TestLevels.Of(diffusion.Table.Schedule, timesteps), new SampleNoise(0, 0, 2, CPU));
         // Five network evaluations in float32 on both sides: agreement to 1e-4 of pixel values in [−1, 1].
         Assert.True(InteropFixtures.MaxAbsDifference(samples, InteropFixtures.Npy("ddp-trainer", "ddim5_samples.npy")) < 1e-4);
     }

@@ -1,11 +1,13 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Latent;
 using SharpDiffusion.Sampling;
 using SharpDiffusion.Tests.Training;
 using SharpDiffusion.Training;
+using SharpDiffusion.Tests.Sampling;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Tests.Latent;
@@ -89,8 +91,8 @@ public sealed class LatentDiffusionTests(Xunit.Abstractions.ITestOutputHelper ou
 
         using var data = DatasetLoader.Load(config.Data, cacheDir: null, out _, config.Seed);
         using var loaded = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false);
-        var diffusion = new GaussianDiffusion(loaded.Metadata.Config.Diffusion);
-        var request = new GenerationRequest(4, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, 20, 100), Seed: 1);
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(loaded.Metadata.Config.Diffusion));
+        var request = new GenerationRequest(4, new SamplerChoice("ddim"), TestLevels.Of(TimestepSpacing.Leading, 20, diffusion.Table.Schedule), Seed: 1);
         using var samples = ImageGenerator.Generate(loaded.Model, diffusion, request, CPU, space: loaded.Space);
         using var image = data.Images.to(ScalarType.Float32).div(127.5).sub(1.0);
         using var reconstruction = Reconstruct(LoadedAutoencoder.Load(ae.LatestCheckpoint()!, CPU), image);
@@ -172,8 +174,8 @@ public sealed class LatentDiffusionTests(Xunit.Abstractions.ITestOutputHelper ou
         var run = LatentRuns.Train(LatentRuns.Latent(ae.Root, steps: 1), Path_("latent"));
         using var loaded = LoadedModel.Load(run.LatestCheckpoint()!, CPU);
         Assert.False(loaded.Model.ClipDenoised);
-        var diffusion = new GaussianDiffusion(loaded.Metadata.Config.Diffusion);
-        var request = new GenerationRequest(2, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, 2, 100), Seed: 0, ClipDenoised: true);
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(loaded.Metadata.Config.Diffusion));
+        var request = new GenerationRequest(2, new SamplerChoice("ddim"), TestLevels.Of(TimestepSpacing.Leading, 2, diffusion.Table.Schedule), Seed: 0, ClipDenoised: true);
         var error = Assert.Throws<ArgumentException>(() => ImageGenerator.Generate(loaded.Model, diffusion, request, CPU, space: loaded.Space));
         Assert.Contains("no [−1, 1] range", error.Message, StringComparison.Ordinal);
         using var images = ImageGenerator.Generate(loaded.Model, diffusion, request with { ClipDenoised = null }, CPU, space: loaded.Space);
@@ -187,10 +189,10 @@ public sealed class LatentDiffusionTests(Xunit.Abstractions.ITestOutputHelper ou
         var config = LatentRuns.Latent(ae.Root, steps: 2) with { Model = LatentRuns.Latent(ae.Root, 2).Model with { ClassConditional = true } };
         var run = LatentRuns.Train(config, Path_("latent"));
         using var loaded = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false);
-        var diffusion = new GaussianDiffusion(loaded.Metadata.Config.Diffusion);
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(loaded.Metadata.Config.Diffusion));
         foreach (string name in Samplers.Names)
         {
-            var request = new GenerationRequest(2, new SamplerChoice(name), Timesteps.Create(TimestepSpacing.Trailing, 4, 100), Seed: 0,
+            var request = new GenerationRequest(2, new SamplerChoice(name), TestLevels.Of(TimestepSpacing.Trailing, 4, diffusion.Table.Schedule), Seed: 0,
                 Conditions: new ClassLabelSource([0, 1]));
             using var plain = ImageGenerator.Generate(loaded.Model, diffusion, request, CPU, space: loaded.Space);
             using var guided = ImageGenerator.Generate(loaded.Model, diffusion, request with { Guidance = 3 }, CPU, space: loaded.Space);

@@ -17,8 +17,7 @@ public static class ExactGaussianError
         ArgumentNullException.ThrowIfNull(sampler);
         ArgumentNullException.ThrowIfNull(data);
         using var scope = NewDisposeScope();
-        var x = sampler.Sample(data.Denoiser(schedule), tensor(new double[] { 0, 1 }).reshape(2, 1), Timesteps.Create(spacing, steps, schedule),
-            schedule, new SampleNoise(0, 0, 2, CPU)).to(ScalarType.Float64);
+        var x = sampler.Sample(data.Denoiser(), tensor(new double[] { 0, 1 }).reshape(2, 1), TestLevels.Of(spacing, steps, schedule), new SampleNoise(0, 0, 2, CPU)).to(ScalarType.Float64);
         double offset = x[0, 0].item<double>(), slope = (x[1, 0] - x[0, 0]).item<double>();
         return (offset - data.Mean, Math.Abs(slope) - data.Std);
     }

@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
@@ -22,14 +23,14 @@ public class ImageGeneratorLabelTests
     }
 
     private static GenerationRequest Request(long[]? labels, int batch) =>
-        new(labels?.Length ?? 4, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, 5, 100), Seed: 9, BatchSize: batch,
+        new(labels?.Length ?? 4, new SamplerChoice("ddim"), TestLevels.Of(TimestepSpacing.Leading, 5, NoiseSchedule.Create(new DiffusionConfig { Timesteps = 100 })), Seed: 9, BatchSize: batch,
             Conditions: labels is null ? null : new ClassLabelSource(labels), Guidance: 2);
 
     [Fact]
     public void MixedLabels_EqualEachImageGeneratedWithItsOwnClass()
     {
         using var model = ConditionalModel();
-        var diffusion = new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 });
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 }));
 
         using var mixed = ImageGenerator.Generate(model, diffusion, Request([0, 2, 2, 1], batch: 3), CPU);
         using var allZero = ImageGenerator.Generate(model, diffusion, Request([0, 0, 0, 0], batch: 4), CPU);
@@ -48,7 +49,7 @@ public class ImageGeneratorLabelTests
     {
         // ε̃ = (1 + 0)·ε(x, c) − 0·ε(x, ∅) = ε(x, c): the shortcut must give what the guided denoiser gives at w = 0.
         using var model = ConditionalModel();
-        var diffusion = new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 });
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 }));
         long[] labels = [0, 2, 1];
         var request = Request(labels, batch: 3) with { Guidance = 0 };
         using var fast = ImageGenerator.Generate(model, diffusion, request, CPU);
@@ -57,7 +58,7 @@ public class ImageGeneratorLabelTests
         var noise = new SampleNoise(request.Seed, 0, 3, CPU);
         var xT = noise.Next([3, 8, 8]);
         var guided = Denoisers.Guided(model.forward, diffusion, Conditioning.Classes(tensor(labels)), w: 0);
-        var reference = request.Sampler.Create(model.ClipDenoised).Sample(guided, xT, request.Timesteps, diffusion.Schedule, noise).clamp(-1, 1);
+        var reference = request.Sampler.Create(model.ClipDenoised).Sample(guided, xT, request.Levels, noise).clamp(-1, 1);
 
         Assert.True(fast.allclose(reference, rtol: 0, atol: 1e-5), $"max difference {(fast - reference).abs().max().item<float>()}");
     }
@@ -66,7 +67,7 @@ public class ImageGeneratorLabelTests
     public void LabelCountOtherThanImageCount_IsRejected()
     {
         using var model = ConditionalModel();
-        var diffusion = new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 });
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 }));
         var request = Request([0, 1], batch: 2) with { Count = 3 };
         var error = Assert.Throws<ArgumentException>(() => ImageGenerator.Generate(model, diffusion, request, CPU));
         Assert.Contains("3 conditions", error.Message, StringComparison.Ordinal);

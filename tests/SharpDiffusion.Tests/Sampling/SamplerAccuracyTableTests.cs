@@ -71,7 +71,7 @@ public class SamplerAccuracyTableTests(ITestOutputHelper output)
             {
                 using var scope = NewDisposeScope();
                 var noise = new SampleNoise(1, 0, n, CPU);
-                var x = new DdpmSampler(large, clipDenoised: false).Sample(Data.Denoiser(Schedule), noise.Next([1]), Timesteps.Create(TimestepSpacing.Leading, steps, 1000), Schedule, noise).to(ScalarType.Float64);
+                var x = new DdpmSampler(large, clipDenoised: false).Sample(Data.Denoiser(), noise.Next([1]), TestLevels.Of(TimestepSpacing.Leading, steps, Schedule), noise).to(ScalarType.Float64);
                 double error = x.std().item<double>() - Data.Std;
                 output.WriteLine($"| ddpm{(large ? " (σ²=β)" : "")} | Leading | {steps} | {x.mean().item<double>() - Data.Mean:+0.0000;-0.0000} | {error:+0.0000;-0.0000} |");
                 if (steps == 10) Assert.True(large ? error > 4 * standardError : error < -4 * standardError, $"{steps}-step error {error:G3}");

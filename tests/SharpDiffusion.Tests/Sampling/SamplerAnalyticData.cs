@@ -38,29 +38,25 @@ public sealed record SamplerAnalyticData(double[] Weights, double[] Means, doubl
     /// <summary>Standard error of the sample standard deviation of n draws (delta method: √(μ₄ − σ⁴) / (2σ√n)).</summary>
     public double StdStandardError(int n) => Math.Sqrt(FourthCentralMoment - Math.Pow(Std, 4)) / (2 * Std * Math.Sqrt(n));
 
-    /// <summary>The exact E[ε | x_t], computed in float64 and returned in x_t's dtype.</summary>
-    public Denoiser Denoiser(NoiseSchedule schedule)
+    /// <summary>The exact E[ε | x_t] at the level's ᾱ, computed in float64 and returned in x_t's dtype.</summary>
+    public Denoiser Denoiser() => (xt, level) =>
     {
-        var alphaBars = schedule.AlphasCumprod.ToArray();
-        return (xt, t) =>
+        using var scope = NewDisposeScope();
+        var x = xt.to(ScalarType.Float64);
+        double alphaBar = level.AlphaBar;
+        var logDensities = new List<Tensor>();
+        var conditionalEps = new List<Tensor>();
+        for (int k = 0; k < Weights.Length; k++)
         {
-            using var scope = NewDisposeScope();
-            var x = xt.to(ScalarType.Float64);
-            var alphaBar = tensor(alphaBars, dtype: ScalarType.Float64, device: xt.device).index_select(0, t).reshape([t.shape[0], .. Enumerable.Repeat(1L, (int)xt.dim() - 1)]);
-            var logDensities = new List<Tensor>();
-            var conditionalEps = new List<Tensor>();
-            for (int k = 0; k < Weights.Length; k++)
-            {
-                var variance = alphaBar * (Stds[k] * Stds[k]) + (1 - alphaBar);
-                var centred = x - alphaBar.sqrt() * Means[k];
-                logDensities.Add(Math.Log(Weights[k]) - 0.5 * variance.log() - centred.square() / (2 * variance));
-                conditionalEps.Add((1 - alphaBar).sqrt() * centred / variance);
-            }
-            var responsibilities = stack(logDensities).softmax(0);
-            var eps = (responsibilities * stack(conditionalEps)).sum(0L);
-            return eps.to(xt.dtype).MoveToOuterDisposeScope();
-        };
-    }
+            double variance = alphaBar * (Stds[k] * Stds[k]) + (1 - alphaBar);
+            var centred = x - Math.Sqrt(alphaBar) * Means[k];
+            logDensities.Add(Math.Log(Weights[k]) - 0.5 * Math.Log(variance) - centred.square() / (2 * variance));
+            conditionalEps.Add(centred * (Math.Sqrt(1 - alphaBar) / variance));
+        }
+        var responsibilities = stack(logDensities).softmax(0);
+        var eps = (responsibilities * stack(conditionalEps)).sum(0L);
+        return new Prediction(PredictionKind.Noise, eps.to(xt.dtype).MoveToOuterDisposeScope(), xt, level);
+    };
 
     /// <summary>Draws n data points x_0 [n, 1] from the mixture (for forward-process checks).</summary>
     public Tensor Draw(int n, Generator generator)

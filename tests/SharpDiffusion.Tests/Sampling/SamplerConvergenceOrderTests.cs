@@ -7,8 +7,8 @@ namespace SharpDiffusion.Tests.Sampling;
 
 /// <summary>
 /// The observed order of convergence p = log₂(e(n)/e(2n)) of each deterministic sampler, from its exact std error on
-/// Gaussian data (<see cref="ExactGaussianError"/>). Expected: DDIM first order (Song et al. 2021: the Euler method of
-/// the probability-flow ODE), DPM-Solver++(2M) second (Lu et al. 2022) and UniPC-2 third (Zhao et al. 2023: the
+/// Gaussian data (<see cref="ExactGaussianError"/>). Expected: DDIM and Euler in σ first order (Song et al. 2021: DDIM is the Euler method of
+/// the probability-flow ODE), Heun in σ second (Karras et al. 2022), DPM-Solver++(2M) second (Lu et al. 2022) and UniPC-2 third (Zhao et al. 2023: the
 /// corrector UniC raises the predictor's order by one). Step counts are past the pre-asymptotic range where the error
 /// changes sign (docs/sampling.md) and below 50 → 100, where UniPC's error (4·10⁻⁵ at 100 steps) nears the floor set by
 /// the prior mismatch at t = T−1.
@@ -25,6 +25,10 @@ public class SamplerConvergenceOrderTests(ITestOutputHelper output)
     [InlineData("dpm-solver++", TimestepSpacing.LogSnrUniform, 25, 1.6, 2.5)]
     [InlineData("unipc", TimestepSpacing.LogSnrUniform, 20, 2.6, 3.8)]
     [InlineData("unipc", TimestepSpacing.LogSnrUniform, 25, 2.6, 3.8)]
+    [InlineData("euler", TimestepSpacing.Karras, 25, 0.8, 1.2)]
+    [InlineData("euler", TimestepSpacing.Karras, 50, 0.8, 1.2)]
+    [InlineData("heun", TimestepSpacing.Karras, 10, 1.6, 2.5)]
+    [InlineData("heun", TimestepSpacing.Karras, 20, 1.6, 2.5)]
     public void DeterministicSampler_DoublingTheSteps_CutsTheErrorByItsOrder(string name, TimestepSpacing spacing, int steps, double minOrder, double maxOrder)
     {
         double coarse = StdError(name, spacing, steps), fine = StdError(name, spacing, 2 * steps);

@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
@@ -17,14 +18,19 @@ public class SamplerDenoisersTests
     public void FromModel_PerfectNetworkOfAnyObjective_PredictsTheTrueNoise(Objective objective)
     {
         var diffusion = new GaussianDiffusion(new DiffusionConfig { Objective = objective });
+        var formulation = new DdpmFormulation(diffusion);
         using var scope = NewDisposeScope();
         using var generator = new Generator(3, CPU);
         var x0 = rand([4, 1, 2, 2], generator: generator) * 2 - 1;
         var noise = randn([4, 1, 2, 2], generator: generator);
-        var t = tensor(new long[] { 5, 100, 600, 950 });
-        var xt = diffusion.QSample(x0, t, noise);
-        var denoiser = Denoisers.FromModel((x, tt) => diffusion.Target(x0, noise, tt), diffusion);
-        Assert.True(denoiser(xt, t).allclose(noise, rtol: 1e-4, atol: 1e-4));
+        var denoiser = Denoisers.FromModel((x, tt) => diffusion.Target(x0, noise, tt), formulation);
+        foreach (int t in new[] { 5, 100, 600, 950 })
+        {
+            var xt = diffusion.QSample(x0, full([4], t, ScalarType.Int64), noise);
+            var prediction = denoiser(xt, formulation.Table[t]);
+            Assert.True(prediction.Noise().allclose(noise, rtol: 1e-4, atol: 1e-4));
+            Assert.True(prediction.Denoised(clip: false).allclose(x0, rtol: 1e-3, atol: 1e-3));
+        }
     }
 
     [Theory]
@@ -34,7 +40,7 @@ public class SamplerDenoisersTests
     {
         // A fake ε-network whose output is label + 1 for a conditional sample and NullOutput for an unconditional one.
         const float NullOutput = 10;
-        var diffusion = new GaussianDiffusion(new DiffusionConfig());
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(new DiffusionConfig()));
         var calls = new List<long>();
         Tensor Network(Tensor x, Tensor t, Conditioning c)
         {
@@ -43,7 +49,7 @@ public class SamplerDenoisersTests
             return output.reshape(-1, 1, 1, 1).expand_as(x);
         }
         using var scope = NewDisposeScope();
-        var eps = Denoisers.Guided(Network, diffusion, Conditioning.Classes(tensor(Labels)), w)(zeros(3, 1, 2, 2), tensor(new long[] { 10, 10, 10 }));
+        var eps = Denoisers.Guided(Network, diffusion, Conditioning.Classes(tensor(Labels)), w)(zeros(3, 1, 2, 2), diffusion.Table[10]).Value;
         Assert.Equal([6L], calls);
         float[] expected = [.. Labels.Select(c => (float)((1 + w) * (c + 1) - w * NullOutput))];
         Assert.Equal(expected, eps[.., 0, 0, 0].data<float>().ToArray());
@@ -55,7 +61,7 @@ public class SamplerDenoisersTests
         // Guidance knows no kind: a fake network that outputs the low-resolution image's mean (0 when unconditional) gives
         // ε̃ = (1 + w)·mean − w·0 for each sample, and the condition reaches it with both branches' masks.
         const double W = 2;
-        var diffusion = new GaussianDiffusion(new DiffusionConfig());
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(new DiffusionConfig()));
         Tensor Network(Tensor x, Tensor t, Conditioning c)
         {
             Assert.Null(c.ClassLabels);
@@ -65,17 +71,17 @@ public class SamplerDenoisersTests
         using var scope = NewDisposeScope();
         var lowResolution = tensor(new[] { 0.25f, -0.5f }).view(2, 1, 1, 1).expand(2, 3, 4, 4);
         var condition = new Conditioning { LowResolution = lowResolution, AugmentationLevel = tensor(new[] { 0.2f, 0.2f }) };
-        var eps = Denoisers.Guided(Network, diffusion, condition, W)(zeros(2, 1, 2, 2), tensor(new long[] { 5, 5 }));
+        var eps = Denoisers.Guided(Network, diffusion, condition, W)(zeros(2, 1, 2, 2), diffusion.Table[5]).Value;
         Assert.Equal([0.75f, -1.5f], eps[.., 0, 0, 0].data<float>().ToArray());
     }
 
     [Fact]
     public void Guided_BatchOfAnotherSizeOrNoCondition_Throws()
     {
-        var diffusion = new GaussianDiffusion(new DiffusionConfig());
+        var diffusion = new DdpmFormulation(new GaussianDiffusion(new DiffusionConfig()));
         using var scope = NewDisposeScope();
         var denoiser = Denoisers.Guided((x, t, c) => zeros_like(x), diffusion, Conditioning.Classes(tensor(new long[] { 1, 2 })), 1);
-        Assert.Throws<ArgumentException>(() => denoiser(zeros(3, 1), tensor(new long[] { 1, 1, 1 })));
+        Assert.Throws<ArgumentException>(() => denoiser(zeros(3, 1), diffusion.Table[1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Denoisers.Guided((x, t, c) => x, diffusion, Conditioning.Classes(tensor(new long[] { 1 })), -1));
         Assert.Throws<ArgumentException>(() => Denoisers.Guided((x, t, c) => x, diffusion, Conditioning.None, 1));
     }

@@ -9,12 +9,12 @@ namespace SharpDiffusion.Tests.Sampling;
 public class SamplerEquivalenceTests
 {
     private static readonly NoiseSchedule Schedule = NoiseSchedule.Create(new DiffusionConfig());
-    private static readonly Denoiser Mixture = SamplerAnalyticData.TwoModes.Denoiser(Schedule);
+    private static readonly Denoiser Mixture = SamplerAnalyticData.TwoModes.Denoiser();
 
     private static Tensor Run(ISampler sampler, IReadOnlyList<int> timesteps, long seed = 21)
     {
         var noise = new SampleNoise(seed, 0, 64, CPU);
-        return sampler.Sample(Mixture, noise.Next([1]), timesteps, Schedule, noise);
+        return sampler.Sample(Mixture, noise.Next([1]), TestLevels.Of(Schedule, timesteps), noise);
     }
 
     [Theory]
@@ -62,8 +62,8 @@ public class SamplerEquivalenceTests
         foreach (var sampler in new ISampler[] { new DdimSampler(0), new DpmSolverPlusPlusSampler(), new UniPcSampler() })
         {
             var xT = new SampleNoise(1, 0, 16, CPU).Next([1]);
-            var a = sampler.Sample(Mixture, xT, timesteps, Schedule, new SampleNoise(1, 0, 16, CPU));
-            var b = sampler.Sample(Mixture, xT, timesteps, Schedule, new SampleNoise(2, 0, 16, CPU));
+            var a = sampler.Sample(Mixture, xT, TestLevels.Of(Schedule, timesteps), new SampleNoise(1, 0, 16, CPU));
+            var b = sampler.Sample(Mixture, xT, TestLevels.Of(Schedule, timesteps), new SampleNoise(2, 0, 16, CPU));
             Assert.True(a.equal(b).all().item<bool>());
         }
     }

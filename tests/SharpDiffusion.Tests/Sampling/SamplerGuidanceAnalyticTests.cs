@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
@@ -17,16 +18,17 @@ public class SamplerGuidanceAnalyticTests
     private const int Count = 2048;
     private static readonly ConditioningSpec TwoClasses = new(Classes: 2, DropProbability: 0);
     private static readonly NoiseSchedule Schedule = NoiseSchedule.Create(new DiffusionConfig());
-    private static readonly GaussianDiffusion Diffusion = new(Schedule, Objective.Eps);
+    private static readonly DdpmFormulation Diffusion = new(new GaussianDiffusion(Schedule, Objective.Eps));
 
     /// <summary>The "network": per sample, the exact ε of the labelled class's Gaussian, or of the mixture for the null class.</summary>
     private static Tensor Network(Tensor x, Tensor t, Conditioning conditioning)
     {
         var data = SamplerAnalyticData.TwoModes;
+        var level = Diffusion.Table[(int)t[0].item<long>()]; // the sampler visits one table level per call
         var classEps = Enumerable.Range(0, 2)
-            .Select(k => SamplerAnalyticData.Gaussian(data.Means[k], data.Stds[k]).Denoiser(Schedule)(x, t))
+            .Select(k => SamplerAnalyticData.Gaussian(data.Means[k], data.Stds[k]).Denoiser()(x, level).Value)
             .ToArray();
-        var mixture = data.Denoiser(Schedule)(x, t);
+        var mixture = data.Denoiser()(x, level).Value;
         var shape = TwoClasses.ClassIndices(conditioning, x.shape[0], x.device)!.reshape(-1, 1);
         return where(shape == 0, classEps[0], where(shape == 1, classEps[1], mixture));
     }
@@ -38,7 +40,7 @@ public class SamplerGuidanceAnalyticTests
         using var labels = full(Count, label, ScalarType.Int64);
         var denoiser = Denoisers.Guided(Network, Diffusion, Conditioning.Classes(labels), w);
         // DPM-Solver++ on log-SNR steps: at 25 steps its error on these narrow modes is far below the effects measured here.
-        using var x = new DpmSolverPlusPlusSampler(clipDenoised: false).Sample(denoiser, xT, Timesteps.Create(TimestepSpacing.LogSnrUniform, 25, Schedule), Schedule, noise);
+        using var x = new DpmSolverPlusPlusSampler(clipDenoised: false).Sample(denoiser, xT, TestLevels.Of(TimestepSpacing.LogSnrUniform, 25, Schedule), noise);
         return x.to(ScalarType.Float64).data<double>().ToArray();
     }
 

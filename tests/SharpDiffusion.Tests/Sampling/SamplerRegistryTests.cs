@@ -7,7 +7,7 @@ public class SamplerRegistryTests
     [Fact]
     public void Create_EveryName_GivesASamplerOfThatName()
     {
-        Assert.Equal(["ddpm", "ddim", "dpm-solver++", "unipc"], Samplers.Names);
+        Assert.Equal(["ddpm", "ddim", "dpm-solver++", "unipc", "euler", "heun"], Samplers.Names);
         foreach (string name in Samplers.Names) Assert.Equal(name, Samplers.Create(name).Name);
         Assert.Equal("ddim", Samplers.Create("DDIM").Name);
     }
@@ -26,8 +26,8 @@ public class SamplerRegistryTests
     [Fact]
     public void Create_UnknownName_ListsTheValidOnes()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Samplers.Create("euler"));
-        Assert.Contains("ddpm, ddim, dpm-solver++, unipc", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<ArgumentException>(() => Samplers.Create("lms"));
+        Assert.Contains("ddpm, ddim, dpm-solver++, unipc, euler, heun", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -57,12 +57,13 @@ public class SamplerRegistryEntryTests
         {
             ["ddpm"] = (TimestepSpacing.Leading, 1000), ["ddim"] = (TimestepSpacing.Leading, 50),
             ["dpm-solver++"] = (TimestepSpacing.LogSnrUniform, 20), ["unipc"] = (TimestepSpacing.LogSnrUniform, 20),
+            ["euler"] = (TimestepSpacing.Karras, 50), ["heun"] = (TimestepSpacing.Karras, 18),
         };
         Assert.Equal(expected.Keys, Samplers.All.Select(s => s.Name));
         foreach (var entry in Samplers.All)
         {
             Assert.Equal(expected[entry.Name], (entry.DefaultSpacing, entry.StepsFor(1000)));
-            Assert.Equal(entry.Name, entry.Factory(0, false, true).Name);
+            Assert.Equal(entry.Name, entry.Factory(new SamplerOptions()).Name);
             Assert.Equal(entry.DefaultSpacing, TimestepSpacings.DefaultFor(entry.Name.ToUpperInvariant()));
         }
     }
@@ -70,9 +71,9 @@ public class SamplerRegistryEntryTests
     [Fact]
     public void HelpTexts_NameEverySamplerOnce()
     {
-        Assert.Equal("ddpm, ddim, dpm-solver++ or unipc", Samplers.NameList);
-        Assert.Equal("50 for ddim, 20 for dpm-solver++ and unipc, T for ddpm", Samplers.DefaultStepsHelp);
-        Assert.Equal("leading for ddpm and ddim, log-snr for dpm-solver++ and unipc", Samplers.DefaultSpacingHelp);
+        Assert.Equal("ddpm, ddim, dpm-solver++, unipc, euler or heun", Samplers.NameList);
+        Assert.Equal("50 for ddim and euler, 20 for dpm-solver++ and unipc, 18 for heun, T for ddpm", Samplers.DefaultStepsHelp);
+        Assert.Equal("leading for ddpm and ddim, log-snr for dpm-solver++ and unipc, karras for euler and heun", Samplers.DefaultSpacingHelp);
     }
 
     [Fact]

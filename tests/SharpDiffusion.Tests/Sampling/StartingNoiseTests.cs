@@ -2,6 +2,7 @@ using System.Text;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
@@ -26,10 +27,10 @@ public sealed class StartingNoiseTests : IDisposable
         return model;
     }
 
-    private static readonly GaussianDiffusion Diffusion = new(new DiffusionConfig { Timesteps = 100 });
+    private static readonly DdpmFormulation Diffusion = new(new GaussianDiffusion(new DiffusionConfig { Timesteps = 100 }));
 
     private static GenerationRequest Request(string sampler, int count = 3, int batch = 64, double eta = 0) =>
-        new(count, new SamplerChoice(sampler, eta), Timesteps.Create(TimestepSpacing.Leading, 4, 100), Seed: 21, BatchSize: batch);
+        new(count, new SamplerChoice(sampler, eta), TestLevels.Of(TimestepSpacing.Leading, 4, Diffusion.Table.Schedule), Seed: 21, BatchSize: batch);
 
     private static bool BitwiseEqual(Tensor a, Tensor b) =>
         a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.contiguous().bytes.ToArray().AsSpan().SequenceEqual(b.contiguous().bytes.ToArray());

@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
@@ -21,7 +22,7 @@ public sealed class SuperResolutionGuidanceTests
         return model;
     }
 
-    private static readonly GaussianDiffusion Diffusion = new(new DiffusionConfig { Timesteps = 100, Schedule = BetaSchedule.Cosine, Objective = Objective.V });
+    private static readonly DdpmFormulation Diffusion = new(new GaussianDiffusion(new DiffusionConfig { Timesteps = 100, Schedule = BetaSchedule.Cosine, Objective = Objective.V }));
 
     [Fact]
     public void Guided_WZero_EqualsTheConditionalBranch()
@@ -29,10 +30,10 @@ public sealed class SuperResolutionGuidanceTests
         using var model = Upscaler();
         using var _ = no_grad();
         using var x = randn(3, 3, 8, 8);
-        using var t = tensor(new long[] { 1, 40, 99 });
+        var t = Diffusion.Table[40]; // one level per call, as a sampler visits them
         var condition = NoiseConditioningAugmentation.ForSampling(randn(3, 3, 4, 4), 0.2, randn(3, 3, 4, 4));
-        using var guided = Denoisers.Guided(model.forward, Diffusion, condition, 0)(x, t);
-        using var conditional = Denoisers.FromModel((xt, ts) => model.forward(xt, ts, condition), Diffusion)(x, t);
+        using var guided = Denoisers.Guided(model.forward, Diffusion, condition, 0)(x, t).Value;
+        using var conditional = Denoisers.FromModel((xt, ts) => model.forward(xt, ts, condition), Diffusion)(x, t).Value;
         Assert.True(guided.allclose(conditional, 1e-5, 1e-5));
     }
 
@@ -42,13 +43,13 @@ public sealed class SuperResolutionGuidanceTests
         using var model = Upscaler();
         using var _ = no_grad();
         using var x = randn(2, 3, 8, 8);
-        using var t = tensor(new long[] { 10, 70 });
+        var t = Diffusion.Table[70];
         var condition = NoiseConditioningAugmentation.ForSampling(randn(2, 3, 4, 4), 0.3, randn(2, 3, 4, 4));
         // The unconditional form drops the low-resolution image: any other image gives the same unconditional branch.
         var other = NoiseConditioningAugmentation.ForSampling(randn(2, 3, 4, 4), 0.7, randn(2, 3, 4, 4));
-        using var guided = Denoisers.Guided(model.forward, Diffusion, condition, 1)(x, t);
-        using var conditional = Denoisers.FromModel((xt, ts) => model.forward(xt, ts, condition), Diffusion)(x, t);
-        using var unconditional = Denoisers.FromModel((xt, ts) => model.forward(xt, ts, other.AsUnconditional()), Diffusion)(x, t);
+        using var guided = Denoisers.Guided(model.forward, Diffusion, condition, 1)(x, t).Value;
+        using var conditional = Denoisers.FromModel((xt, ts) => model.forward(xt, ts, condition), Diffusion)(x, t).Value;
+        using var unconditional = Denoisers.FromModel((xt, ts) => model.forward(xt, ts, other.AsUnconditional()), Diffusion)(x, t).Value;
         Assert.True(guided.allclose(conditional * 2 - unconditional, 1e-4, 1e-4));
         Assert.False(conditional.allclose(unconditional, 1e-3, 1e-3)); // the image matters where it is kept
     }

@@ -1,3 +1,4 @@
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Models;
@@ -29,7 +30,7 @@ public sealed class MixedPrecisionTests
         using var model = ModelFactory.Create(config, 3, 8, CPU);
         using var ema = ModelFactory.CreateEma(model, config, CPU);
         using var update = ParameterUpdates.Create(config, model, ema, emaStart: 0);
-        var step = new TrainingStep(config, update, new GaussianDiffusion(config.Diffusion));
+        var step = new TrainingStep(config, update, Formulations.For(config.Diffusion));
         using var generator = new Generator(2);
         using var ramp = arange(8, dtype: ScalarType.Float32).div(3.5).sub(1).view(1, 1, 8, 1);
         using var images = (ramp * tensor(new[] { 1f, -1f, 0.5f, -0.5f, 1f, -1f, 0.5f, -0.5f }).view(8, 1, 1, 1)).expand(8, 3, 8, 8).contiguous();

@@ -1,3 +1,4 @@
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
@@ -112,8 +113,8 @@ public sealed class SuperResolutionTrainingTests : IDisposable
         var augmentation = model.Accepts.LowResolution!;
         using var high = data.Images.to(ScalarType.Float32).div(127.5).sub(1);
         using var low = augmentation.Downscale(high);
-        var diffusion = new GaussianDiffusion(config.Diffusion);
-        var request = new GenerationRequest(1, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, 20, 100), Seed: 1,
+        var diffusion = Formulations.For(config.Diffusion);
+        var request = new GenerationRequest(1, new SamplerChoice("ddim"), NoiseLevels.Create(TimestepSpacing.Leading, 20, diffusion), Seed: 1,
             Conditions: new LowResolutionSource(low, 0, 1));
         using var upscaled = ImageGenerator.Generate(model, diffusion, request, CPU);
         using var bicubic = nn.functional.interpolate(low, [16, 16], mode: InterpolationMode.Bicubic, align_corners: false).clamp(-1, 1);

@@ -1,3 +1,4 @@
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion;
@@ -134,8 +135,9 @@ public sealed class TrainerTests : IDisposable
         new Trainer(config, data, run, CPU).Run(resume: false);
 
         using var model = LoadedModel.Load(run.LatestCheckpoint()!, CPU, useEma: false).Model;
-        var request = new GenerationRequest(8, new SamplerChoice("ddim"), Timesteps.Create(TimestepSpacing.Leading, 20, 100), Seed: 5);
-        using var samples = ImageGenerator.Generate(model, new GaussianDiffusion(config.Diffusion), request, CPU);
+        var formulation = Formulations.For(config.Diffusion);
+        var request = new GenerationRequest(8, new SamplerChoice("ddim"), NoiseLevels.Create(TimestepSpacing.Leading, 20, formulation), Seed: 5);
+        using var samples = ImageGenerator.Generate(model, formulation, request, CPU);
         using var target = data.Images.to(ScalarType.Float32).div(127.5).sub(1);
 
         double error = samples.sub(target).pow(2).mean().item<float>();
@@ -169,7 +171,7 @@ public sealed class TrainerFaultTests : IDisposable
         using var model = ModelFactory.Create(config, 3, 8, CPU);
         using var ema = ModelFactory.CreateEma(model, config, CPU);
         using var update = ParameterUpdates.Create(config with { Training = config.Training with { EmaDecay = 0.9, EmaEvery = 1 } }, model, ema, emaStart: 0);
-        var step = new TrainingStep(config, update, new GaussianDiffusion(config.Diffusion));
+        var step = new TrainingStep(config, update, Formulations.For(config.Diffusion));
         using var generator = new Generator(1);
         using var images = rand([2, 3, 8, 8], generator: generator) * 2 - 1;
         using var labels = zeros(2, ScalarType.Int64);

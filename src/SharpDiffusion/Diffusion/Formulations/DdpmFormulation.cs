@@ -1,0 +1,68 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpDiffusion.Diffusion.Formulations;
+
+/// <summary>
+/// DDPM (Ho et al. 2020) as a formulation: the network sees x_t itself and the timestep of <see cref="GaussianDiffusion"/>'s
+/// table, predicts ε, x₀ or v (<c>diffusion.objective</c>) and trains on the simple loss. At a table level everything goes
+/// through <see cref="GaussianDiffusion"/> exactly as before the noise-level contract (gathered float32 coefficients, int64
+/// time), so results are bitwise those of the timestep code; between entries the network gets a float time and the
+/// level's own coefficients.
+/// </summary>
+public sealed class DdpmFormulation : IFormulation
+{
+    /// <summary>Karras et al.'s ρ, used when a Karras spacing is laid over the table.</summary>
+    private const double KarrasRho = 7;
+
+    public DdpmFormulation(GaussianDiffusion diffusion)
+    {
+        ArgumentNullException.ThrowIfNull(diffusion);
+        Diffusion = diffusion;
+        Table = new NoiseLevelTable(diffusion.Schedule);
+    }
+
+    public string Name => "ddpm";
+
+    public GaussianDiffusion Diffusion { get; }
+
+    public NoiseLevelTable Table { get; }
+
+    NoiseLevelTable? IFormulation.Table => Table;
+
+    public double SigmaMin => Table.SigmaMin;
+
+    public double SigmaMax => Table.SigmaMax;
+
+    public double Rho => KarrasRho;
+
+    public int FullSteps => Table.Count;
+
+    public string DefaultSampler => "ddim";
+
+    public NoiseLevel LevelAt(double sigma) => Table.LevelAt(sigma);
+
+    public double PriorScale(NoiseLevel first) => 1;
+
+    public (Tensor Input, Tensor Time) NetworkInputs(Tensor x, NoiseLevel level)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        long batch = x.shape[0];
+        if (Table.Holds(level, out int t)) return (x.alias(), full([batch], t, ScalarType.Int64, x.device));
+        using var between = Table.TimeOf(level.Sigma).ToScalar(); // held until the native call returns (Sampling/Scaled.cs says why)
+        return (x.alias(), full([batch], between, ScalarType.Float32, x.device));
+    }
+
+    public Prediction Interpret(Tensor output, Tensor x, NoiseLevel level)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(x);
+        var (eps, _) = Table.Holds(level, out int t)
+            ? Diffusion.Interpret(output, x, full([x.shape[0]], t, ScalarType.Int64, x.device))
+            : Diffusion.Interpret(output, x, level);
+        return new Prediction(PredictionKind.Noise, eps, x, level);
+    }
+
+    public Tensor TrainingLoss(Func<Tensor, Tensor, Tensor> network, Tensor x0, Generator generator) => Diffusion.TrainingLoss(network, x0, generator);
+}
