@@ -33,6 +33,8 @@ internal sealed class SampleCommand : Command
     private readonly Option<double?> _augLevel = new("--aug-level") { HelpName = "S", Description = "With --upscale: noise-conditioning augmentation level s in [0, 1]. Default: the upscaler's model.super_resolution.augmentation_level." };
     private readonly Option<double> _upscaleGuidance = new("--upscale-guidance") { HelpName = "W", Description = "With --upscale: guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
     private readonly Option<bool?> _clipDenoised = new("--clip-denoised") { HelpName = "true|false", Description = "Clip x̂₀ to [−1, 1] while sampling. Default: true for pixel models; latent models never clip (their x̂₀ is a latent)." };
+    private readonly ChurnOptions _churn = new();
+    private readonly GuideOptions _guide = new();
     private readonly Option<bool> _compare = new("--compare") { Description = "With --upscale and a grid: one row per image with the low-resolution sample, its bicubic upscale and the super-resolved image." };
     private readonly NoiseOptions _noise = new(
         noiseNote: "--n defaults to N; with --upscale it is the base stage's x_T.",
@@ -43,7 +45,7 @@ internal sealed class SampleCommand : Command
     public SampleCommand()
         : base("sample", "Generate images from a trained run (EMA weights; the model is rebuilt from the checkpoint's own config).")
     {
-        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir, _upscale, _augLevel, _upscaleGuidance, _compare, _clipDenoised }.Concat(_noise.All))
+        foreach (var option in new Option[] { _run, _checkpoint, _n, _sampler, _steps, _spacing, _eta, _seed, _class, _guidance, _batch, _device, _rawWeights, _out, _outDir, _upscale, _augLevel, _upscaleGuidance, _compare, _clipDenoised }.Concat(_churn.All).Concat(_guide.All).Concat(_noise.All))
             Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
@@ -52,7 +54,14 @@ internal sealed class SampleCommand : Command
             parse.GetValue(_run), parse.GetValue(_checkpoint), parse.GetValue(_n), parse.GetValue(_sampler), parse.GetValue(_steps), parse.GetValue(_spacing)!, parse.GetValue(_eta),
             parse.GetValue(_seed), parse.GetValue(_class), parse.GetValue(_guidance), parse.GetValue(_batch), parse.GetValue(_device)!,
             parse.GetValue(_rawWeights), parse.GetValue(_out), parse.GetValue(_outDir),
-            parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare), parse.GetValue(_clipDenoised), _noise.Get(parse))));
+            parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_compare), parse.GetValue(_clipDenoised), _noise.Get(parse), _churn.Get(parse), _guide.Get(parse))));
+    }
+
+    /// <summary>The plan's noise levels; a spacing that does not fit the model (a timestep rule on EDM) is a usage error.</summary>
+    internal static IReadOnlyList<Diffusion.NoiseLevel> Levels(SamplingPlan plan, Diffusion.Formulations.IFormulation formulation)
+    {
+        try { return plan.LevelsFor(formulation); }
+        catch (ArgumentException e) { throw new UsageException($"--spacing {TimestepSpacings.NameOf(plan.Spacing)}: {e.Message.Split(" (Parameter")[0].TrimEnd('.')}."); }
     }
 
     private static int Execute(SampleSettings settings)
@@ -84,11 +93,11 @@ internal sealed class SampleCommand : Command
         var formulation = Formulations.For(meta.Config.Diffusion);
         var plan = RunSampling.Resolve(meta.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, formulation);
         int steps = plan.Steps;
-        var sampler = new SamplerChoice(plan.Sampler, settings.Eta);
+        var sampler = new SamplerChoice(plan.Sampler, settings.Eta, Churn: settings.Churn);
         if (settings.ClipDenoised == true && !model.ClipDenoised)
             throw new UsageException("this is a latent model: its samples are latents, which have no [−1, 1] range to clip to; drop --clip-denoised true.");
         sampler.Create(settings.ClipDenoised ?? model.ClipDenoised); // an unknown name or an option of another sampler fails here, before any sampling
-        var levels = plan.LevelsFor(formulation);
+        var levels = Levels(plan, formulation);
         using var given = files.ReadNoise(model.SampleShape);
         if (given is not null && settings.N is int asked && asked != given.shape[0])
             throw new UsageException($"--n {asked} disagrees with --noise {files.Noise}, which holds x_T for {given.shape[0]} samples; drop --n or pass --n {given.shape[0]}.");
@@ -98,7 +107,11 @@ internal sealed class SampleCommand : Command
             throw new UsageException(meta.Config.Model.ClassConditional
                 ? "--guidance needs class labels; drop --class none or name a class."
                 : "this run was trained without classes, so --guidance cannot be used; train with --set model.class_conditional=true.");
-        var request = new GenerationRequest(count, sampler, levels, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance, settings.ClipDenoised, given);
+        if (settings.AutoGuide is not null && settings.Guidance != 0)
+            throw new UsageException("--guidance and --autoguidance are two kinds of guidance; use one of them.");
+        using var guide = settings.AutoGuide is { } auto ? GuideOptions.Load(auto.Path, loaded, device) : null;
+        var request = new GenerationRequest(count, sampler, levels, settings.Seed, settings.Batch, labels is null ? null : new ClassLabelSource(labels), settings.Guidance, settings.ClipDenoised, given,
+            guide is null ? null : GuideOptions.For(guide, settings.AutoGuide!.Value.Weight));
 
         Tensor images = null!;
         AnsiConsole.Progress().Start(ctx =>
@@ -177,4 +190,4 @@ internal sealed class SampleCommand : Command
 internal sealed record SampleSettings(
     string? Run, string? Checkpoint, int? N, string? Sampler, int? Steps, string Spacing, double Eta, long Seed, string? Class, double Guidance, int Batch,
     string Device, bool RawWeights, string? Out, string? OutDir, string? Upscale = null, double? AugLevel = null, double UpscaleGuidance = 0, bool Compare = false, bool? ClipDenoised = null,
-    NoiseFiles? Files = null);
+    NoiseFiles? Files = null, Churn? Churn = null, (string Path, double Weight)? AutoGuide = null);

@@ -21,7 +21,7 @@ public static class ConfigJson
     /// </summary>
     public const string SoftwareKey = "software";
 
-    public static string Serialize(RunConfig config) => JsonSerializer.Serialize(config, Options);
+    public static string Serialize(RunConfig config) => ToNode(config).ToJsonString(Options);
 
     /// <summary>The config as a run's config.json holds it: the settings plus the <see cref="SoftwareKey"/> record.</summary>
     public static string SerializeForRun(RunConfig config, Runtime.SoftwareVersions software)
@@ -31,7 +31,15 @@ public static class ConfigJson
         return node.ToJsonString(Options);
     }
 
-    public static JsonObject ToNode(RunConfig config) => JsonSerializer.SerializeToNode(config, Options)!.AsObject();
+    /// <summary>The config as JSON; a formulation other than ddpm leaves out the ddpm-only diffusion keys it does not read (<see cref="DiffusionConfig.DdpmOnlyKeys"/>).</summary>
+    public static JsonObject ToNode(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var node = JsonSerializer.SerializeToNode(config, Options)!.AsObject();
+        if (config.Diffusion.Formulation != DiffusionFormulation.Ddpm && node["diffusion"] is JsonObject diffusion)
+            foreach (string key in DiffusionConfig.DdpmOnlyKeys) diffusion.Remove(key);
+        return node;
+    }
 
     /// <summary>Binds a merged JSON object to the records, turning every binding problem into one sentence naming the key.</summary>
     public static RunConfig FromNode(JsonObject node, string origin)
@@ -66,6 +74,7 @@ public static class ConfigJson
             "source" => "use synthetic, folder or fashion-mnist",
             "resize" => "use squash, center-crop or pad",
             "schedule" => "use linear, cosine, sigmoid or table",
+            "formulation" => "use ddpm or edm",
             "betas" => "give a list of numbers in (0, 1), one per timestep",
             "objective" => "use eps, x0 or v",
             "precision" => "use fp32 or bf16",

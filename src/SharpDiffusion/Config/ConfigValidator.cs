@@ -53,6 +53,16 @@ public static class ConfigValidator
             Require(latent.ScaleFactor is null || (latent.ScaleFactor > 0 && double.IsFinite(latent.ScaleFactor.Value)), "model.latent.scale_factor", "must be a positive number (or left out: 1/std of the training latents)");
         }
 
+        Require(c.Diffusion.Formulation == DiffusionFormulation.Edm || c.Diffusion.Edm is null, "diffusion.edm", "is read only with diffusion.formulation edm; remove it or set the formulation to edm");
+        Require(c.Diffusion.Formulation != DiffusionFormulation.Edm || c.Diffusion.DdpmKeysAtDefaults, "diffusion",
+            $"formulation edm has no {string.Join(", ", DiffusionConfig.DdpmOnlyKeys)} (its noise levels, preconditioning and loss are EDM's, configured in diffusion.edm); remove those keys");
+        if (c.Diffusion.Edm is { } edm)
+        {
+            Require(edm.SigmaData is null || (edm.SigmaData > 0 && double.IsFinite(edm.SigmaData.Value)), "diffusion.edm.sigma_data", "must be a positive number (0.5 for pixels, 1 for latents) or left out");
+            Require(edm.PStd > 0 && double.IsFinite(edm.PStd) && double.IsFinite(edm.PMean), "diffusion.edm.p_std", "must be a positive number and p_mean finite (EDM: −1.2 and 1.2)");
+            Require(edm.SigmaMin > 0 && edm.SigmaMax > edm.SigmaMin && double.IsFinite(edm.SigmaMax), "diffusion.edm.sigma_min", "and sigma_max must satisfy 0 < sigma_min < sigma_max (EDM: 0.002 and 80)");
+            Require(edm.Rho > 0 && double.IsFinite(edm.Rho), "diffusion.edm.rho", "must be a positive number (EDM: 7)");
+        }
         Require(c.Diffusion.Timesteps is >= 2 and <= 100_000, "diffusion.timesteps", "must be between 2 and 100000");
         Require(c.Diffusion.MinSnrGamma >= 0 && double.IsFinite(c.Diffusion.MinSnrGamma), "diffusion.min_snr_gamma", "must be 0 (off) or a positive number such as 5");
         Require(c.Diffusion.BetaStart > 0 && c.Diffusion.BetaEnd < 1 && c.Diffusion.BetaStart < c.Diffusion.BetaEnd, "diffusion.beta_start", "and beta_end must satisfy 0 < beta_start < beta_end < 1");
@@ -62,7 +72,7 @@ public static class ConfigValidator
 
         if (c.Sampling is { } sampling)
         {
-            Require(Sampling.Samplers.Names.Contains(sampling.Sampler), "sampling.sampler", $"must be one of {Sampling.Samplers.NameList}");
+            Require(sampling.Sampler is null || Sampling.Samplers.Names.Contains(sampling.Sampler), "sampling.sampler", $"must be one of {Sampling.Samplers.NameList}");
             Require(Sampling.TimestepSpacings.NamesWithAuto.Contains(sampling.Spacing), "sampling.spacing", $"must be one of {string.Join(", ", Sampling.TimestepSpacings.NamesWithAuto)}");
             Require(sampling.Steps is null || (sampling.Steps >= 1 && sampling.Steps <= c.Diffusion.Timesteps), "sampling.steps", "must be between 1 and diffusion.timesteps (or left out: the sampler's default)");
         }

@@ -28,4 +28,21 @@ public sealed record DiffusionConfig
     /// min(SNR(t), γ) — noisy steps no longer dominate and nearly clean ones are capped. 0 = off (the plain loss).
     /// </summary>
     public double MinSnrGamma { get; init; }
+
+    /// <summary>formulation edm only: its constants (null: the paper's, σ_data from the sample space).</summary>
+    public EdmConfig? Edm { get; init; }
+
+    /// <summary>The keys only the ddpm formulation reads, as JSON spells them (refused with another formulation unless at their defaults).</summary>
+    public static IReadOnlyList<string> DdpmOnlyKeys { get; } = ["timesteps", "schedule", "beta_start", "beta_end", "betas", "objective", "min_snr_gamma"];
+
+    /// <summary>Whether every ddpm-only key has its default value (an EDM config leaves them out).</summary>
+    public bool DdpmKeysAtDefaults
+    {
+        get
+        {
+            var defaults = new DiffusionConfig();
+            return Timesteps == defaults.Timesteps && Schedule == defaults.Schedule && BetaStart == defaults.BetaStart && BetaEnd == defaults.BetaEnd
+                && Betas is null && Objective == defaults.Objective && MinSnrGamma == defaults.MinSnrGamma;
+        }
+    }
 }

@@ -34,6 +34,8 @@ public enum DiffusionFormulation
 {
     /// <summary>Ho et al. 2020: T discrete timesteps of a β schedule; what every run before formulations existed is.</summary>
     Ddpm,
+    /// <summary>Karras et al. 2022: continuous σ, preconditioning, log-normal training levels (diffusion.edm).</summary>
+    Edm,
 }
 
 /// <summary>What the network predicts.</summary>

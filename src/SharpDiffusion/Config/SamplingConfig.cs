@@ -7,8 +7,9 @@ namespace SharpDiffusion.Config;
 /// </summary>
 public sealed record SamplingConfig
 {
-    /// <summary>A sampler name (ddpm, ddim, dpm-solver++, unipc).</summary>
-    public string Sampler { get; init; } = "ddim";
+    /// <summary>A sampler name (ddpm, ddim, dpm-solver++, unipc, euler, heun); null: the formulation's own (ddim for ddpm, heun for edm).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Sampler { get; init; }
 
     /// <summary>Network evaluations; null: the sampler's own default (50 for ddim, T for ddpm, …).</summary>
     public int? Steps { get; init; }

@@ -26,9 +26,10 @@ public static class RunSampling
     {
         ArgumentNullException.ThrowIfNull(spacing);
         ArgumentNullException.ThrowIfNull(formulation);
-        run ??= new SamplingConfig { Sampler = formulation.DefaultSampler };
-        var entry = Samplers.Find(sampler ?? run.Sampler);
-        bool runs = entry.Name == Samplers.Find(run.Sampler).Name;
+        run ??= new SamplingConfig();
+        string runSampler = run.Sampler ?? formulation.DefaultSampler;
+        var entry = Samplers.Find(sampler ?? runSampler);
+        bool runs = entry.Name == Samplers.Find(runSampler).Name;
         int resolvedSteps = steps ?? (runs ? run.Steps : null) ?? defaultSteps ?? entry.StepsFor(formulation.FullSteps);
         string spacingName = spacing == "auto" && runs ? run.Spacing : spacing;
         return new SamplingPlan(entry.Name, resolvedSteps, TimestepSpacings.Parse(spacingName, entry.Name, formulation));

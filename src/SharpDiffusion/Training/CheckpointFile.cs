@@ -18,6 +18,16 @@ namespace SharpDiffusion.Training;
 public static class CheckpointFile
 {
     public const int FormatVersion = 1;
+
+    /// <summary>
+    /// The format of a checkpoint of a formulation other than ddpm: the layout is version 1's, but a build from before
+    /// formulations existed skips the unknown diffusion.formulation key and would sample such a model as DDPM, so it must refuse it.
+    /// </summary>
+    public const int FormulationFormatVersion = 2;
+
+    /// <summary>The format version a checkpoint of <paramref name="config"/> is written with.</summary>
+    public static int FormatVersionFor(RunConfig config) =>
+        (config ?? throw new ArgumentNullException(nameof(config))).Diffusion.Formulation == DiffusionFormulation.Ddpm ? FormatVersion : FormulationFormatVersion;
     private static readonly byte[] Magic = "SDCKPT01"u8.ToArray();
     private const int HashBytes = 32;
 
@@ -125,8 +135,8 @@ public static class CheckpointFile
         {
             var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(reader.ReadBytes(length), MetadataJson)
                            ?? throw new CheckpointException($"checkpoint {path} has an empty header; use another checkpoint of the run.");
-            if (metadata.FormatVersion != FormatVersion)
-                throw new CheckpointException($"checkpoint {path} has format {metadata.FormatVersion}, this build reads {FormatVersion}; use a matching SharpDiffusion version.");
+            if (metadata.FormatVersion != FormatVersionFor(metadata.Config))
+                throw new CheckpointException($"checkpoint {path} has format {metadata.FormatVersion}, this build reads {FormatVersionFor(metadata.Config)} for a {metadata.Config.Diffusion.Formulation.ToString().ToLowerInvariant()} model; use a matching SharpDiffusion version.");
             return metadata;
         }
         catch (JsonException e)

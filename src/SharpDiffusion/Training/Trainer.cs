@@ -28,7 +28,7 @@ public sealed class Trainer
     public Trainer(RunConfig config, ImageDataset data, RunDirectory run, Device device)
     {
         ArgumentNullException.ThrowIfNull(data);
-        _config = Latent.LatentSetup.Resolve(ClassCount.FromData(config, data.ClassNames), data.Channels, data.ImageSize);
+        _config = Diffusion.Formulations.Formulations.Resolve(Latent.LatentSetup.Resolve(ClassCount.FromData(config, data.ClassNames), data.Channels, data.ImageSize));
         _data = data;
         _run = run;
         _device = device;
@@ -178,6 +178,8 @@ public sealed class Trainer
         var meta = CheckpointFile.ReadMetadata(latest);
         if (!SameModel(meta.Config.Model, _config.Model) || meta.Channels != _data.Channels || meta.ImageSize != _data.ImageSize)
             throw new CheckpointException($"the run in {_run.Root} was trained with another model shape or image size; resume it with its own config ({_run.ConfigPath}) or train into a new --out folder.");
+        if (meta.Config.Diffusion.Formulation != _config.Diffusion.Formulation)
+            throw new CheckpointException($"the run in {_run.Root} was trained with diffusion.formulation {Name(meta.Config.Diffusion.Formulation)}, this config says {Name(_config.Diffusion.Formulation)}; resume it with its own config ({_run.ConfigPath}) or train into a new --out folder.");
         return meta;
     }
 
@@ -187,6 +189,7 @@ public sealed class Trainer
         string path = _run.CheckpointPath(step);
         var metadata = new CheckpointMetadata
         {
+            FormatVersion = CheckpointFile.FormatVersionFor(_config),
             Step = step,
             Config = _config,
             ClassNames = _data.ClassNames,
@@ -213,6 +216,8 @@ public sealed class Trainer
     }
 
     /// <summary>Structural equality (records compare lists by reference).</summary>
+    private static string Name(DiffusionFormulation formulation) => formulation.ToString().ToLowerInvariant();
+
     private static bool SameModel(ModelConfig a, ModelConfig b) =>
         System.Text.Json.JsonSerializer.Serialize(a, ConfigJson.Options) == System.Text.Json.JsonSerializer.Serialize(b, ConfigJson.Options);
 

@@ -19,21 +19,22 @@ public sealed class ExactResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string DemoConfig([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "configs", "demo.json"));
+    private static string DemoConfig(string file, [System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "configs", file));
 
-    private static RunConfig Demo(string layout, int steps) => ConfigLoader.Load(DemoConfig(),
+    private static RunConfig Demo(string layout, int steps, string file = "demo.json") => ConfigLoader.Load(DemoConfig(file),
     [
         $"training.steps={steps}", "training.warmup_steps=3", "training.ema_start=3", "training.checkpoint_every=2", "training.sample_every=0",
         "training.log_every=1", "training.batch_size=8", "training.sample_count=1", "training.sample_steps=1", "training.device=cpu", "model.dropout=0.1", $"model.layout={layout}", "data.synthetic_count=64",
     ]);
 
     [Theory]
-    [InlineData("ddpm")]
-    [InlineData("reference")]
-    public void Resume_DemoConfigTwoStepsThenTwo_EqualsFourStepsBitwise(string layout)
+    [InlineData("ddpm", "demo.json")]
+    [InlineData("reference", "demo.json")]
+    [InlineData("ddpm", "demo-edm.json")] // the EDM formulation: its ln σ draws, then n, come from the checkpointed generator
+    public void Resume_DemoConfigTwoStepsThenTwo_EqualsFourStepsBitwise(string layout, string file)
     {
-        var config = Demo(layout, 4);
+        var config = Demo(layout, 4, file);
         // What this test is about: every one of these is on, and warm-up and the EMA start straddle the resume at step 2.
         Assert.True(config.Data.Hflip && config.Model.ClassConditional && config.Model.ClassDropout > 0 && config.Model.Dropout > 0);
         Assert.Equal((3, 3, 1), (config.Training.WarmupSteps, config.Training.EmaStart, config.Training.EmaEvery));
@@ -42,7 +43,7 @@ public sealed class ExactResumeTests : IDisposable
         var straight = new RunDirectory(Path.Combine(_dir, "straight"));
         new Trainer(config, data, straight, CPU).Run(resume: false);
         var split = new RunDirectory(Path.Combine(_dir, "split"));
-        var first = new Trainer(Demo(layout, 2), data, split, CPU).Run(resume: false);
+        var first = new Trainer(Demo(layout, 2, file), data, split, CPU).Run(resume: false);
         var second = new Trainer(config, data, split, CPU).Run(resume: true);
 
         Assert.Equal((2, 2, 4), (first.FinalStep, second.StartStep, second.FinalStep));

@@ -39,6 +39,8 @@ public sealed class DdpmFormulation : IFormulation
 
     public int FullSteps => Table.Count;
 
+    public bool ClipsByDefault => true;
+
     public string DefaultSampler => "ddim";
 
     public NoiseLevel LevelAt(double sigma) => Table.LevelAt(sigma);

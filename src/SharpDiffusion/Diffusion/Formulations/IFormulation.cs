@@ -28,6 +28,9 @@ public interface IFormulation
     /// <summary>Steps of the full-length sampler (ddpm's default): T for a table, EDM's reference 1,000 otherwise.</summary>
     int FullSteps { get; }
 
+    /// <summary>Whether samplers clip x̂₀ of a pixel model to [−1, 1] unless told otherwise (DDPM's reference does; EDM never does).</summary>
+    bool ClipsByDefault { get; }
+
     /// <summary>The sampler a run of this formulation uses when none is named (its training grid included).</summary>
     string DefaultSampler { get; }
 
