@@ -38,11 +38,12 @@ internal sealed class EvalCommand : Command
     private readonly Option<string?> _upscaleSampler = new("--upscale-sampler") { Description = "With --upscale: the upscaler's sampler. Default: --sampler." };
     private readonly Option<int?> _upscaleSteps = new("--upscale-steps") { HelpName = "N", Description = "With --upscale: the upscaler's sampler steps. Default: --steps." };
     private readonly FeaturesExtractorOptions _extractor = new();
+    private readonly GuideOptions _guide = new();
 
     public EvalCommand(CancellationToken stop)
         : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall (equal numbers of real and generated samples), memorisation (calibrated threshold, and the papers' nearest/second-nearest ratio < 1/3 with a bootstrap 95% interval). Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images (--reference: with held-out images). Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _spacing, _realStats, _guidance, _batch, _device, _seed, _data, _reference, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All)) Add(option);
+        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _spacing, _realStats, _guidance, _batch, _device, _seed, _data, _reference, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All).Concat(_guide.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
         Choices.Restrict(_sampler, Samplers.Names);
         Choices.Restrict(_spacing, TimestepSpacings.NamesWithAuto);
@@ -54,7 +55,7 @@ internal sealed class EvalCommand : Command
             parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
             parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights),
             new CascadeSettings(parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_upscaleSampler), parse.GetValue(_upscaleSteps)),
-            parse.GetValue(_spacing)!, parse.GetValue(_realStats)!, parse.GetValue(_reference)), stop).Execute());
+            parse.GetValue(_spacing)!, parse.GetValue(_realStats)!, parse.GetValue(_reference), _guide.Get(parse)), stop).Execute());
     }
 }
 
@@ -62,7 +63,7 @@ internal sealed class EvalCommand : Command
 internal sealed record EvalSettings(
     string? Run, string Checkpoints, int N, string Metrics, string? Sampler, int? Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
     string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null,
-    string Spacing = "auto", string RealStats = RealStatistics.Images, string? Reference = null)
+    string Spacing = "auto", string RealStats = RealStatistics.Images, string? Reference = null, (string Path, double Weight)? AutoGuide = null)
 {
     public const int ReferenceSamples = EvaluationProtocol.ReferenceSamples;
     public const int ReferenceSteps = EvaluationProtocol.ReferenceSteps;
@@ -111,7 +112,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
         var plan = RunSampling.Resolve(metadata.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, Formulations.For(metadata.Config.Diffusion), EvalSettings.ReferenceSteps);
         var upscale = (settings.Cascade ?? new CascadeSettings(null)).Resolve(plan.Sampler, plan.Steps);
         var protocol = new EvaluationProtocol(settings.N, metrics, plan.Sampler, plan.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale,
-            TimestepSpacings.NameOf(plan.Spacing), RealStatistics.Parse(settings.RealStats), settings.Reference);
+            TimestepSpacings.NameOf(plan.Spacing), RealStatistics.Parse(settings.RealStats), settings.Reference,
+            settings.AutoGuide is { } auto ? AutoGuideProtocol.Open(auto.Path, auto.Weight) : null);
         RunEvaluation.ThrowIfUnsuitable(protocol, metadata);
         bool autoencoder = metadata.Family == ModelFamily.Autoencoder;
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);

@@ -21,21 +21,25 @@ public static class ConfigJson
     /// </summary>
     public const string SoftwareKey = "software";
 
-    public static string Serialize(RunConfig config) => ToNode(config).ToJsonString(Options);
+    public static string Serialize(RunConfig config) => JsonSerializer.Serialize(config, Options);
 
     /// <summary>The config as a run's config.json holds it: the settings plus the <see cref="SoftwareKey"/> record.</summary>
     public static string SerializeForRun(RunConfig config, Runtime.SoftwareVersions software)
     {
-        var node = ToNode(config);
+        var node = ToRecordNode(config);
         node[SoftwareKey] = JsonSerializer.SerializeToNode(software, Options);
         return node.ToJsonString(Options);
     }
 
-    /// <summary>The config as JSON; a formulation other than ddpm leaves out the ddpm-only diffusion keys it does not read (<see cref="DiffusionConfig.DdpmOnlyKeys"/>).</summary>
-    public static JsonObject ToNode(RunConfig config)
+    public static JsonObject ToNode(RunConfig config) => JsonSerializer.SerializeToNode(config, Options)!.AsObject();
+
+    /// <summary>
+    /// The config as a run records it: a formulation other than ddpm leaves out the ddpm-only diffusion keys it does not read
+    /// (<see cref="DiffusionConfig.DdpmOnlyKeys"/>), so an EDM run's config.json does not show a β schedule it never used.
+    /// </summary>
+    private static JsonObject ToRecordNode(RunConfig config)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        var node = JsonSerializer.SerializeToNode(config, Options)!.AsObject();
+        var node = ToNode(config);
         if (config.Diffusion.Formulation != DiffusionFormulation.Ddpm && node["diffusion"] is JsonObject diffusion)
             foreach (string key in DiffusionConfig.DdpmOnlyKeys) diffusion.Remove(key);
         return node;

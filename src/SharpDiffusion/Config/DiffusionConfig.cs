@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SharpDiffusion.Config;
 
 public sealed record DiffusionConfig
@@ -30,12 +32,14 @@ public sealed record DiffusionConfig
     public double MinSnrGamma { get; init; }
 
     /// <summary>formulation edm only: its constants (null: the paper's, σ_data from the sample space).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public EdmConfig? Edm { get; init; }
 
     /// <summary>The keys only the ddpm formulation reads, as JSON spells them (refused with another formulation unless at their defaults).</summary>
     public static IReadOnlyList<string> DdpmOnlyKeys { get; } = ["timesteps", "schedule", "beta_start", "beta_end", "betas", "objective", "min_snr_gamma"];
 
     /// <summary>Whether every ddpm-only key has its default value (an EDM config leaves them out).</summary>
+    [JsonIgnore]
     public bool DdpmKeysAtDefaults
     {
         get

@@ -114,6 +114,10 @@ public sealed record EvaluationEntry
     /// <summary>Classifier-free guidance weight of the samples (class-conditional runs; 0 otherwise).</summary>
     public double Guidance { get; init; }
 
+    /// <summary>Autoguidance: the guide checkpoint, its hash and w; null without (and in older entries).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public AutoGuideProtocol? Guide { get; init; }
+
     public string Extractor { get; init; } = "";
 
     /// <summary>Which weights were sampled: "ema" (the default) or "raw" (<c>ddpm eval --raw-weights</c>).</summary>

@@ -19,8 +19,9 @@ namespace SharpDiffusion.Evaluation;
 /// <param name="Spacing">The timesteps' spacing (<see cref="TimestepSpacings"/>); auto: the sampler's own default.</param>
 /// <param name="RealStats">Which real images the Fréchet distance's real statistics are taken over (<see cref="RealStatistics"/>).</param>
 /// <param name="Reference">What FD, KID and precision/recall compare with instead of the real set (<see cref="EvaluationReference"/>: "test", a folder, a feature or statistics file); null: the real set.</param>
+/// <param name="Guide">Autoguidance: the guide and its weight (keyed only when given, so older entries keep their keys); null: none.</param>
 public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, string Sampler, int Steps, double Guidance, long Seed, int Batch, bool RawWeights = false, UpscaleProtocol? Upscale = null,
-    string Spacing = "auto", string RealStats = RealStatistics.Images, string? Reference = null)
+    string Spacing = "auto", string RealStats = RealStatistics.Images, string? Reference = null, AutoGuideProtocol? Guide = null)
 {
     /// <summary>The reference study's protocol: 2,500 samples per checkpoint with DDIM 250 steps.</summary>
     public const int ReferenceSamples = 2500;
@@ -40,7 +41,7 @@ public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, st
     /// (unequal sides, calibrated threshold alone) are evaluated again rather than reused.
     /// </summary>
     public string SettingsKey(string extractorIdentity, string realSetHash, string? referenceHash = null) => string.Create(CultureInfo.InvariantCulture,
-        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{MetricVersions(referenceHash)}{(RawWeights ? ";weights=raw" : "")}{(Upscale is null ? "" : ";" + Upscale.SettingsKey)}{(SpacingName is string s ? ";spacing=" + s : "")}{(RealStatsName is string r ? ";real=" + r : "")}");
+        $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{MetricVersions(referenceHash)}{(RawWeights ? ";weights=raw" : "")}{(Upscale is null ? "" : ";" + Upscale.SettingsKey)}{(SpacingName is string s ? ";spacing=" + s : "")}{(RealStatsName is string r ? ";real=" + r : "")}{(Guide is null ? "" : ";" + Guide.SettingsKey)}");
 
     private string MetricVersions(string? referenceHash) =>
         (referenceHash is null ? "" : ";reference=" + referenceHash)

@@ -35,8 +35,12 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
     {
         ArgumentNullException.ThrowIfNull(protocol);
         ArgumentNullException.ThrowIfNull(metadata);
-        if (protocol.Steps > metadata.Config.Diffusion.Timesteps)
-            throw new EvaluationException($"--steps {protocol.Steps} is more than the run's {metadata.Config.Diffusion.Timesteps} diffusion timesteps.");
+        var formulation = Formulations.For(metadata.Config.Diffusion);
+        try { NoiseLevels.Create(TimestepSpacings.Parse(protocol.Spacing, protocol.Sampler, formulation), protocol.Steps, formulation); }
+        catch (ArgumentException e) { throw new EvaluationException($"--steps {protocol.Steps}, --spacing {protocol.Spacing}: {e.Message.Split(" (Parameter")[0].TrimEnd('.')}."); }
+        if (protocol.Guide?.Mismatch(metadata) is { } guideMismatch) throw new EvaluationException(guideMismatch + ".");
+        if (protocol.Guide is not null && protocol.Guidance != 0)
+            throw new EvaluationException("--guidance and --autoguidance are two kinds of guidance; use one of them.");
         if (protocol.Guidance != 0 && !metadata.Config.Model.ClassConditional)
             throw new EvaluationException("--guidance needs a class-conditional run; this one was trained without classes.");
         Samplers.Find(protocol.Sampler);
@@ -76,6 +80,9 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         ThrowIfUnsuitable(protocol, metadata);
         var sampler = new SamplerChoice(protocol.Sampler);
         var upscaler = protocol.Upscale is null ? null : OpenUpscaler(protocol, metadata);
+        // The guide is loaded once, with its EMA weights, and steers every checkpoint of the run.
+        using var guide = protocol.Guide is null ? null : LoadedModel.Load(protocol.Guide.Checkpoint, device);
+        var autoGuide = guide is null ? null : new AutoGuidance(guide.Model, Formulations.For(guide.Metadata.Config.Diffusion), protocol.Guide!.Weight);
 
         using var real = LoadRealSet(metadata.Config, upscaler?.OutputSize);
         using var realFeatures = RealFeatures(real, metadata.Config.Data, extractor, extractorIdentity);
@@ -102,7 +109,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
 
             var entry = autoencoder
                 ? EvaluateAutoencoder(step, path, extractor, extractorIdentity, key, real, realFeatures, device)
-                : EvaluateCheckpoint(step, path, sampler, upscaler, extractor, extractorIdentity, key, real, realFeatures, reference, frechetReal, device);
+                : EvaluateCheckpoint(step, path, sampler, autoGuide, upscaler, extractor, extractorIdentity, key, real, realFeatures, reference, frechetReal, device);
             log.Add(entry);
             if (!protocol.RawWeights) // the eval/* curves are the EMA weights'
                 foreach (var (tag, value) in EvaluationTags.Scalars(entry)) tensorBoard.AddScalar(tag, entry.Step, value);
@@ -113,7 +120,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         return entries;
     }
 
-    private EvaluationEntry EvaluateCheckpoint(int step, string path, SamplerChoice sampler, CascadeUpscaler? upscaler, IFeatureExtractor extractor, string identity, string key,
+    private EvaluationEntry EvaluateCheckpoint(int step, string path, SamplerChoice sampler, AutoGuidance? autoGuide, CascadeUpscaler? upscaler, IFeatureExtractor extractor, string identity, string key,
         ImageDataset real, Tensor realFeatures, ReferenceSet? reference, Tensor? frechetReal, Device device)
     {
         var watch = Stopwatch.StartNew();
@@ -128,7 +135,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
         var levels = NoiseLevels.Create(TimestepSpacings.Parse(protocol.Spacing, protocol.Sampler, formulation), protocol.Steps, formulation);
         // A class-conditional model is scored on a class-balanced sample (image i has class i mod K), like its training set.
         var classes = model.Accepts.HasClasses ? new ClassLabelSource([.. Enumerable.Range(0, protocol.N).Select(i => (long)(i % model.Accepts.Classes))]) : null;
-        var request = new GenerationRequest(protocol.N, sampler, levels, protocol.Seed, protocol.Batch, classes, protocol.Guidance);
+        var request = new GenerationRequest(protocol.N, sampler, levels, protocol.Seed, protocol.Batch, classes, protocol.Guidance, AutoGuide: autoGuide);
         var samplingWatch = Stopwatch.StartNew();
         var baseSamples = progress.Phase($"step {step}: {protocol.Sampler} {protocol.Steps} steps", protocol.N,
             p => ImageGenerator.Generate(model, formulation, request, device, (done, _) => p.Report(done), loaded.Space));
@@ -151,7 +158,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
             return values.Entry with
             {
                 Step = step, N = protocol.N, RealCount = real.Count, Sampler = protocol.Sampler, Steps = protocol.Steps, Spacing = protocol.SpacingName,
-                RealStats = protocol.RealStatsName, RealStatsCount = frechetReal is null ? null : (int)frechetReal.shape[0], Guidance = protocol.Guidance, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
+                RealStats = protocol.RealStatsName, RealStatsCount = frechetReal is null ? null : (int)frechetReal.shape[0], Guidance = protocol.Guidance, Guide = protocol.Guide, Extractor = identity, Seed = protocol.Seed, Weights = protocol.RawWeights ? "raw" : "ema",
                 Seconds = watch.Elapsed.TotalSeconds, SamplingSeconds = samplingSeconds, DatasetHash = real.ContentHash, SettingsKey = key, MemorizationGrid = grid is null ? null : Path.GetFileName(grid),
                 Upscale = protocol.Upscale, UpscaleComparisonGrid = comparison, CreatedUtc = DateTimeOffset.UtcNow,
                 Reference = reference?.Description, ReferenceHash = reference?.Hash, ReferenceCount = reference?.Count,

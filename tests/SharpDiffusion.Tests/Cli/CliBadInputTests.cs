@@ -79,7 +79,7 @@ public sealed class CliBadInputTests : IDisposable
         string run = TrainTiny("run", 1);
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--n", "0"), "--n");
         AssertOneLineError(CliRunner.Run("sample", "--run", Path.Combine(_dir, "none")), "does not exist");
-        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--sampler", "euler"), "euler");
+        AssertOneLineError(CliRunner.Run("sample", "--run", run, "--sampler", "lms"), "lms");
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--class", "circle"), "without classes");
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--steps", "5000"), "5000");
         AssertOneLineError(CliRunner.Run("sample", "--run", run, "--guidance", "2"), "without classes, so --guidance");
