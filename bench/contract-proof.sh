@@ -28,7 +28,9 @@
 # reductions split work by thread count, so results are bitwise reproducible only for a fixed count: the script pins
 # OMP_NUM_THREADS=1 (override with PROOF_THREADS; use the same value for both checkouts). oneDNN picks its kernels by
 # the CPU's instruction set, so compare outputs made on the same machine (or pin ONEDNN_MAX_CPU_ISA for both).
-# Measured at 8b02e6c on the project's 2-core machine (shared): see the commit that added this script for the wall time.
+# Measured at 8b02e6c on the project's 2-core machine, shared with other work (load 3–10): 177 s and 214 s wall, 88 lines,
+# the two outputs identical. With PROOF_THREADS=2 the demo's log.csv, checkpoints, grids and every sample differed from the
+# one-thread run's (so do not compare outputs made with different thread counts); it also ran 3× slower under that load.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 src=$(cd "${1:-$here}" && pwd)
