@@ -1,5 +1,5 @@
 using SharpDiffusion.Config;
-using SharpDiffusion.Diffusion;
+using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
@@ -12,7 +12,8 @@ namespace SharpDiffusion.Tests.Sampling.Legacy;
 /// The only place <see cref="LegacySamplerOracleTests"/> calls production sampling and training code. Issue 22 replaces
 /// the integer-time contract (timestep lists, ε-denoisers, GaussianDiffusion built at each call site); when it lands, this
 /// adapter alone is rewritten to the new API, and the oracle tests must still pass unchanged: that is the proof that the
-/// refactor changed no bit. Everything here is today's (8b02e6c) public API, used the way the commands use it.
+/// refactor changed no bit. Written at 8b02e6c against the timestep API; rewritten for the noise-level contract (formulations,
+/// noise levels), used the way the commands use it.
 /// </summary>
 internal static class ProductionSampling
 {
@@ -27,15 +28,15 @@ internal static class ProductionSampling
     public static Tensor Generate(IDiffusionNetwork model, DiffusionConfig diffusion, string sampler, double eta, bool largeVariance, string spacing, int steps,
         long seed, int count, int batchSize, IConditioningSource? conditions, double guidance, bool? clip, ISampleSpace? space, Tensor? startingNoise = null)
     {
-        var process = new GaussianDiffusion(diffusion);
-        var timesteps = Timesteps.Create(TimestepSpacings.Parse(spacing, sampler), steps, process.Schedule);
-        var request = new GenerationRequest(count, new SamplerChoice(sampler, eta, largeVariance), timesteps, seed, batchSize, conditions, guidance, clip, startingNoise);
-        return ImageGenerator.Generate(model, process, request, CPU, space: space);
+        var formulation = Formulations.For(diffusion);
+        var levels = NoiseLevels.Create(TimestepSpacings.Parse(spacing, sampler, formulation), steps, formulation);
+        var request = new GenerationRequest(count, new SamplerChoice(sampler, eta, largeVariance), levels, seed, batchSize, conditions, guidance, clip, startingNoise);
+        return ImageGenerator.Generate(model, formulation, request, CPU, space: space);
     }
 
     /// <summary>One Monte-Carlo estimate of the training loss of <paramref name="model"/> on x₀ under <paramref name="conditioning"/>, drawing from <paramref name="generator"/>.</summary>
     public static Tensor TrainingLoss(IDiffusionNetwork model, DiffusionConfig diffusion, Tensor x0, Conditioning conditioning, Generator generator) =>
-        new GaussianDiffusion(diffusion).TrainingLoss((xt, t) => model.forward(xt, t, conditioning), x0, generator);
+        Formulations.For(diffusion).TrainingLoss((xt, t) => model.forward(xt, t, conditioning), x0, generator);
 
     /// <summary>
     /// Optimizer steps 1 … <paramref name="steps"/> of the trainer's step (condition dropout, loss, backward, update) on one
@@ -43,7 +44,7 @@ internal static class ProductionSampling
     /// </summary>
     public static float[] TrainingSteps(RunConfig config, IParameterUpdate<UNet> update, Tensor images, Tensor labels, Generator generator, int steps)
     {
-        var step = new TrainingStep(config, update, new GaussianDiffusion(config.Diffusion));
+        var step = new TrainingStep(config, update, Formulations.For(config.Diffusion));
         var losses = new float[steps];
         for (int i = 0; i < steps; i++)
         {
