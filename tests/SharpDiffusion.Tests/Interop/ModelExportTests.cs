@@ -120,6 +120,11 @@ public sealed class ModelExportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(100, json["betas"]!.AsArray().Count);
         Assert.Equal(1e-3, (double)json["betas"]![0]!); // the tiny run's linear schedule, β_1 = 1e-3
         Assert.Equal(100, (int)json["diffusion"]!["timesteps"]!);
+        // diffusion: the keys before formulations (commit 8b02e6c) plus formulation, which says how to read the rest.
+        Assert.Equal(["formulation", "timesteps", "schedule", "beta_start", "beta_end", "betas", "objective", "min_snr_gamma"],
+            json["diffusion"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("ddpm", (string)json["diffusion"]!["formulation"]!);
+        Assert.False(json.ContainsKey("preconditioning"));
     }
 
     [Fact]
@@ -135,7 +140,7 @@ public sealed class ModelExportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(DdpmManifestKeys.Select(k => k == "betas" ? "preconditioning" : k), json.Select(e => e.Key)); // in betas' place
         var diffusion = json["diffusion"]!.AsObject();
         Assert.Equal("edm", (string)diffusion["formulation"]!);
-        Assert.All(DiffusionConfig.DdpmOnlyKeys, key => Assert.False(diffusion.ContainsKey(key), key));
+        Assert.Equal(["formulation", "edm"], diffusion.Select(e => e.Key)); // no ddpm-only keys (DiffusionConfig.DdpmOnlyKeys)
         var edm = diffusion["edm"]!;
         Assert.Equal((0.5, -1.2, 1.2, 0.002, 80.0, 7.0),
             ((double)edm["sigma_data"]!, (double)edm["p_mean"]!, (double)edm["p_std"]!, (double)edm["sigma_min"]!, (double)edm["sigma_max"]!, (double)edm["rho"]!));

@@ -52,16 +52,26 @@ public static class ModelExport
         return new Result(folder, weightsPath, manifestPath, metadata.Step, weights.Count);
     }
 
-    /// <summary>The manifest as config.json holds it: an EDM one without the <c>betas</c> key and the ddpm-only diffusion keys (ConfigJson.ToNode).</summary>
+    /// <summary>
+    /// The manifest as config.json holds it. <c>diffusion</c> holds settings only: DiffusionConfig.DdpmKeysAtDefaults (a
+    /// validation helper the serializer would write) is left out. A DDPM manifest's <c>diffusion</c> is the pre-formulation
+    /// one plus <c>formulation</c> (no <c>edm: null</c>); an EDM one has no <c>betas</c> key and no ddpm-only diffusion keys
+    /// (as ConfigJson.ToNode writes a run's config).
+    /// </summary>
     public static string ManifestJson(ExportManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         var node = JsonSerializer.SerializeToNode(manifest, ConfigJson.Options)!.AsObject();
-        if (manifest.Diffusion.Formulation != DiffusionFormulation.Ddpm)
+        var diffusion = node["diffusion"]!.AsObject();
+        diffusion.Remove("ddpm_keys_at_defaults");
+        if (manifest.Diffusion.Formulation == DiffusionFormulation.Ddpm)
+        {
+            if (manifest.Diffusion.Edm is null) diffusion.Remove("edm");
+        }
+        else
         {
             node.Remove("betas");
-            if (node["diffusion"] is System.Text.Json.Nodes.JsonObject diffusion)
-                foreach (string key in DiffusionConfig.DdpmOnlyKeys) diffusion.Remove(key);
+            foreach (string key in DiffusionConfig.DdpmOnlyKeys) diffusion.Remove(key);
         }
         return node.ToJsonString(ConfigJson.Options);
     }
