@@ -8,6 +8,7 @@ eps 1e-8), clip_grad_norm_(1.0), EMA (decay 0.995, every 10 steps). The paramete
 
   python3 bench/pytorch_reference.py --device cuda --dims 64,128 --precision fp32,bf16 --batch 64 [--compile] [--sample-batch 256]
   python3 bench/pytorch_reference.py --check-export runs/demo/export --out eps.npy   # eps of an exported model on probe_input
+                                                                                    # (an EDM export: D(x; sigma), see check_export)
 
 State-dict keys equal those of docs/model.md, so `ddpm export` output loads into UNet (ddpm layout) or, for the reference
 layout, into pytorch_reference_unet.ReferenceUnet (and denoising-diffusion-pytorch's own Unet) with strict=True.
@@ -211,10 +212,55 @@ def load_export(folder):
     return net.eval(), manifest
 
 
+# EDM's preconditioning (Karras et al. 2022, Table 1) as an EDM export's config.json states it; check_export implements
+# exactly these formulas and refuses a manifest that states others.
+EDM_PRECONDITIONING = {
+    "kind": "edm",
+    "x": "x = x0 + sigma * n, n ~ N(0, I), x0 in input_range",
+    "denoiser": "D(x; sigma) = c_skip * x + c_out * F(c_in * x, c_noise)",
+    "c_skip": "sigma_data^2 / (sigma^2 + sigma_data^2)",
+    "c_out": "sigma * sigma_data / sqrt(sigma^2 + sigma_data^2)",
+    "c_in": "1 / sqrt(sigma^2 + sigma_data^2)",
+    "c_noise": "ln(sigma) / 4",
+    "network_time_input": "c_noise",
+}
+
+
+def edm_probe_sigmas(batch, sigma_min, sigma_max):
+    """The noise levels of the EDM export check: log-uniform from sigma_min to sigma_max, sigma_b = sigma_min *
+    (sigma_max / sigma_min) ** (b / (batch - 1)), float64 (batch 3 with the defaults: 0.002, 0.4, 80)."""
+    return torch.tensor([sigma_min * (sigma_max / sigma_min) ** (b / max(batch - 1, 1)) for b in range(batch)], dtype=torch.float64)
+
+
+def edm_denoise(net, x, sigma, sigma_data):
+    """D(x; sigma) = c_skip * x + c_out * F(c_in * x, c_noise) for x = x0 + sigma * n [B, C, H, W] and sigma [B] (Karras et al.
+    2022, eq. 7 and Table 1): coefficients in float64, the network in float32."""
+    total = sigma ** 2 + sigma_data ** 2
+    c_skip, c_out, c_in = sigma_data ** 2 / total, sigma * sigma_data / total.sqrt(), 1 / total.sqrt()
+    c_noise = sigma.log() / 4
+    per = lambda c: c[:, None, None, None]
+    output = net((per(c_in) * x.double()).float(), c_noise.float()).double()
+    return (per(c_skip) * x.double() + per(c_out) * output).float()
+
+
 def check_export(folder, out, batch=3):
+    """DDPM export: eps on probe_input. EDM export: D(x; sigma) with x the probe pattern read as x_sigma and sigma from
+    edm_probe_sigmas(batch, diffusion.edm.sigma_min, diffusion.edm.sigma_max), by the manifest's stated preconditioning."""
     import numpy as np
     net, manifest = load_export(folder)
-    x, t = probe_input(batch, manifest["channels"], manifest["image_size"], manifest["diffusion"]["timesteps"])
+    diffusion = manifest["diffusion"]
+    if diffusion.get("formulation", "ddpm") == "edm":
+        stated = manifest.get("preconditioning") or {}
+        differing = sorted(k for k in EDM_PRECONDITIONING if stated.get(k) != EDM_PRECONDITIONING[k])
+        if differing:
+            raise SystemExit(f"{folder}/config.json states a preconditioning this twin does not implement (keys {', '.join(differing)})")
+        x, _ = probe_input(batch, manifest["channels"], manifest["image_size"], 2)
+        sigma = edm_probe_sigmas(batch, diffusion["edm"]["sigma_min"], diffusion["edm"]["sigma_max"])
+        with torch.no_grad():
+            np.save(out, edm_denoise(net, x, sigma, stated["sigma_data"]).numpy())
+        print(f"D of {folder} (edm, sigma_data {stated['sigma_data']}) at sigma {sigma.tolist()} on probe_input({batch}) written to {out}")
+        return
+    x, t = probe_input(batch, manifest["channels"], manifest["image_size"], diffusion["timesteps"])
     with torch.no_grad():
         np.save(out, net(x, t).numpy())
     print(f"eps of {folder} ({manifest['model']['layout']} layout) on probe_input({batch}) written to {out}")
@@ -309,7 +355,7 @@ def main():
     p.add_argument("--compile", action="store_true", help="also time torch.compile (skipped if this PyTorch has none)")
     p.add_argument("--sample-batch", type=int, default=0, help="also time DDIM-50 sampling at this batch size")
     p.add_argument("--params-only", action="store_true", help="print parameter counts and exit")
-    p.add_argument("--check-export", metavar="DIR", help="load a `ddpm export` folder and write its eps on probe_input to --out")
+    p.add_argument("--check-export", metavar="DIR", help="load a `ddpm export` folder and write its eps (EDM: D(x; sigma)) on probe_input to --out")
     p.add_argument("--out", default="eps.npy", help="output .npy of --check-export")
     args = p.parse_args()
     if args.check_export:

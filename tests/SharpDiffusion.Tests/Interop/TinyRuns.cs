@@ -21,9 +21,16 @@ internal static class TinyRuns
         Diffusion = new DiffusionConfig { Timesteps = 100, Schedule = BetaSchedule.Linear, BetaStart = 1e-3, BetaEnd = 0.2 },
     };
 
-    public static string Create(string folder, UNetLayout layout, int step = 7)
+    /// <summary>The tiny config as an EDM run (the paper's constants, σ_data as given; null leaves it to be resolved).</summary>
+    public static RunConfig EdmConfig(UNetLayout layout, double? sigmaData) => Config(layout) with
     {
-        var config = Config(layout);
+        Diffusion = new DiffusionConfig { Formulation = DiffusionFormulation.Edm, Edm = new SharpDiffusion.Config.EdmConfig { SigmaData = sigmaData } },
+    };
+
+    public static string Create(string folder, UNetLayout layout, int step = 7) => Create(folder, Config(layout), step);
+
+    public static string Create(string folder, RunConfig config, int step = 7)
+    {
         using var model = ModelFactory.Create(config, 1, 8, CPU);
         using var ema = ModelFactory.CreateEma(model, config, CPU);
         using (no_grad())
@@ -32,7 +39,7 @@ internal static class TinyRuns
         }
         var run = new RunDirectory(folder);
         var path = run.CheckpointPath(step);
-        CheckpointFile.Save(path, new CheckpointMetadata { Step = step, Config = config, Channels = 1, ImageSize = 8 }, new CheckpointFile.State(model, ema, null, null));
+        CheckpointFile.Save(path, new CheckpointMetadata { FormatVersion = CheckpointFile.FormatVersionFor(config), Step = step, Config = config, Channels = 1, ImageSize = 8 }, new CheckpointFile.State(model, ema, null, null));
         run.WriteConfig(config);
         run.PublishCheckpoint(path, keepLast: 0);
         return folder;

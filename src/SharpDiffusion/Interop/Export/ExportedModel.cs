@@ -9,7 +9,7 @@ namespace SharpDiffusion.Interop.Export;
 
 /// <summary>Reads a folder in the export layout (config.json + weights) back into a <see cref="UNet"/>: the round trip of
 /// <see cref="ModelExport"/>, and the way weights made in PyTorch in that layout come in. A .pt file is read by the
-/// restricted unpickler, never by a general one.</summary>
+/// restricted unpickler, never by a general one. Both manifest versions are read: 1 (DDPM) and 2 (EDM, with its preconditioning).</summary>
 public static class ExportedModel
 {
     public static (UNet Model, ExportManifest Manifest) Load(string folder)
@@ -26,8 +26,12 @@ public static class ExportedModel
         {
             throw new InteropException($"'{manifestPath}' is not an export manifest ({e.Message.Split('\n', 2)[0]}); pass a folder written by ddpm export.");
         }
-        if (manifest.Format != ExportManifest.FormatName || manifest.FormatVersion != ExportManifest.CurrentVersion)
-            throw new InteropException($"'{manifestPath}' has format '{manifest.Format}' version {manifest.FormatVersion}; this build reads {ExportManifest.FormatName} version {ExportManifest.CurrentVersion}.");
+        if (manifest.Format != ExportManifest.FormatName || manifest.FormatVersion is not (ExportManifest.CurrentVersion or ExportManifest.PreconditionedVersion))
+            throw new InteropException($"'{manifestPath}' has format '{manifest.Format}' version {manifest.FormatVersion}; this build reads {ExportManifest.FormatName} versions {ExportManifest.CurrentVersion} and {ExportManifest.PreconditionedVersion}.");
+        // Version 1 is a DDPM network; version 2 a preconditioned one whose manifest says how (a mismatch would be misread).
+        bool ddpm = manifest.Diffusion.Formulation == DiffusionFormulation.Ddpm;
+        if (manifest.FormatVersion != ExportManifest.VersionFor(manifest.Diffusion) || (ddpm ? manifest.Preconditioning is not null : manifest.Preconditioning?.Kind != "edm"))
+            throw new InteropException($"'{manifestPath}' is version {manifest.FormatVersion} with diffusion.formulation {manifest.Diffusion.Formulation.ToString().ToLowerInvariant()} and {(manifest.Preconditioning is null ? "no preconditioning" : $"preconditioning '{manifest.Preconditioning.Kind}'")}, which do not belong together; export the run again.");
 
         var weightsPath = Path.Combine(folder, Path.GetFileName(manifest.WeightsFile));
         if (!File.Exists(weightsPath)) throw new InteropException($"'{weightsPath}', named by {ModelExport.ManifestFile}, does not exist.");
