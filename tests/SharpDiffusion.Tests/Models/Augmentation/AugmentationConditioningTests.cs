@@ -32,6 +32,23 @@ public sealed class AugmentationConditioningTests
     }
 
     [Fact]
+    public void FromData_SuperResolutionWithAugmentation_MakesTheLowResolutionImageFromTheAugmentedOne()
+    {
+        using var scope = NewDisposeScope();
+        // Level s_max = 0: the low-resolution condition is the clean downscale, so it can be compared exactly.
+        var sr = new SuperResolutionConfig { InputSize = 4, AugmentationMax = 0 };
+        var spec = ConditioningSpec.For(new ModelConfig { SuperResolution = sr }, 8, AlwaysOn);
+        var images = rand([4, 3, 8, 8]).mul(2).sub(1);
+
+        var (x0, condition) = spec.FromData(images, tensor(new long[] { 0, 0, 0, 0 }), new Generator(5));
+        var (expected, expectedLabels) = new NonLeakingAugmentation(AlwaysOn).Apply(images, new Generator(5));
+
+        Assert.True(x0.equal(expected).all().item<bool>());
+        Assert.True(condition.AugmentationLabels!.equal(expectedLabels).all().item<bool>());
+        Assert.True(condition.LowResolution!.allclose(spec.LowResolution!.Downscale(expected), rtol: 0, atol: 1e-6));
+    }
+
+    [Fact]
     public void DropOut_MakesSamplesUnconditional_ButKeepsTheirAugmentationLabels()
     {
         using var scope = NewDisposeScope();

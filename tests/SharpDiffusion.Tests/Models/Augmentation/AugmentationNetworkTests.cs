@@ -55,4 +55,21 @@ public sealed class AugmentationNetworkTests
         Assert.True(absent.equal(zero).all().item<bool>());
         Assert.True((absent - rotated).abs().max().item<float>() > 1e-4f);
     }
+
+    [Fact]
+    public void Forward_SuperResolutionWithAugmentation_TakesTheLabels()
+    {
+        random.manual_seed(3);
+        var config = new ModelConfig { Dim = 8, DimMults = [1, 2], ResBlocks = 1, AttentionResolutions = [], Groups = 4, SuperResolution = new SuperResolutionConfig { InputSize = 4 } };
+        using var model = new UNet(config, 3, 8, new AugmentConfig());
+        model.eval();
+        using var scope = NewDisposeScope();
+        using (no_grad()) model.state_dict()["map_augment.weight"].normal_();
+        var condition = new Conditioning { LowResolution = randn(2, 3, 4, 4), AugmentationLevel = zeros(2) };
+        var x = randn(2, 3, 8, 8);
+        var t = tensor(new long[] { 1, 2 });
+        var plain = model.forward(x, t, condition);
+        var flipped = model.forward(x, t, condition with { AugmentationLabels = zeros(2, AugmentationLabels.Count).index_fill_(1, tensor(new long[] { AugmentationLabels.XFlip }), 1.0) });
+        Assert.True((plain - flipped).abs().max().item<float>() > 1e-4f);
+    }
 }
