@@ -11,19 +11,19 @@ namespace SharpDiffusion.Tests.Interop;
 /// </summary>
 internal static class TinyRuns
 {
-    public static RunConfig Config(UNetLayout layout) => new()
+    public static RunConfig Config(UNetLayout layout, AugmentConfig? augment = null) => new()
     {
         Name = "tiny",
-        Data = new DataConfig { ImageSize = 8, Channels = 1 },
+        Data = new DataConfig { ImageSize = 8, Channels = 1, Augment = augment },
         Model = layout == UNetLayout.Ddpm
             ? new ModelConfig { Layout = layout, Dim = 16, DimMults = [1, 2], ResBlocks = 1, AttentionResolutions = [4], Heads = 2, HeadDim = 4, Groups = 4 }
             : new ModelConfig { Layout = layout, Dim = 16, DimMults = [1, 2], ResBlocks = 2, AttentionResolutions = [4], Heads = 2, HeadDim = 4 },
         Diffusion = new DiffusionConfig { Timesteps = 100, Schedule = BetaSchedule.Linear, BetaStart = 1e-3, BetaEnd = 0.2 },
     };
 
-    public static string Create(string folder, UNetLayout layout, int step = 7)
+    public static string Create(string folder, UNetLayout layout, int step = 7, AugmentConfig? augment = null)
     {
-        var config = Config(layout);
+        var config = Config(layout, augment);
         using var model = ModelFactory.Create(config, 1, 8, CPU);
         using var ema = ModelFactory.CreateEma(model, config, CPU);
         using (no_grad())
