@@ -8,8 +8,9 @@ namespace SharpDiffusion.Models.Augmentation;
 /// mode, so a rotated or shrunk image has no black corners).
 /// Antialiasing: EDM (training/augment.py) upsamples 2× with a sym6 wavelet filter, samples bilinearly and downsamples 2× with
 /// the same filter. This is the simpler equivalent the issue allows, 2×2 supersampling: the output is rendered at twice its
-/// side (sub-pixel centres at ±¼ pixel) and box-averaged back, i.e. a box prefilter over each output pixel's footprint, which
-/// keeps minification down to ½ (isotropic scale 2^(0.2·w) stays above ½ for |w| &lt; 5) from aliasing. Unlike EDM's filter
+/// side (sub-pixel centres at ±¼ pixel) and box-averaged back, i.e. a box prefilter over each output pixel's footprint, so an
+/// image shrunk by up to 2× is averaged rather than aliased (the isotropic scale 2^(0.2·w) shrinks that far only at w = −5,
+/// five standard deviations; a stronger shrink aliases mildly). Unlike EDM's filter
 /// pair it is not the identity at G⁻¹ = I (it blurs by [⅛, ¾, ⅛] per axis), so the caller resamples only the samples that
 /// had a geometric op applied.
 /// </summary>
