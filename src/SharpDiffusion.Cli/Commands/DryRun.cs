@@ -20,14 +20,14 @@ internal static class DryRun
         if (guessed) AnsiConsole.MarkupLine("note: counted with 1 class; each class of the data adds 4·dim class-embedding parameters");
         AnsiConsole.WriteLine(ConfigJson.Serialize(config));
         var table = new Table().AddColumns("model", "image", "parameters");
-        table.AddRow("this config", $"{config.Data.ImageSize}×{config.Data.ImageSize}×{config.Data.Channels}", Count(config.Model, config.Data.Channels, config.Data.ImageSize));
+        table.AddRow("this config", $"{config.Data.ImageSize}×{config.Data.ImageSize}×{config.Data.Channels}", Count(config.Model, config.Data.Channels, config.Data.ImageSize, config.Data.Augment));
         foreach (int dim in config.Model.Autoencoder is null ? ReferenceDims : []) // the reference widths are the U-Net's
-            table.AddRow($"dim {dim} (other model settings as above)", $"{ReferenceImageSize}×{ReferenceImageSize}×3", Count(config.Model with { Dim = dim }, 3, ReferenceImageSize));
+            table.AddRow($"dim {dim} (other model settings as above)", $"{ReferenceImageSize}×{ReferenceImageSize}×3", Count(config.Model with { Dim = dim }, 3, ReferenceImageSize, config.Data.Augment));
         AnsiConsole.Write(table);
     }
 
-    private static string Count(ModelConfig model, int channels, int size)
+    private static string Count(ModelConfig model, int channels, int size, AugmentConfig? augment)
     {
-        return ParameterCount.Of(model, channels, size).ToString("N0", CultureInfo.InvariantCulture);
+        return ParameterCount.Of(model, channels, size, augment).ToString("N0", CultureInfo.InvariantCulture);
     }
 }

@@ -97,7 +97,7 @@ internal static class TrainingSession
 
     private static string ParameterCountText(RunConfig config, ImageDataset data)
     {
-        return ParameterCount.Of(config.Model, data.Channels, data.ImageSize).ToString("N0", CultureInfo.InvariantCulture);
+        return ParameterCount.Of(config.Model, data.Channels, data.ImageSize, config.Data.Augment).ToString("N0", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Encoded latent datasets go beside the decoded ones (--cache DIR/latents, or ~/.cache/sharpdiffusion/latents).</summary>

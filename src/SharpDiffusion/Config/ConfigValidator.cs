@@ -19,6 +19,12 @@ public static class ConfigValidator
         Require(c.Data.Source == DataSource.Synthetic || !string.IsNullOrWhiteSpace(c.Data.Path), "data.path", "must name a folder for this data source (or pass --data DIR)");
         Require(c.Data.SyntheticCount is >= 1 and <= 1_000_000, "data.synthetic_count", "must be between 1 and 1000000");
         Require(c.Data.Limit >= 0, "data.limit", "must be 0 (all) or positive");
+        if (c.Data.Augment is { } augment)
+        {
+            Require(augment.P is >= 0 and <= 1, "data.augment.p", "must be a probability in [0, 1], e.g. EDM's 0.12 (remove data.augment to turn augmentation off)");
+            // Why latents are refused: docs/training.md, "Non-leaking augmentation".
+            Require(c.Model.Latent is null && c.Model.Autoencoder is null, "data.augment", "is for pixel-space diffusion models (rotating or scaling a latent is not the latent of the rotated image); remove it from a latent or autoencoder run");
+        }
 
         Require(c.Model.Dim is >= 8 and <= 1024, "model.dim", "must be between 8 and 1024");
         Require(c.Model.DimMults.Count is >= 1 and <= 8 && c.Model.DimMults.All(m => m is >= 1 and <= 64), "model.dim_mults", "must be 1 to 8 factors between 1 and 64");

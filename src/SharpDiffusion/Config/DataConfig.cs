@@ -18,6 +18,12 @@ public sealed record DataConfig
     /// <summary>Random horizontal flip of each sample with probability ½.</summary>
     public bool Hflip { get; init; }
 
+    /// <summary>
+    /// Non-leaking augmentation (EDM) for pixel diffusion models; null: off. Independent of <see cref="Hflip"/>, which flips
+    /// the data without telling the network (a plain, leaking augmentation: the reference study's "Aug").
+    /// </summary>
+    public AugmentConfig? Augment { get; init; }
+
     /// <summary>Number of images the synthetic source draws (it has 5 classes).</summary>
     public int SyntheticCount { get; init; } = 1000;
 

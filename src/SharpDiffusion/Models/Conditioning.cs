@@ -23,6 +23,13 @@ public sealed record Conditioning
     /// <summary>Noise-conditioning augmentation level s of <see cref="LowResolution"/> (Ho et al. 2021, CDM §3), float [B] in [0, 1].</summary>
     public Tensor? AugmentationLevel { get; init; }
 
+    /// <summary>
+    /// The non-leaking augmentation's labels (EDM; <see cref="Augmentation.AugmentationLabels"/>), float [B, 9]: what was done to
+    /// each training image. Absent: zeros, "not augmented", which is what sampling asks for. Not a condition in guidance's sense:
+    /// <see cref="Unconditional"/> leaves it as it is (<see cref="ConditioningSpec.AugmentationInput"/> says why).
+    /// </summary>
+    public Tensor? AugmentationLabels { get; init; }
+
     /// <summary>bool [B]: true where the sample is conditioned on nothing (every kind in its null form); null: no sample is.</summary>
     public Tensor? Unconditional { get; init; }
 
@@ -33,7 +40,7 @@ public sealed record Conditioning
 
     /// <summary>The kinds present, in a fixed order, with <see cref="Unconditional"/> last.</summary>
     public IEnumerable<Tensor> Tensors =>
-        new[] { ClassLabels, LowResolution, AugmentationLevel, Unconditional }.Where(t => t is not null).Select(t => t!);
+        new[] { ClassLabels, LowResolution, AugmentationLevel, AugmentationLabels, Unconditional }.Where(t => t is not null).Select(t => t!);
 
     /// <summary>The same condition with the samples where <paramref name="mask"/> (bool [B]) is true made unconditional.</summary>
     public Conditioning DropWhere(Tensor mask)
@@ -59,6 +66,7 @@ public sealed record Conditioning
             ClassLabels = CatKind(first.ClassLabels, second.ClassLabels, nameof(ClassLabels)),
             LowResolution = CatKind(first.LowResolution, second.LowResolution, nameof(LowResolution)),
             AugmentationLevel = CatKind(first.AugmentationLevel, second.AugmentationLevel, nameof(AugmentationLevel)),
+            AugmentationLabels = CatKind(first.AugmentationLabels, second.AugmentationLabels, nameof(AugmentationLabels)),
             Unconditional = first.Unconditional is null && second.Unconditional is null ? null
                 : cat([MaskOf(first, a), MaskOf(second, b)], 0),
         };
@@ -70,6 +78,7 @@ public sealed record Conditioning
         ClassLabels = ClassLabels?.narrow(0, start, length),
         LowResolution = LowResolution?.narrow(0, start, length),
         AugmentationLevel = AugmentationLevel?.narrow(0, start, length),
+        AugmentationLabels = AugmentationLabels?.narrow(0, start, length),
         Unconditional = Unconditional?.narrow(0, start, length),
     };
 
@@ -79,6 +88,7 @@ public sealed record Conditioning
         ClassLabels = ClassLabels?.to(device),
         LowResolution = LowResolution?.to(device),
         AugmentationLevel = AugmentationLevel?.to(device),
+        AugmentationLabels = AugmentationLabels?.to(device),
         Unconditional = Unconditional?.to(device),
     };
 

@@ -1,4 +1,5 @@
 using SharpDiffusion.Config;
+using SharpDiffusion.Models.Augmentation;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,23 +13,29 @@ namespace SharpDiffusion.Models;
 /// <param name="DropProbability">Probability that a training sample is made unconditional, every kind at once
 /// (model.class_dropout with classes, else model.super_resolution.condition_dropout).</param>
 /// <param name="LowResolution">The super-resolution stage's low-resolution condition; null for the base family.</param>
-public sealed record ConditioningSpec(int Classes, double DropProbability, NoiseConditioningAugmentation? LowResolution = null)
+/// <param name="Augmentation">EDM's non-leaking augmentation (data.augment), whose labels the network takes; null without it.</param>
+public sealed record ConditioningSpec(int Classes, double DropProbability, NoiseConditioningAugmentation? LowResolution = null, NonLeakingAugmentation? Augmentation = null)
 {
     /// <summary>The spec a model config describes (model.num_classes must already be resolved, see Training/ClassCount).</summary>
     /// <param name="outputSize">Side of the images the network makes (data.image_size).</param>
-    public static ConditioningSpec For(ModelConfig config, int outputSize)
+    /// <param name="augment">data.augment, or null.</param>
+    public static ConditioningSpec For(ModelConfig config, int outputSize, AugmentConfig? augment = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var lowResolution = config.SuperResolution is { } sr ? new NoiseConditioningAugmentation(sr, outputSize) : null;
         double drop = config.ClassConditional ? config.ClassDropout : config.SuperResolution?.ConditionDropout ?? 0;
-        return new(config.ClassConditional ? config.NumClasses : 0, drop, lowResolution);
+        return new(config.ClassConditional ? config.NumClasses : 0, drop, lowResolution, augment is null ? null : new NonLeakingAugmentation(augment));
     }
 
     public bool HasClasses => Classes > 0;
 
     public bool HasLowResolution => LowResolution is not null;
 
-    /// <summary>Whether the network takes any condition at all (so it can be dropped out in training and guided at sampling).</summary>
+    /// <summary>Whether the network takes the augmentation labels (it was trained with data.augment).</summary>
+    public bool HasAugmentation => Augmentation is not null;
+
+    /// <summary>Whether the network takes any condition at all (so it can be dropped out in training and guided at sampling).
+    /// The augmentation labels are not one: they describe the training image, not what is asked for.</summary>
     public bool IsConditional => HasClasses || HasLowResolution;
 
     /// <summary>The class index meaning "no class".</summary>
@@ -39,17 +46,24 @@ public sealed record ConditioningSpec(int Classes, double DropProbability, Noise
 
     /// <summary>
     /// A training pair from a data batch (images in [−1, 1], labels): x₀ and its condition. The labels when the network takes
-    /// classes; for a super-resolution stage x₀ may be a crop and the low-resolution image is made from it
-    /// (<see cref="NoiseConditioningAugmentation.ForTraining"/>, which draws from <paramref name="generator"/>). A base network
-    /// draws nothing and gets the images unchanged.
+    /// classes; with data.augment the images are augmented first and their augmentation labels join the condition
+    /// (<see cref="NonLeakingAugmentation.Apply(Tensor, Generator)"/>, which draws from <paramref name="generator"/>); for a
+    /// super-resolution stage x₀ may then be a crop and the low-resolution image is made from it
+    /// (<see cref="NoiseConditioningAugmentation.ForTraining"/>, which draws next), so the pair describes one augmented image.
+    /// A base network without augmentation draws nothing and gets the images unchanged.
     /// </summary>
     public (Tensor X0, Conditioning Condition) FromData(Tensor images, Tensor labels, Generator generator)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var classes = HasClasses ? Conditioning.Classes(labels) : Conditioning.None;
-        if (LowResolution is null) return (images, classes);
+        var condition = HasClasses ? Conditioning.Classes(labels) : Conditioning.None;
+        if (Augmentation is not null)
+        {
+            var (augmented, augmentationLabels) = Augmentation.Apply(images, generator);
+            (images, condition) = (augmented, condition with { AugmentationLabels = augmentationLabels });
+        }
+        if (LowResolution is null) return (images, condition);
         var (x0, low) = LowResolution.ForTraining(images, generator);
-        return (x0, low with { ClassLabels = classes.ClassLabels });
+        return (x0, low with { ClassLabels = condition.ClassLabels, AugmentationLabels = condition.AugmentationLabels });
     }
 
     /// <summary>
@@ -73,6 +87,10 @@ public sealed record ConditioningSpec(int Classes, double DropProbability, Noise
             throw new ArgumentException("this model was trained without classes, so class labels (--class, --guidance) cannot be used; train with model.class_conditional=true");
         if (!HasLowResolution && (conditioning.LowResolution is not null || conditioning.AugmentationLevel is not null))
             throw new ArgumentException("this model takes no low-resolution image; only a super-resolution model does");
+        if (!HasAugmentation && conditioning.AugmentationLabels is not null)
+            throw new ArgumentException("this model was trained without data.augment, so it takes no augmentation labels; leave them out");
+        if (conditioning.AugmentationLabels is { } given && (given.dim() != 2 || given.shape[1] != AugmentationLabels.Count))
+            throw new ArgumentException($"augmentation labels must be shaped [B, {AugmentationLabels.Count}] (EDM's layout, Models/Augmentation/AugmentationLabels) but are [{string.Join(", ", given.shape)}]");
         if (HasLowResolution && conditioning.LowResolution is null)
             throw new ArgumentException("a super-resolution model needs the low-resolution image of every sample; give it (ddpm upscale --images, or ddpm sample --upscale)");
         foreach (var tensor in conditioning.Tensors)
@@ -90,6 +108,22 @@ public sealed record ConditioningSpec(int Classes, double DropProbability, Noise
         if (!HasClasses) return null;
         if (conditioning.ClassLabels is not { } labels) return full(batch, NullClass, ScalarType.Int64, device);
         return conditioning.Unconditional is { } unconditional ? where(unconditional, full_like(labels, NullClass), labels) : labels.alias();
+    }
+
+    /// <summary>
+    /// The augmentation labels the network reads, float [B, 9], or null when it takes none. Their null form is zero ("not
+    /// augmented"), the only place it is written: absent labels are zeros, and sampling gives none, so every sample — both
+    /// branches of classifier-free guidance included — asks for un-augmented images. <see cref="Conditioning.Unconditional"/>
+    /// does not zero them: dropout marks training samples unconditional, and zeroing their labels would pair augmented images
+    /// with "not augmented", which is exactly the leak the labels exist to prevent (Karras et al. 2022, App. F.2). A caller
+    /// that guides with non-zero labels (a deliberately rotated sample) thus gets the same labels in both branches, so the
+    /// guidance direction is the class's alone, the way dropout trained it.
+    /// </summary>
+    public Tensor? AugmentationInput(Conditioning conditioning, long batch, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(conditioning);
+        if (!HasAugmentation) return null;
+        return conditioning.AugmentationLabels?.to(ScalarType.Float32, device) ?? zeros([batch, AugmentationLabels.Count], ScalarType.Float32, device);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using SharpDiffusion.Models.Augmentation;
 using SharpDiffusion.Config;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,6 +19,7 @@ internal sealed class DdpmNetwork : IUNetNetwork
     private readonly Sequential time_mlp;
     private readonly Embedding? class_emb;
     private readonly AugmentationLevelEmbedding? aug_emb;
+    private readonly AugmentationLabelEmbedding? map_augment;
     private readonly ModuleList<DownLevel> downs;
     private readonly MiddleBlock mid;
     private readonly ModuleList<UpLevel> ups;
@@ -37,6 +39,8 @@ internal sealed class DdpmNetwork : IUNetNetwork
         // One row per class plus the null class (ConditioningSpec).
         class_emb = conditioning.HasClasses ? Embedding(conditioning.ClassEmbeddingRows, embeddingDim) : null;
         aug_emb = conditioning.HasLowResolution ? new AugmentationLevelEmbedding(dim, embeddingDim) : null;
+        // Only with data.augment, so models trained without it keep their parameters and checkpoints.
+        map_augment = conditioning.HasAugmentation ? new AugmentationLabelEmbedding(dim) : null;
 
         var skipChannels = new List<long> { dim };
         long current = dim;
@@ -99,6 +103,7 @@ internal sealed class DdpmNetwork : IUNetNetwork
             yield return (nameof(time_mlp), time_mlp);
             if (class_emb is not null) yield return (nameof(class_emb), class_emb);
             if (aug_emb is not null) yield return (nameof(aug_emb), aug_emb);
+            if (map_augment is not null) yield return (nameof(map_augment), map_augment);
             yield return (nameof(downs), downs);
             yield return (nameof(mid), mid);
             yield return (nameof(ups), ups);
@@ -107,10 +112,13 @@ internal sealed class DdpmNetwork : IUNetNetwork
         }
     }
 
-    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel)
+    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel, Tensor? augmentationLabels)
     {
         using var scope = NewDisposeScope();
-        var embedding = time_mlp.call(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
+        var noise = TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype);
+        // EDM adds the augmentation labels' projection to the noise embedding before the mapping MLP (networks.py, map_augment).
+        if (map_augment is not null && augmentationLabels is not null) noise = noise + map_augment.call(augmentationLabels).to(x.dtype);
+        var embedding = time_mlp.call(noise);
         if (class_emb is not null && classIndices is not null) embedding = embedding + class_emb.call(classIndices);
         if (aug_emb is not null && augmentationLevel is not null) embedding = embedding + aug_emb.Forward(augmentationLevel, embedding);
 

@@ -16,5 +16,6 @@ internal interface IUNetNetwork
     /// <param name="t">Timesteps int64 [B].</param>
     /// <param name="classIndices">Class embedding rows int64 [B] (<see cref="ConditioningSpec.ClassIndices"/>) when class-conditional, otherwise null.</param>
     /// <param name="augmentationLevel">Super-resolution only: the low-resolution image's augmentation level s, float [B] in [0, 1]; otherwise null.</param>
-    Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel);
+    /// <param name="augmentationLabels">With data.augment only: the non-leaking augmentation's labels, float [B, 9] (zeros: not augmented); otherwise null.</param>
+    Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel, Tensor? augmentationLabels);
 }

@@ -16,14 +16,15 @@ public static class ParameterCount
 
     /// <summary>
     /// Trainable scalars of the network <paramref name="model"/> describes for C×size×size images: the autoencoder when
-    /// model.autoencoder is set, else the U-Net (of a resolved model.latent: at the latent shape; the frozen autoencoder is not counted).
+    /// model.autoencoder is set, else the U-Net (of a resolved model.latent: at the latent shape; the frozen autoencoder is not counted),
+    /// with its augmentation-label layer when <paramref name="augment"/> (data.augment) is given.
     /// </summary>
-    public static long Of(Config.ModelConfig model, int channels, int size)
+    public static long Of(Config.ModelConfig model, int channels, int size, Config.AugmentConfig? augment = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Latent is { } latent)
             (channels, size) = (latent.LatentChannels ?? throw new ArgumentException("model.latent is not resolved"), size / (latent.Factor ?? 1));
-        using nn.Module network = model.Autoencoder is { } autoencoder ? new Autoencoder.AutoencoderKL(autoencoder, channels, size) : new UNet(model, channels, size);
+        using nn.Module network = model.Autoencoder is { } autoencoder ? new Autoencoder.AutoencoderKL(autoencoder, channels, size) : new UNet(model, channels, size, augment);
         return Of(network);
     }
 }

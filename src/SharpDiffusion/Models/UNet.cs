@@ -31,14 +31,15 @@ public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffus
     /// <param name="config">Layout, widths, depth and attention; <see cref="ModelConfig.NumClasses"/> must be set when class-conditional.</param>
     /// <param name="channels">Image channels (1 or 3).</param>
     /// <param name="imageSize">Side of the square training images in pixels; decides where attention goes.</param>
-    public UNet(ModelConfig config, int channels, int imageSize) : base(nameof(UNet))
+    /// <param name="augment">data.augment: the model then takes the non-leaking augmentation's labels (<see cref="ConditioningSpec.Augmentation"/>).</param>
+    public UNet(ModelConfig config, int channels, int imageSize, AugmentConfig? augment = null) : base(nameof(UNet))
     {
         ArgumentNullException.ThrowIfNull(config);
         Validate(config, channels, imageSize);
         Config = config;
         Channels = channels;
         ImageSize = imageSize;
-        Accepts = ConditioningSpec.For(config, imageSize);
+        Accepts = ConditioningSpec.For(config, imageSize, augment);
 
         _network = config.Layout switch
         {
@@ -52,7 +53,8 @@ public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffus
     /// <param name="x">Noisy images, float [B, C, H, W].</param>
     /// <param name="t">Timesteps, int64 [B], in [0, T).</param>
     /// <param name="conditioning">Class labels when class-conditional (absent or unconditional samples get the null class); the
-    /// low-resolution image and its augmentation level for a super-resolution network (unconditional samples get the null image).</param>
+    /// low-resolution image and its augmentation level for a super-resolution network (unconditional samples get the null image);
+    /// the augmentation labels when trained with data.augment (absent: zeros, "not augmented").</param>
     /// <returns>The network output in its objective (ε, x₀ or v), shaped like <paramref name="x"/>.</returns>
     public override Tensor forward(Tensor x, Tensor t, Conditioning conditioning)
     {
@@ -71,7 +73,8 @@ public sealed class UNet : Module<Tensor, Tensor, Conditioning, Tensor>, IDiffus
             x = cat([x, image.to(x.dtype)], 1);
             level = augmentationLevel;
         }
-        return _network.Forward(x, t, classIndices, level).MoveToOuterDisposeScope();
+        var augmentationLabels = Accepts.AugmentationInput(conditioning, x.shape[0], x.device);
+        return _network.Forward(x, t, classIndices, level, augmentationLabels).MoveToOuterDisposeScope();
     }
 
     private static void Validate(ModelConfig config, int channels, int imageSize)

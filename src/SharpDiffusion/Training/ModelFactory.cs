@@ -12,7 +12,7 @@ public static class ModelFactory
     public static UNet Create(RunConfig config, int channels, int imageSize, Device device)
     {
         random.manual_seed(config.Seed); // initial weights depend on the seed only
-        var model = new UNet(config.Model, channels, imageSize);
+        var model = new UNet(config.Model, channels, imageSize, config.Data.Augment);
         // model.to() replaces parameters (PLATFORM.md): move before any optimizer or EMA copy refers to them.
         return device.type == DeviceType.CPU ? model : model.to(device);
     }

@@ -32,4 +32,33 @@ public class ShippedConfigTests
         Assert.Equal([16], c.Model.AttentionResolutions);
         Assert.Equal((2, 8, 1000, Objective.Eps), (c.Model.ResBlocks, c.Model.Groups, c.Diffusion.Timesteps, c.Diffusion.Objective));
     }
+
+    /// <summary>
+    /// docs/training.md, "Dropout by data size": the Fashion-MNIST small-data configs choose dropout from images per parameter
+    /// as EDM did (0.05 at 70k images, 0.25 at 15k, one network), so a changed model size or image count fails here until the
+    /// dropout is chosen again.
+    /// </summary>
+    [Theory]
+    [InlineData("small-cpu", 0.0)]
+    [InlineData("small-data", 0.15)]
+    public void FashionMnistSmallData_DropoutFollowsImagesPerParameter(string name, double expected)
+    {
+        var c = ConfigLoader.Load(Path.Combine(ConfigDir(), "fashion-mnist", name + ".json"));
+        long parameters = SharpDiffusion.Models.ParameterCount.Of(c.Model with { NumClasses = 10 }, c.Data.Channels, c.Data.ImageSize, c.Data.Augment);
+        double imagesPerParameter = (double)c.Data.Limit / parameters;
+        double rule = Math.Round(Math.Clamp(0.05 + 0.30 * Math.Log10(1.25e-3 / imagesPerParameter), 0, 0.3) * 20) / 20;
+        Assert.Equal(expected, rule, 1e-9);
+        Assert.Equal(expected, c.Model.Dropout, 1e-9);
+    }
+
+    [Fact]
+    public void FashionMnistSmallData_IsTheReferenceStudysSize_AndTheReferenceArmHasNeitherRegulariser()
+    {
+        var recipe = ConfigLoader.Load(Path.Combine(ConfigDir(), "fashion-mnist", "small-data.json"));
+        var reference = ConfigLoader.Load(Path.Combine(ConfigDir(), "fashion-mnist", "small-data-reference.json"));
+        Assert.Equal((1541, 1541), (recipe.Data.Limit, reference.Data.Limit));
+        Assert.Equal(0.15, recipe.Data.Augment!.P);
+        Assert.Equal((null, 0.0), (reference.Data.Augment, reference.Model.Dropout));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(recipe.Model with { Dropout = 0 }, ConfigJson.Options), System.Text.Json.JsonSerializer.Serialize(reference.Model, ConfigJson.Options));
+    }
 }

@@ -48,6 +48,21 @@ public sealed class ModelExportTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(NoiseScheduleBetas(manifest.Diffusion), manifest.Betas);
     }
 
+    [Fact]
+    public void Export_RunWithAugmentation_LeavesMapAugmentOut_AndMakesTheSameImagesAtZeroLabels()
+    {
+        var run = TinyRuns.Create(Path.Combine(_root, "run"), UNetLayout.Ddpm, augment: new AugmentConfig());
+        var result = ModelExport.Write(run, ExportFormat.Safetensors);
+
+        var (exported, _) = ExportedModel.Load(result.Folder);
+        using var _ = exported;
+        using var ema = LoadedModel.Load(new RunDirectory(run).LatestCheckpoint()!, CPU, useEma: true).Model;
+        Assert.Contains("map_augment.weight", ema.state_dict().Keys);
+        Assert.True(ema.state_dict()["map_augment.weight"].abs().max().item<float>() > 0); // TinyRuns moved the EMA off zero
+        Assert.DoesNotContain("map_augment.weight", exported.state_dict().Keys);
+        Assert.Equal(0, InteropFixtures.MaxAbsDifference(Eps(exported), Eps(ema)));
+    }
+
     private static IReadOnlyList<double> NoiseScheduleBetas(DiffusionConfig diffusion) => SharpDiffusion.Diffusion.NoiseSchedule.Create(diffusion).Betas;
 
     [Fact]

@@ -11,10 +11,10 @@ namespace SharpDiffusion.Tests.Interop;
 /// </summary>
 internal static class TinyRuns
 {
-    public static RunConfig Config(UNetLayout layout) => new()
+    public static RunConfig Config(UNetLayout layout, AugmentConfig? augment = null) => new()
     {
         Name = "tiny",
-        Data = new DataConfig { ImageSize = 8, Channels = 1 },
+        Data = new DataConfig { ImageSize = 8, Channels = 1, Augment = augment },
         Model = layout == UNetLayout.Ddpm
             ? new ModelConfig { Layout = layout, Dim = 16, DimMults = [1, 2], ResBlocks = 1, AttentionResolutions = [4], Heads = 2, HeadDim = 4, Groups = 4 }
             : new ModelConfig { Layout = layout, Dim = 16, DimMults = [1, 2], ResBlocks = 2, AttentionResolutions = [4], Heads = 2, HeadDim = 4 },
@@ -27,7 +27,7 @@ internal static class TinyRuns
         Diffusion = new DiffusionConfig { Formulation = DiffusionFormulation.Edm, Edm = new SharpDiffusion.Config.EdmConfig { SigmaData = sigmaData } },
     };
 
-    public static string Create(string folder, UNetLayout layout, int step = 7) => Create(folder, Config(layout), step);
+    public static string Create(string folder, UNetLayout layout, int step = 7, AugmentConfig? augment = null) => Create(folder, Config(layout, augment), step);
 
     public static string Create(string folder, RunConfig config, int step = 7)
     {

@@ -22,11 +22,13 @@ public sealed class ExactResumeTests : IDisposable
     private static string DemoConfig(string file, [System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "configs", file));
 
-    private static RunConfig Demo(string layout, int steps, string file = "demo.json") => ConfigLoader.Load(DemoConfig(file),
+    private static string[] DemoSets(int steps, string layout) =>
     [
         $"training.steps={steps}", "training.warmup_steps=3", "training.ema_start=3", "training.checkpoint_every=2", "training.sample_every=0",
         "training.log_every=1", "training.batch_size=8", "training.sample_count=1", "training.sample_steps=1", "training.device=cpu", "model.dropout=0.1", $"model.layout={layout}", "data.synthetic_count=64",
-    ]);
+    ];
+
+    private static RunConfig Demo(string layout, int steps, string file = "demo.json") => ConfigLoader.Load(DemoConfig(file), DemoSets(steps, layout));
 
     [Theory]
     [InlineData("ddpm", "demo.json")]
@@ -50,6 +52,32 @@ public sealed class ExactResumeTests : IDisposable
         // Model, EMA, Adam moments, the trainer's generator and libtorch's global generator (dropout): every byte after the header.
         Assert.Equal(CheckpointStateBytes.Of(straight.CheckpointPath(4)), CheckpointStateBytes.Of(split.CheckpointPath(4)));
         Assert.Equal(new TrainingLog(straight.LogPath).Read().Select(r => (r.Step, r.Loss, r.Lr)), new TrainingLog(split.LogPath).Read().Select(r => (r.Step, r.Loss, r.Lr)));
+    }
+
+    /// <summary>
+    /// The same with EDM's non-leaking augmentation on (issue 23): its draws come from the trainer's generator between the
+    /// batch draws and dropout, so the resumed run augments the same images the same way.
+    /// </summary>
+    [Fact]
+    public void Resume_WithAugmentation_TwoStepsThenTwo_EqualsFourStepsBitwise()
+    {
+        const string augment = """data.augment={"p": 0.5}""";
+        RunConfig Augmented(int steps) => ConfigLoader.Load(DemoConfig("demo.json"), [.. DemoSets(steps, "ddpm"), augment]);
+        var config = Augmented(4);
+        Assert.Equal(0.5, config.Data.Augment!.P);
+        using var data = DatasetLoader.Load(config.Data, cacheDir: null, out _, config.Seed);
+
+        var straight = new RunDirectory(Path.Combine(_dir, "straight"));
+        new Trainer(config, data, straight, CPU).Run(resume: false);
+        var split = new RunDirectory(Path.Combine(_dir, "split"));
+        new Trainer(Augmented(2), data, split, CPU).Run(resume: false);
+        new Trainer(config, data, split, CPU).Run(resume: true);
+
+        Assert.Equal(CheckpointStateBytes.Of(straight.CheckpointPath(4)), CheckpointStateBytes.Of(split.CheckpointPath(4)));
+        // And the augmentation is in the step: the same run without it trains to other weights.
+        var plain = new RunDirectory(Path.Combine(_dir, "plain"));
+        new Trainer(Demo("ddpm", 4), data, plain, CPU).Run(resume: false);
+        Assert.NotEqual(CheckpointStateBytes.Of(straight.CheckpointPath(4)), CheckpointStateBytes.Of(plain.CheckpointPath(4)));
     }
 
     [CudaFact]

@@ -38,7 +38,10 @@ public static class ModelExport
         var metadata = loaded.Metadata;
         var folder = Path.GetFullPath(outFolder ?? Path.Combine(run.Root, "export"));
         using var scope = NewDisposeScope();
-        var weights = model.state_dict().ToDictionary(e => e.Key, e => e.Value.detach().contiguous(), StringComparer.Ordinal);
+        // map_augment (data.augment) is left out: it acts only on non-zero augmentation labels, and sampling gives zeros, so
+        // the manifest's U-Net without it makes the same images; the manifest describes the network, not the data pipeline.
+        var weights = model.state_dict().Where(e => !e.Key.StartsWith("map_augment.", StringComparison.Ordinal))
+            .ToDictionary(e => e.Key, e => e.Value.detach().contiguous(), StringComparer.Ordinal);
         var manifest = Manifest(metadata, WeightsFileName(format)); // before any file, since it can refuse
         string weightsPath = Path.Combine(folder, WeightsFileName(format));
         AtomicFile.Write(weightsPath, stream =>

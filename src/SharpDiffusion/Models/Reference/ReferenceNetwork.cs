@@ -1,3 +1,4 @@
+using SharpDiffusion.Models.Augmentation;
 using SharpDiffusion.Config;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,6 +23,7 @@ internal sealed class ReferenceNetwork : IUNetNetwork
     private readonly Sequential time_mlp;
     private readonly Embedding? class_emb;
     private readonly AugmentationLevelEmbedding? aug_emb;
+    private readonly AugmentationLabelEmbedding? map_augment;
     private readonly ModuleList<ReferenceDownLevel> downs;
     private readonly ReferenceResnetBlock mid_block1;
     private readonly ReferenceAttention mid_attn;
@@ -46,6 +48,8 @@ internal sealed class ReferenceNetwork : IUNetNetwork
         // Our addition (the PyTorch Unet has no classes); one row per class plus the null class (ConditioningSpec).
         class_emb = conditioning.HasClasses ? Embedding(conditioning.ClassEmbeddingRows, embeddingDim) : null;
         aug_emb = conditioning.HasLowResolution ? new AugmentationLevelEmbedding(dim, embeddingDim) : null;
+        // Only with data.augment, so models trained without it keep their parameters and checkpoints.
+        map_augment = conditioning.HasAugmentation ? new AugmentationLabelEmbedding(dim) : null;
 
         Module<Tensor, Tensor> Attention(long width, int level) =>
             config.AttentionResolutions.Contains(imageSize >> level)
@@ -95,6 +99,7 @@ internal sealed class ReferenceNetwork : IUNetNetwork
             yield return (nameof(time_mlp), time_mlp);
             if (class_emb is not null) yield return (nameof(class_emb), class_emb);
             if (aug_emb is not null) yield return (nameof(aug_emb), aug_emb);
+            if (map_augment is not null) yield return (nameof(map_augment), map_augment);
             yield return (nameof(downs), downs);
             yield return (nameof(mid_block1), mid_block1);
             yield return (nameof(mid_attn), mid_attn);
@@ -105,10 +110,13 @@ internal sealed class ReferenceNetwork : IUNetNetwork
         }
     }
 
-    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel)
+    public Tensor Forward(Tensor x, Tensor t, Tensor? classIndices, Tensor? augmentationLevel, Tensor? augmentationLabels)
     {
         using var scope = NewDisposeScope();
-        var embedding = time_mlp.forward(TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype));
+        var noise = TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype);
+        // EDM adds the augmentation labels' projection to the noise embedding before the mapping MLP (networks.py, map_augment).
+        if (map_augment is not null && augmentationLabels is not null) noise = noise + map_augment.call(augmentationLabels).to(x.dtype);
+        var embedding = time_mlp.forward(noise);
         if (class_emb is not null && classIndices is not null) embedding = embedding + class_emb.forward(classIndices);
         if (aug_emb is not null && augmentationLevel is not null) embedding = embedding + aug_emb.Forward(augmentationLevel, embedding);
 
