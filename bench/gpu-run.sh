@@ -5,6 +5,7 @@
 #
 # Prepare on the CPU machine (../shared/gpu/README.md):   bench/gpu-pack.sh   (pack.sh minus the evaluation-only ONNX files)
 # Run with the device tool:   command "bash bench/gpu-run.sh", carry [".gpu"], timeout_s 600
+# Further GPU checks, one call each when device time is left: bench/gpu-stages.sh (cascade, latent), bench/gpu-edm.sh (issue 22: EDM).
 # Logs go to $OUT (the device tool brings that folder back) or to the folder given as $1; a summary table is printed last.
 set -uo pipefail
 out=${1:-${OUT:-/tmp/gpu-run}}

@@ -34,6 +34,29 @@ public class SamplerDenoisersTests
     }
 
     [Theory]
+    [InlineData(Objective.X0, 0.0)]      // x̂₀ is the output itself
+    [InlineData(Objective.V, 2e-6)]      // x̂₀ = √ᾱ·x_t − √(1−ᾱ)·v: float32 rounding of two O(1) terms
+    public void FromModel_NativeX0_SurvivesTheNoisiestCosineStep(Objective objective, double tolerance)
+    {
+        // Issue 22 step 4: at t = T − 1 of the cosine schedule √ᾱ = 4.9e-5, so rebuilding x̂₀ from ε̂ (x_t/√ᾱ − ε̂·√((1−ᾱ)/ᾱ))
+        // cancels two terms of size ~2·10⁴ in float32; handing the sampler the model's own x̂₀ avoids it.
+        var diffusion = new GaussianDiffusion(new DiffusionConfig { Schedule = BetaSchedule.Cosine, Objective = objective });
+        var formulation = new DdpmFormulation(diffusion);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(8, CPU);
+        var x0 = rand([4, 1, 4, 4], generator: generator) * 2 - 1;
+        var noise = randn([4, 1, 4, 4], generator: generator);
+        var t = full([4], 999, ScalarType.Int64);
+        var xt = diffusion.QSample(x0, t, noise);
+        var prediction = Denoisers.FromModel((x, tt) => diffusion.Target(x0, noise, tt), formulation)(xt, formulation.Table[999]);
+        Assert.Equal(PredictionKind.Data, prediction.Kind);
+        double native = (prediction.Denoised(clip: false) - x0).abs().max().item<float>();
+        double viaNoise = (SamplerSteps.PredictX0(xt, prediction.Noise(), formulation.Table[999].AlphaBar, clip: false) - x0).abs().max().item<float>();
+        Assert.True(native <= tolerance, $"native x̂₀ error {native:G3}");
+        Assert.True(viaNoise > 1e-4, $"the ε̂ round trip lost only {viaNoise:G3}"); // what the native form avoids
+    }
+
+    [Theory]
     [InlineData(0.0)]
     [InlineData(3.0)]
     public void Guided_CombinesBothBranchesFromOneBatchedForward(double w)

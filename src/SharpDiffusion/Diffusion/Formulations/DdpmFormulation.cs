@@ -1,3 +1,4 @@
+using SharpDiffusion.Config;
 using SharpDiffusion.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,8 +9,9 @@ namespace SharpDiffusion.Diffusion.Formulations;
 /// DDPM (Ho et al. 2020) as a formulation: the network sees x_t itself and the timestep of <see cref="GaussianDiffusion"/>'s
 /// table, predicts ε, x₀ or v (<c>diffusion.objective</c>) and trains on the simple loss. At a table level everything goes
 /// through <see cref="GaussianDiffusion"/> exactly as before the noise-level contract (gathered float32 coefficients, int64
-/// time), so results are bitwise those of the timestep code; between entries the network gets a float time and the
-/// level's own coefficients.
+/// time), so an ε-model's results are bitwise those of the timestep code (bench/proofs/noise-levels); x₀- and v-models hand
+/// the sampler their x̂₀ natively (issue 22 step 4, a deliberate change). Between entries the network gets a float time and
+/// the level's own coefficients.
 /// </summary>
 public sealed class DdpmFormulation : IFormulation
 {
@@ -60,10 +62,15 @@ public sealed class DdpmFormulation : IFormulation
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(x);
-        var (eps, _) = Table.Holds(level, out int t)
+        var (eps, x0) = Table.Holds(level, out int t)
             ? Diffusion.Interpret(output, x, full([x.shape[0]], t, ScalarType.Int64, x.device))
             : Diffusion.Interpret(output, x, level);
-        return new Prediction(PredictionKind.Noise, eps, x, level);
+        // The model's native prediction reaches the sampler as it is: ε̂ for an ε-model; x̂₀ for an x₀-model, and for a v-model
+        // x̂₀ = √ᾱ·x_t − √(1−ᾱ)·v, which divides by nothing. Rebuilding x̂₀ from ε̂ instead (x_t/√ᾱ − ε̂·√((1−ᾱ)/ᾱ)) cancels two
+        // terms of size 1/√ᾱ ≈ 2·10⁴ at t = T − 1 of the cosine schedule, where float32 keeps ~10⁻³ of x̂₀.
+        return Diffusion.Objective == Objective.Eps
+            ? new Prediction(PredictionKind.Noise, eps, x, level)
+            : new Prediction(PredictionKind.Data, x0, x, level);
     }
 
     public Tensor TrainingLoss(Func<Tensor, Tensor, Tensor> network, Tensor x0, Generator generator) => Diffusion.TrainingLoss(network, x0, generator);

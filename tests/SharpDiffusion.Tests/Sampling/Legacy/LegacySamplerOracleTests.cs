@@ -92,7 +92,7 @@ public sealed class LegacySamplerOracleTests
             setup.Conditions, guidance, clip, setup.Space);
         using var legacy = Legacy(setup, diffusion, sampler, eta, largeVariance, spacing, steps, guidance, clip);
 
-        AssertBitwiseEqual(legacy, production);
+        AssertAsLegacy(legacy, production, objective);
     }
 
     [Theory]
@@ -114,7 +114,7 @@ public sealed class LegacySamplerOracleTests
             setup.Conditions, guidance, clip: null, setup.Space, startingNoise: xT);
         using var legacy = Legacy(setup, diffusion, sampler, 0, false, spacing, steps, guidance, clip: null, startingNoise: xT);
 
-        AssertBitwiseEqual(legacy, production);
+        AssertAsLegacy(legacy, production, "v");
     }
 
     private static Tensor Legacy(Setup setup, DiffusionConfig diffusion, string sampler, double eta, bool largeVariance, string spacing, int steps, double guidance, bool? clip,
@@ -257,6 +257,25 @@ public sealed class LegacySamplerOracleTests
             ScalarType.Int64 => MemoryMarshal.AsBytes(cpu.data<long>().ToArray().AsSpan()).ToArray(),
             _ => throw new NotSupportedException($"no byte view for {cpu.dtype}"),
         };
+    }
+
+    /// <summary>
+    /// The contract refactor (issue 22 step 1) left every result bitwise as it was; step 4 then let x₀- and v-models hand the
+    /// sampler their x̂₀ natively instead of rebuilding it from ε̂ as the legacy code does (x_t/√ᾱ − ε̂·√((1−ᾱ)/ᾱ)), a deliberate
+    /// change of the last bits: an ε-model must still match bitwise, an x₀- or v-model to within that rebuild's float32 error
+    /// (1/√ᾱ reaches 10–40 on these T = 20 schedules: measured at most 2e-4, in an unclipped case guided with w = 1.5, whose
+    /// extrapolation multiplies the difference by up to 1 + 2w; 1e-3 allowed).
+    /// </summary>
+    private static void AssertAsLegacy(Tensor legacy, Tensor production, string objective)
+    {
+        if (objective == "eps")
+        {
+            AssertBitwiseEqual(legacy, production);
+            return;
+        }
+        Assert.Equal(legacy.shape, production.shape);
+        double difference = (legacy.to(ScalarType.Float64) - production.to(ScalarType.Float64)).abs().max().item<double>();
+        Assert.True(difference <= 1e-3, $"{objective}: the native x̂₀ moved the samples by {difference:G3} from the legacy ε̂ round trip");
     }
 
     /// <summary>Equal dtype, shape and bytes, and finite (two equal NaN results would prove nothing).</summary>
