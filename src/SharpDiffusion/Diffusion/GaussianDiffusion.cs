@@ -155,8 +155,11 @@ public sealed class GaussianDiffusion
         var shape = new long[xt.dim()];
         Array.Fill(shape, 1L);
         shape[0] = xt.shape[0];
-        var a = full(shape, (float)Math.Sqrt(level.AlphaBar), ScalarType.Float32, xt.device).to(xt.dtype);
-        var s = full(shape, (float)Math.Sqrt(1 - level.AlphaBar), ScalarType.Float32, xt.device).to(xt.dtype);
+        // Scalars held until the native calls return (Sampling/Scaled.cs says why).
+        using var sqrtAlphaBar = ((float)Math.Sqrt(level.AlphaBar)).ToScalar();
+        using var sqrtOneMinusAlphaBar = ((float)Math.Sqrt(1 - level.AlphaBar)).ToScalar();
+        var a = full(shape, sqrtAlphaBar, ScalarType.Float32, xt.device).to(xt.dtype);
+        var s = full(shape, sqrtOneMinusAlphaBar, ScalarType.Float32, xt.device).to(xt.dtype);
         var (eps, x0) = Interpret(modelOutput, xt, a, s);
         return (eps.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
     }

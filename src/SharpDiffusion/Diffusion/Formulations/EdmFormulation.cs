@@ -96,15 +96,18 @@ public sealed class EdmFormulation : IFormulation
         var logSigma = randn([batch], dtype: ScalarType.Float32, device: generator.device, generator: generator).to(x0.device);
         var noise = randn(x0.shape, dtype: ScalarType.Float32, device: generator.device, generator: generator).to(x0.dtype, x0.device);
         var y = x0.to(ScalarType.Float32);
-        var sigma = Scaled.By(logSigma, config.PStd).add(config.PMean).exp();
+        // Every tensor-scalar product goes through Scaled.By, and the added constants are held, so no temporary Scalar is
+        // finalised mid-call in a long training loop (Sampling/Scaled.cs).
+        using var pMean = config.PMean.ToScalar();
+        using var variance = (SigmaData * SigmaData).ToScalar();
+        var sigma = Scaled.By(logSigma, config.PStd).add(pMean).exp();
         var perSample = sigma.reshape([batch, .. Enumerable.Repeat(1L, (int)x0.dim() - 1)]);
-        double variance = SigmaData * SigmaData;
-        var total = perSample.square() + variance;   // σ² + σ_d²
+        var total = perSample.square().add(variance);   // σ² + σ_d²
         var cIn = total.rsqrt();
-        var cSkip = total.reciprocal() * variance;
-        var cOut = perSample * cIn * SigmaData;
+        var cSkip = total.reciprocal().mul(variance);
+        var cOut = Scaled.By(perSample * cIn, SigmaData);
         var noisy = y + perSample * noise.to(ScalarType.Float32);
-        var output = network(noisy * cIn, sigma.log() / 4).to(ScalarType.Float32);
+        var output = network(noisy * cIn, Scaled.By(sigma.log(), 0.25)).to(ScalarType.Float32);
         var target = (y - cSkip * noisy) / cOut;
         return (output - target).square().mean().MoveToOuterDisposeScope();
     }
