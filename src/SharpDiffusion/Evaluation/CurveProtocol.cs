@@ -14,15 +14,16 @@ namespace SharpDiffusion.Evaluation;
 /// <param name="Spacing">A spacing other than the sampler's default; null: the default (also for older entries).</param>
 /// <param name="RealStats">Real statistics other than the clean set's (<see cref="RealStatistics.DdpTrainer"/>); null: the clean set (also for older entries).</param>
 /// <param name="Reference">The held-out reference FD, KID and precision/recall were measured against (<c>ddpm eval --reference</c>); null: the training images.</param>
+/// <param name="Guide">Autoguidance (guide and w); null: none (also for older entries).</param>
 public sealed partial record CurveProtocol(string Extractor, int? N, string? Sampler, int? Steps, double? Guidance, UpscaleProtocol? Upscale = null,
-    string Weights = CurveProtocol.Ema, string? Spacing = null, string? RealStats = null, string? Reference = null)
+    string Weights = CurveProtocol.Ema, string? Spacing = null, string? RealStats = null, string? Reference = null, AutoGuideProtocol? Guide = null)
 {
     public const string Ema = "ema";
 
     public static CurveProtocol Of(EvaluationEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights, entry.Spacing, entry.RealStats, entry.Reference);
+        return new CurveProtocol(entry.Extractor, entry.N, entry.Sampler, entry.Steps, entry.Guidance, entry.Upscale, entry.Weights, entry.Spacing, entry.RealStats, entry.Reference, entry.Guide);
     }
 
     /// <summary>Labels and tags name the weights only when they are not the EMA's, so EMA curves keep the names they had.</summary>
@@ -41,6 +42,7 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n = {n}") : null,
         Sampler is null ? null : (Steps is int s ? F($"{Sampler} {s} steps") : Sampler) + (Spacing is string sp ? $" ({sp} spacing)" : ""),
         Guidance is double g ? F($"guidance {g:G4}") : null,
+        Guide is { } guide ? F($"autoguided w = {guide.Weight:G4} by {Path.GetFileName(guide.Checkpoint)} ({guide.Sha256[..Math.Min(8, guide.Sha256.Length)]})") : null,
         Upscale?.Label,
         RawWeights is string w ? $"{w} weights" : null,
         RealStats is string rs ? $"real stats {rs}" : null,
@@ -61,6 +63,7 @@ public sealed partial record CurveProtocol(string Extractor, int? N, string? Sam
         N is int n ? F($"n{n}") : null,
         Sampler is null ? null : F($"{Sampler}{Steps}") + (Spacing is string sp ? "-" + sp : ""),
         Guidance is double g ? F($"w{g:G4}") : null,
+        Guide is { } guide ? F($"ag{guide.Weight:G4}-{guide.Sha256[..Math.Min(8, guide.Sha256.Length)]}") : null,
         Upscale?.Tag,
         RawWeights,
         RealStats,

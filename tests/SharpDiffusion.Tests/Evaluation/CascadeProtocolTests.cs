@@ -64,3 +64,30 @@ public sealed class CascadeProtocolTests : IDisposable
         Assert.EndsWith(",up-demo-sr-1500-s0.2-w0-ddim25", File.ReadAllLines(log.CsvPath).Single(l => l.Contains("up-demo", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 }
+
+/// <summary>Autoguidance in an evaluation (issue 22): keyed, recorded and curved apart from unguided points, by guide and w.</summary>
+public sealed class AutoGuideProtocolTests
+{
+    private static readonly AutoGuideProtocol Guide = new("/runs/small/checkpoints/step-000400.ckpt", "0123456789abcdef0123456789abcdef", 2);
+
+    [Fact]
+    public void SettingsKey_Guide_IsAppendedOnlyWhenGivenAndNamesHashAndWeight()
+    {
+        var plain = new EvaluationProtocol(500, ["fd"], "heun", 18, 0, 0, 64);
+        Assert.DoesNotContain("guide", plain.SettingsKey("resnet18", "abc"), StringComparison.Ordinal); // older entries keep their keys
+        Assert.Equal(plain.SettingsKey("resnet18", "abc") + ";guide=0123456789abcdef,w=2", (plain with { Guide = Guide }).SettingsKey("resnet18", "abc"));
+        Assert.NotEqual((plain with { Guide = Guide }).SettingsKey("resnet18", "abc"), (plain with { Guide = Guide with { Weight = 3 } }).SettingsKey("resnet18", "abc"));
+    }
+
+    [Fact]
+    public void CurveProtocol_GuidedEntries_AreTheirOwnCurvePerWeight()
+    {
+        EvaluationEntry Entry(AutoGuideProtocol? guide) => new() { Step = 100, N = 500, Sampler = "heun", Steps = 18, Extractor = "resnet18", Fd = 3, Guide = guide };
+        var unguided = CurveProtocol.Of(Entry(null));
+        var guided = CurveProtocol.Of(Entry(Guide));
+        Assert.NotEqual(unguided, guided);
+        Assert.NotEqual(guided, CurveProtocol.Of(Entry(Guide with { Weight = 3 })));
+        Assert.Equal("resnet18_n500_heun18_w0_ag2-01234567", guided.Tag);
+        Assert.Contains("autoguided w = 2 by step-000400.ckpt", guided.Label, StringComparison.Ordinal);
+    }
+}
