@@ -13,16 +13,26 @@ n=${2:-500}
 steps=${3:-1600}
 mkdir -p "$out"
 ddpm() { "$root/ddpm" "$@"; }
-train() { # name config [--set ...]
+train() { # name config [--set ...]; an interrupted run is resumed (exactly)
   local name=$1 config=$2; shift 2
-  [[ -f "$out/$name/checkpoints/step-$(printf %06d "$steps").ckpt" ]] || ddpm train --config "$config" --out "$out/$name" --steps "$steps" --device cpu "$@"
+  [[ -f "$out/$name/checkpoints/step-$(printf %06d "$steps").ckpt" ]] && return
+  if [[ -d "$out/$name/checkpoints" ]]; then ddpm train --config "$config" --out "$out/$name" --steps "$steps" --device cpu --resume "$@"
+  else ddpm train --config "$config" --out "$out/$name" --steps "$steps" --device cpu "$@"; fi
 }
 train ddpm "$root/configs/demo.json"
 train edm "$root/configs/demo-edm.json"
-train edm-uncond "$root/configs/demo-edm.json" --set model.class_conditional=false
+# Each recipe with its own sampler (eval's default steps are the reference protocol's 250, so they are named): the demo's
+# DDIM 50 (leading), EDM's Heun over 18 Karras σ's (35 evaluations).
 for seed in 0 1; do
-  ddpm eval --run "$out/ddpm" --n "$n" --seed "$seed" --metrics fd,kid --device cpu                       # its run default: DDIM 50
-  ddpm eval --run "$out/edm" --n "$n" --seed "$seed" --metrics fd,kid --device cpu                        # its run default: Heun 18
+  ddpm eval --run "$out/ddpm" --n "$n" --seed "$seed" --sampler ddim --steps 50 --metrics fd,kid --device cpu
+  ddpm eval --run "$out/edm" --n "$n" --seed "$seed" --sampler heun --steps 18 --metrics fd,kid --device cpu
+done
+# Autoguidance on an unconditional EDM run, guided by its step-(steps/4) checkpoint (a shorter-trained model of the same data).
+train edm-uncond "$root/configs/demo-edm.json" --set model.class_conditional=false
+guide="$out/edm-uncond/checkpoints/step-$(printf %06d $((steps / 4))).ckpt"
+ddpm eval --run "$out/edm-uncond" --n "$n" --sampler heun --steps 18 --metrics fd,kid --device cpu
+for w in 1.5 2 3; do
+  ddpm eval --run "$out/edm-uncond" --n "$n" --sampler heun --steps 18 --metrics fd,kid --device cpu --guide "$guide" --autoguidance "$w"
 done
 # The sampler table on both kinds of model (seed 0): FD against network evaluations.
 for run in ddpm edm; do
@@ -33,13 +43,7 @@ for run in ddpm edm; do
 done
 # The issue's target: Heun 18 within the seed-to-seed spread of DDPM-1000 on the EDM model (ancestral over 1,000 Karras σ's).
 ddpm eval --run "$out/edm" --n "$n" --sampler ddpm --steps 1000 --metrics fd,kid --device cpu
-# Autoguidance on the unconditional EDM run, guided by its step-(steps/4) checkpoint (a shorter-trained model of the same data).
-guide="$out/edm-uncond/checkpoints/step-$(printf %06d $((steps / 4))).ckpt"
-ddpm eval --run "$out/edm-uncond" --n "$n" --metrics fd,kid --device cpu
-for w in 1.5 2 3; do
-  ddpm eval --run "$out/edm-uncond" --n "$n" --metrics fd,kid --device cpu --guide "$guide" --autoguidance "$w"
-done
 for run in ddpm edm edm-uncond; do
-  echo "## $run (train seconds per step: $(awk -F, 'NR > 1 { s = $0 } END { print s }' "$out/$run/log.csv"))"
+  echo "## $run (last log.csv row, step,loss,lr,images_per_s,elapsed_s: $(tail -n 1 "$out/$run/log.csv"))"
   jq -r '.entries[] | "\(.sampler) \(.steps) \(.spacing // "auto") seed \(.seed) guide \(.guide.weight // "-") FD-ResNet18 \(.fd * 100 | round / 100) KID \(.kid_mean * 1000 | round / 1000) sampling \(.sampling_seconds | round) s"' "$out/$run/evaluation_results.json"
 done
