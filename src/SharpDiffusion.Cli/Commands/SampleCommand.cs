@@ -19,7 +19,7 @@ internal sealed class SampleCommand : Command
     private readonly Option<int?> _n = new("--n") { HelpName = "N", Description = $"Number of images. Default: the N of --noise, else {DefaultCount}." };
     private readonly Option<string?> _sampler = new("--sampler") { Description = Samplers.NameList + ". Default: the run's sampling.sampler (ddim; an imported run: as its library sampled)." };
     private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = $"Network evaluations (timesteps). Default: the run's sampling.steps, else {Samplers.DefaultStepsHelp}." };
-    private readonly Option<string> _spacing = new("--spacing") { Description = $"Timesteps visited; auto: the run's sampling.spacing, else {Samplers.DefaultSpacingHelp}.", DefaultValueFactory = _ => "auto" };
+    private readonly Option<string> _spacing = new("--spacing") { Description = $"Noise levels visited; auto: the run's sampling.spacing, else {Samplers.DefaultSpacingHelp} (karras for every sampler on an EDM run).", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _eta = new("--eta") { HelpName = "η", Description = "DDIM stochasticity (0 = deterministic)." };
     private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Seed; image i depends only on (seed, i)." };
     private readonly Option<string?> _class = new("--class") { HelpName = "NAME", Description = "Class to generate; 'all' (the default for a class-conditional run) gives one row per class, 'none' the unconditional (null-class) branch." };
@@ -32,7 +32,7 @@ internal sealed class SampleCommand : Command
     private readonly Option<string?> _upscale = new("--upscale") { HelpName = "DIR", Description = "Super-resolution run to upscale the samples with (a cascade: base, then upscaler, in one go)." };
     private readonly Option<double?> _augLevel = new("--aug-level") { HelpName = "S", Description = "With --upscale: noise-conditioning augmentation level s in [0, 1]. Default: the upscaler's model.super_resolution.augmentation_level." };
     private readonly Option<double> _upscaleGuidance = new("--upscale-guidance") { HelpName = "W", Description = "With --upscale: guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
-    private readonly Option<bool?> _clipDenoised = new("--clip-denoised") { HelpName = "true|false", Description = "Clip x̂₀ to [−1, 1] while sampling. Default: true for pixel models; latent models never clip (their x̂₀ is a latent)." };
+    private readonly Option<bool?> _clipDenoised = new("--clip-denoised") { HelpName = "true|false", Description = "Clip x̂₀ to [−1, 1] while sampling. Default: true for pixel models of the ddpm formulation with ddpm, ddim, dpm-solver++ and unipc; false for EDM models and for euler and heun; latent models never clip (their x̂₀ is a latent)." };
     private readonly ChurnOptions _churn = new();
     private readonly GuideOptions _guide = new();
     private readonly Option<bool> _compare = new("--compare") { Description = "With --upscale and a grid: one row per image with the low-resolution sample, its bicubic upscale and the super-resolved image." };
