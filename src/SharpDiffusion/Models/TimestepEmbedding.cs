@@ -15,7 +15,7 @@ public static class TimestepEmbedding
         using var scope = NewDisposeScope();
         int half = dim / 2;
         var k = arange(half, dtype: ScalarType.Float32, device: t.device);
-        var frequencies = exp(k * (-Math.Log(10000.0) / (half - 1)));
+        var frequencies = exp(Sampling.Scaled.By(k, -Math.Log(10000.0) / (half - 1)));
         var angles = t.to(ScalarType.Float32).unsqueeze(1) * frequencies.unsqueeze(0);
         return cat([sin(angles), cos(angles)], dim: 1).MoveToOuterDisposeScope();
     }
