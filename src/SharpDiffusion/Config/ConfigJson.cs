@@ -33,6 +33,10 @@ public static class ConfigJson
 
     public static JsonObject ToNode(RunConfig config) => JsonSerializer.SerializeToNode(config, Options)!.AsObject();
 
+    /// <summary>A config section's defaults as JSON (<paramref name="section"/> a record with a parameterless constructor).</summary>
+    public static JsonObject DefaultsOf(Type section) =>
+        JsonSerializer.SerializeToNode(Activator.CreateInstance(section), section, Options)!.AsObject();
+
     /// <summary>
     /// The config as a run records it: a formulation other than ddpm leaves out the ddpm-only diffusion keys it does not read
     /// (<see cref="DiffusionConfig.DdpmOnlyKeys"/>), so an EDM run's config.json does not show a β schedule it never used.

@@ -44,15 +44,34 @@ public static class ConfigLoader
         string text = assignment[(eq + 1)..].Trim();
         string[] parts = key.Split('.');
         JsonObject target = root;
+        Type? section = typeof(RunConfig);
         foreach (string part in parts[..^1])
         {
+            section = SectionType(section, part);
             if (target[part] is not JsonObject child)
-                throw new ConfigException($"--set: unknown key '{key}'; sections are data, model, diffusion and training.");
+            {
+                // An optional section the file leaves out (diffusion.edm, data.augment, …): setting one of its keys
+                // creates it with its defaults, as writing that one key into the file would.
+                if (section is null || target[part] is not null)
+                    throw new ConfigException($"--set: unknown key '{key}'; sections are data, model, diffusion and training.");
+                child = ConfigJson.DefaultsOf(section);
+                target[part] = child;
+            }
             target = child;
         }
         if (!target.ContainsKey(parts[^1]))
             throw new ConfigException($"--set: unknown key '{key}'; check its spelling against configs/demo.json or docs/configuration.md.");
         target[parts[^1]] = ParseValue(text);
+    }
+
+    /// <summary>The record type of the section <paramref name="jsonName"/> of <paramref name="parent"/>; null when it is not a record.</summary>
+    private static Type? SectionType(Type? parent, string jsonName)
+    {
+        if (parent is null) return null;
+        var property = ConfigJson.Options.GetTypeInfo(parent).Properties.FirstOrDefault(p => p.Name == jsonName);
+        if (property is null) return null;
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        return type.IsClass && type != typeof(string) && type.GetConstructor(Type.EmptyTypes) is not null && !type.IsArray ? type : null;
     }
 
     private static JsonNode? ParseValue(string text)

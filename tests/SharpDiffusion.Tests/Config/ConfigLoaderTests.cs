@@ -119,6 +119,20 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains("unknown key 'model.autoencoder.discriminator_wieght'", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Set_KeyOfAnOptionalSectionTheFileDoesNotHave_CreatesItWithItsDefaults()
+    {
+        // As if the file named the section with that one key: the section's other keys keep their defaults.
+        var edm = ConfigLoader.Load(null, ["diffusion.formulation=edm", "diffusion.edm.p_mean=-0.4"]);
+        Assert.Equal((-0.4, new EdmConfig().PStd, new EdmConfig().SigmaMax), (edm.Diffusion.Edm!.PMean, edm.Diffusion.Edm.PStd, edm.Diffusion.Edm.SigmaMax));
+        var augmented = ConfigLoader.Load(null, ["data.augment.p=0.2"]);
+        Assert.Equal((0.2, new AugmentConfig().Rotate), (augmented.Data.Augment!.P, augmented.Data.Augment.Rotate));
+        Assert.Null(ConfigLoader.Load(null).Data.Augment);
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, ["diffusion.edm.p_maen=-0.4"]));
+        Assert.Contains("unknown key 'diffusion.edm.p_maen'", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ConfigException>(() => ConfigLoader.Load(null, ["training.lr.x=1"]));
+    }
+
     [Theory]
     [InlineData("training.lrr=1")]
     [InlineData("trainin.lr=1")]
