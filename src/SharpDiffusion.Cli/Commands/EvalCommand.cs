@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Evaluation;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Sampling;
@@ -16,19 +15,9 @@ namespace SharpDiffusion.Cli.Commands;
 internal sealed class EvalCommand : Command
 {
     private readonly Option<string?> _run = new("--run") { HelpName = "DIR", Description = "Run folder written by ddpm train." };
-    private readonly Option<string> _checkpoints = new("--checkpoints") { HelpName = "latest|all|STEP,...", Description = "Which checkpoints; 'all' gives metric-versus-step curves.", DefaultValueFactory = _ => "latest" };
-    private readonly Option<int> _n = new("--n") { HelpName = "N", Description = "Samples per checkpoint. Default 2500, the reference protocol.", DefaultValueFactory = _ => EvalSettings.ReferenceSamples };
-    private readonly Option<string> _metrics = new("--metrics") { HelpName = "LIST", Description = "Any of fd (Fréchet distance: FID with the Inception, FD-ResNet18 with resnet18; 'fid' is accepted too),is,kid,pr,memorization.", DefaultValueFactory = _ => string.Join(',', EvaluationMetricNames.All) };
-    private readonly Option<string?> _sampler = new("--sampler") { Description = Samplers.NameList + ". Default: the run's sampling.sampler (ddim, the reference protocol; an imported run: as its library sampled)." };
-    private readonly Option<int?> _steps = new("--steps") { HelpName = "N", Description = "Sampler steps. Default: the run's sampling.steps, else 250, the reference protocol (DDIM 250)." };
-    private readonly Option<string> _spacing = new("--spacing") { Description = $"Timesteps visited; auto: the run's sampling.spacing, else {Samplers.DefaultSpacingHelp}.", DefaultValueFactory = _ => "auto" };
     private readonly Option<string> _realStats = new("--real-stats") { Description = RealStatistics.Help, DefaultValueFactory = _ => RealStatistics.Images };
-    private readonly Option<int> _batch = new("--batch") { HelpName = "B", Description = "Images per forward pass (sampling and extraction).", DefaultValueFactory = _ => 64 };
     private readonly Option<string> _device = new("--device") { Description = "Where to run.", DefaultValueFactory = _ => "auto" };
-    private readonly Option<double> _guidance = new("--guidance") { HelpName = "W", Description = "Class-conditional runs: classifier-free guidance weight; samples cycle through the classes (image i has class i mod K). Default 0, the plain conditional model." };
-    private readonly Option<long> _seed = new("--seed") { HelpName = "S", Description = "Sampling seed; sample i depends only on (seed, i)." };
     private readonly Option<string?> _data = new("--data") { HelpName = "DIR", Description = "Real images to compare with. Default: the run's data.path (or its synthetic set)." };
-    private readonly Option<string?> _reference = new("--reference") { HelpName = "test|DIR|FILE", Description = "Held-out images for FD, KID and precision/recall (memorisation stays against the training images): 'test' (a Fashion-MNIST run's test split), a folder (loaded through the run's data pipeline: resized and converted like the training images), or a .npy of ddpm features / a statistics file (FD only) in the same feature space. Default: the training images." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where real-set features are cached. Default: $XDG_CACHE_HOME/sharpdiffusion/reference-features or ~/.cache/sharpdiffusion/reference-features." };
     private readonly Option<bool> _rawWeights = new("--raw-weights") { Description = "Evaluate the trained weights instead of the EMA weights (recorded as weights: raw)." };
     private readonly Option<bool> _json = new(JsonOutput.OptionName) { Description = "Print the entries of the chosen checkpoints (evaluated now or before) as JSON on stdout, in the fields of evaluation_results.json; progress and tables go to stderr." };
@@ -37,37 +26,33 @@ internal sealed class EvalCommand : Command
     private readonly Option<double> _upscaleGuidance = new("--upscale-guidance") { HelpName = "W", Description = "With --upscale: guidance weight on the low-resolution condition (0 uses the conditional branch alone)." };
     private readonly Option<string?> _upscaleSampler = new("--upscale-sampler") { Description = "With --upscale: the upscaler's sampler. Default: --sampler." };
     private readonly Option<int?> _upscaleSteps = new("--upscale-steps") { HelpName = "N", Description = "With --upscale: the upscaler's sampler steps. Default: --steps." };
+    private readonly EvalProtocolOptions _protocol = new("--", checkpoints: "latest");
     private readonly FeaturesExtractorOptions _extractor = new();
     private readonly GuideOptions _guide = new();
 
     public EvalCommand(CancellationToken stop)
         : base("eval", "Evaluate checkpoints of a run: Fréchet distance (FID with the Inception, FD-ResNet18 with the offline ResNet-18), IS, KID, precision/recall (equal numbers of real and generated samples), memorisation (calibrated threshold, and the papers' nearest/second-nearest ratio < 1/3 with a bootstrap 95% interval). Defaults follow the reference protocol: 2,500 samples per checkpoint with DDIM 250 steps, compared with the run's training images (--reference: with held-out images). Results go to <run>/evaluation_results.json and evaluation.csv; steps already evaluated with the same settings are skipped.")
     {
-        foreach (var option in new Option[] { _run, _checkpoints, _n, _metrics, _sampler, _steps, _spacing, _realStats, _guidance, _batch, _device, _seed, _data, _reference, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps }.Concat(_extractor.All).Concat(_guide.All)) Add(option);
+        foreach (var option in new Option[] { _run }.Concat(_protocol.All).Concat([_realStats, _device, _data, _cache, _json, _rawWeights, _extractor.IsLogits, _upscale, _augLevel, _upscaleGuidance, _upscaleSampler, _upscaleSteps]).Concat(_extractor.All).Concat(_guide.All)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
-        Choices.Restrict(_sampler, Samplers.Names);
-        Choices.Restrict(_spacing, TimestepSpacings.NamesWithAuto);
         Choices.Restrict(_realStats, RealStatistics.Names);
         Choices.Restrict(_upscaleSampler, Samplers.Names);
-        SetAction(parse => new EvalRunner(new EvalSettings(
-            parse.GetValue(_run), parse.GetValue(_checkpoints)!, parse.GetValue(_n), parse.GetValue(_metrics)!, parse.GetValue(_sampler)!, parse.GetValue(_steps), parse.GetValue(_guidance),
-            parse.GetValue(_batch), parse.GetValue(_device)!, parse.GetValue(_seed), parse.GetValue(_data), parse.GetValue(_cache),
-            parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
-            parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights),
-            new CascadeSettings(parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_upscaleSampler), parse.GetValue(_upscaleSteps)),
-            parse.GetValue(_spacing)!, parse.GetValue(_realStats)!, parse.GetValue(_reference), _guide.Get(parse)), stop).Execute());
+        SetAction(parse => new EvalRunner(Settings(parse), stop).Execute());
     }
+
+    /// <summary>The parsed options, not yet checked (<see cref="EvalRunner"/> does).</summary>
+    internal EvalSettings Settings(ParseResult parse) => new(
+        parse.GetValue(_run), _protocol.Get(parse), parse.GetValue(_device)!, parse.GetValue(_data), parse.GetValue(_cache),
+        parse.GetValue(_extractor.Extractor), FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights)),
+        parse.GetValue(_json), parse.GetValue(_extractor.IsLogits), parse.GetValue(_rawWeights),
+        new CascadeSettings(parse.GetValue(_upscale), parse.GetValue(_augLevel), parse.GetValue(_upscaleGuidance), parse.GetValue(_upscaleSampler), parse.GetValue(_upscaleSteps)),
+        parse.GetValue(_realStats)!, _guide.Get(parse));
 }
 
-/// <summary>The options of <c>ddpm eval</c> after parsing.</summary>
+/// <summary>The options of <c>ddpm eval</c> after parsing; <paramref name="Protocol"/>: what is measured (shared with <c>ddpm sweep --eval</c>).</summary>
 internal sealed record EvalSettings(
-    string? Run, string Checkpoints, int N, string Metrics, string? Sampler, int? Steps, double Guidance, int Batch, string Device, long Seed, string? Data, string? Cache,
-    string? Extractor, string? InceptionWeights, bool Json = false, string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null,
-    string Spacing = "auto", string RealStats = RealStatistics.Images, string? Reference = null, (string Path, double Weight)? AutoGuide = null)
-{
-    public const int ReferenceSamples = EvaluationProtocol.ReferenceSamples;
-    public const int ReferenceSteps = EvaluationProtocol.ReferenceSteps;
-}
+    string? Run, EvalProtocolSettings Protocol, string Device, string? Data, string? Cache, string? Extractor, string? InceptionWeights, bool Json = false,
+    string? IsLogits = null, bool RawWeights = false, CascadeSettings? Cascade = null, string RealStats = RealStatistics.Images, (string Path, double Weight)? AutoGuide = null);
 
 /// <summary>The upscale stage of <c>ddpm eval --upscale</c> after parsing; null sampler/steps take the base's.</summary>
 internal sealed record CascadeSettings(string? Upscale, double? AugLevel = null, double Guidance = 0, string? Sampler = null, int? Steps = null)
@@ -97,24 +82,19 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
     public int Execute()
     {
         if (settings.Run is null) throw new UsageException("eval needs --run DIR (a folder written by ddpm train).");
-        if (settings.N < 2) throw new UsageException("--n must be at least 2 (the reference protocol uses 2500).");
-        if (settings.Batch < 1) throw new UsageException("--batch must be at least 1.");
-        if (settings.Steps is < 1) throw new UsageException("--steps must be at least 1.");
-        if (!(settings.Guidance >= 0) || double.IsInfinity(settings.Guidance)) throw new UsageException("--guidance must be a finite number ≥ 0.");
-        var metrics = EvaluationMetricNames.Parse(settings.Metrics);
+        var asked = settings.Protocol;
+        asked.ThrowIfInvalid();
         if (settings.Json) JsonOutput.HumanOutputToStderr();
         var run = new RunDirectory(settings.Run);
         if (!run.Exists) throw new UsageException($"run folder {run.Root} does not exist; pass the --out folder of a ddpm train run.");
-        var checkpoints = EvalCheckpoints.Select(run, settings.Checkpoints);
+        var checkpoints = EvalCheckpoints.Select(run, asked.Checkpoints);
 
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(settings.Device));
         var metadata = CheckpointFile.ReadMetadata(checkpoints[^1].Path);
-        var plan = RunSampling.Resolve(metadata.Config.Sampling, settings.Sampler, settings.Steps, settings.Spacing, Formulations.For(metadata.Config.Diffusion), EvalSettings.ReferenceSteps);
+        var plan = asked.PlanFor(metadata.Config);
         var upscale = (settings.Cascade ?? new CascadeSettings(null)).Resolve(plan.Sampler, plan.Steps);
-        var protocol = new EvaluationProtocol(settings.N, metrics, plan.Sampler, plan.Steps, settings.Guidance, settings.Seed, settings.Batch, settings.RawWeights, upscale,
-            TimestepSpacings.NameOf(plan.Spacing), RealStatistics.Parse(settings.RealStats), settings.Reference,
-            settings.AutoGuide is { } auto ? AutoGuideProtocol.Open(auto.Path, auto.Weight) : null);
-        RunEvaluation.ThrowIfUnsuitable(protocol, metadata);
+        var protocol = asked.ProtocolFor(plan, upscale, settings.RawWeights, settings.RealStats, settings.AutoGuide is { } auto ? AutoGuideProtocol.Open(auto.Path, auto.Weight) : null);
+        asked.Check(() => RunEvaluation.ThrowIfUnsuitable(protocol, metadata));
         bool autoencoder = metadata.Family == ModelFamily.Autoencoder;
         var spec = FeaturesExtractorOptions.Spec(settings.Extractor, settings.InceptionWeights);
         using var extractor = FeaturesExtractorOptions.Create(spec, settings.InceptionWeights, device, settings.IsLogits);

@@ -6,18 +6,19 @@ using static TorchSharp.torch;
 namespace SharpDiffusion.Cli.Commands;
 
 /// <summary>The extractor options shared by <c>features</c>, <c>fid</c> and <c>eval</c>.</summary>
-internal sealed class FeaturesExtractorOptions
+/// <param name="help">Put before each description (<c>ddpm sweep</c>: "With --eval. ").</param>
+internal sealed class FeaturesExtractorOptions(string help = "")
 {
     public Option<string?> Extractor { get; } = new("--extractor")
     {
         HelpName = "resnet18|inception|torchscript:FILE",
-        Description = $"Feature network. Default: inception when its weights are given (--inception-weights or {FeatureExtractors.InceptionWeightsVariable}), otherwise resnet18 (offline ImageNet ResNet-18; its Fréchet distance is reported as FD-ResNet18, not FID).",
+        Description = help + $"Feature network. Default: inception when its weights are given (--inception-weights or {FeatureExtractors.InceptionWeightsVariable}), otherwise resnet18 (offline ImageNet ResNet-18; its Fréchet distance is reported as FD-ResNet18, not FID).",
     };
 
     public Option<string?> InceptionWeights { get; } = new("--inception-weights")
     {
         HelpName = "FILE",
-        Description = $"pytorch-fid's {SharpDiffusion.Evaluation.Inception.InceptionFidExtractor.WeightsFileName} (from the pytorch-fid GitHub release). Default: ${FeatureExtractors.InceptionWeightsVariable}.",
+        Description = help + $"pytorch-fid's {SharpDiffusion.Evaluation.Inception.InceptionFidExtractor.WeightsFileName} (from the pytorch-fid GitHub release). Default: ${FeatureExtractors.InceptionWeightsVariable}.",
     };
 
     /// <summary>Only for the commands that produce logits (features, eval); fid has no use for it.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SharpDiffusion.Evaluation;
 using SharpDiffusion.Runtime;
 using SharpDiffusion.Experiments;
 using SharpDiffusion.Training;
@@ -15,27 +16,43 @@ internal sealed class SweepCommand : Command
     private readonly Option<string?> _device = new("--device") { Description = "Sets training.device for every config." };
     private readonly Option<string[]> _set = new("--set") { HelpName = "KEY=VALUE", Description = "Override one value in every config (repeatable)." };
     private readonly Option<string?> _cache = new("--cache") { HelpName = "DIR", Description = "Where decoded datasets are cached (as for train)." };
-    private readonly Option<bool> _eval = new("--eval") { Description = "After training, evaluate every checkpoint of each run (ddpm eval --checkpoints all, reference protocol)." };
-    private readonly Option<string?> _inceptionWeights = new("--inception-weights") { HelpName = "FILE", Description = "With --eval: pytorch-fid Inception weights for FID/IS (else FD-ResNet18)." };
-    private readonly Option<string?> _then = new("--then") { HelpName = "FILE", Description = "A super-resolution config trained after every run; with --eval, each run's latest checkpoint is then evaluated as the base of the cascade (ddpm eval --upscale)." };
+    private readonly Option<bool> _eval = new("--eval") { Description = "After training, evaluate each run as ddpm eval does: by default every checkpoint with the reference protocol (2,500 samples, 250 steps of the run's own sampler, every metric, against the training images); ddpm eval's --n, --sampler, --steps, … change that as --eval-n, --eval-sampler, --eval-steps, …, for every run." };
+    private readonly EvalProtocolOptions _protocol = new("--eval-", checkpoints: "all", help: "With --eval. ");
+    private readonly FeaturesExtractorOptions _extractor = new("With --eval. ");
+    private readonly Option<string?> _then = new("--then") { HelpName = "FILE", Description = "A super-resolution config trained after every run; with --eval, each run's latest checkpoint is then evaluated as the base of the cascade (ddpm eval --upscale; the --eval-… options apply to it, except --eval-checkpoints)." };
 
     public SweepCommand(CancellationToken stop)
         : base("sweep", "Train every config in turn into <out>/<name>: finished runs are skipped, interrupted ones resumed.")
     {
-        foreach (var option in new Option[] { _configs, _data, _out, _device, _set, _cache, _eval, _inceptionWeights, _then }) Add(option);
+        foreach (var option in new Option[] { _configs, _data, _out, _device, _set, _cache, _eval }.Concat(_protocol.All).Concat(_extractor.All).Append(_then)) Add(option);
         Choices.Restrict(_device, NativeRuntime.DeviceNames);
-        SetAction(parse => Execute(new SweepSettings
+        SetAction(parse => Execute(Settings(parse), stop));
+    }
+
+    /// <summary>The parsed options; the evaluation's are checked here (before any config is loaded) and refused without --eval.</summary>
+    internal SweepSettings Settings(ParseResult parse)
+    {
+        bool eval = parse.GetValue(_eval);
+        var given = _protocol.All.Concat(_extractor.All).Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
+        if (!eval && given.Count > 0)
+            throw new UsageException($"{string.Join(", ", given)} {(given.Count == 1 ? "sets" : "set")} how the runs are evaluated, which only --eval does; add --eval or leave {(given.Count == 1 ? "it" : "them")} out.");
+        var protocol = _protocol.Get(parse);
+        string? extractor = parse.GetValue(_extractor.Extractor), weights = FeaturesExtractorOptions.WeightsOrEnvironment(parse.GetValue(_extractor.InceptionWeights));
+        if (eval)
         {
-            Configs = parse.GetValue(_configs) ?? [], Out = parse.GetValue(_out) ?? "runs", Data = parse.GetValue(_data),
-            Device = parse.GetValue(_device), Set = parse.GetValue(_set) ?? [], Cache = parse.GetValue(_cache),
-            AfterTraining = parse.GetValue(_eval)
-                ? [new SweepEvalStage(parse.GetValue(_device), parse.GetValue(_data), null, parse.GetValue(_inceptionWeights))]
-                : [],
-            Then = parse.GetValue(_then),
-            AfterUpscaler = upscaler => parse.GetValue(_eval)
-                ? [new SweepCascadeEvalStage(upscaler, parse.GetValue(_device), parse.GetValue(_data), null, parse.GetValue(_inceptionWeights))]
-                : [],
-        }, stop));
+            protocol.ThrowIfInvalid();
+            FeatureExtractors.ThrowIfUnavailable(FeaturesExtractorOptions.Spec(extractor, weights), weights);
+        }
+
+        string? device = parse.GetValue(_device), data = parse.GetValue(_data);
+        var evaluation = new EvalSettings(null, protocol, device ?? "auto", data, null, extractor, weights);
+        return new SweepSettings
+        {
+            Configs = parse.GetValue(_configs) ?? [], Out = parse.GetValue(_out) ?? "runs", Data = data, Device = device, Set = parse.GetValue(_set) ?? [],
+            Cache = parse.GetValue(_cache), Then = parse.GetValue(_then),
+            AfterTraining = eval ? [new SweepEvalStage(evaluation)] : [],
+            AfterUpscaler = upscaler => eval ? [new SweepCascadeEvalStage(upscaler, evaluation)] : [],
+        };
     }
 
     private static int Execute(SweepSettings settings, CancellationToken stop)
@@ -45,6 +62,10 @@ internal sealed class SweepCommand : Command
         // The upscaler is checked against every run before anything trains; it trains last, into the same out folder.
         var upscaler = settings.Then is null ? null : PlanUpscaler(settings.Then, settings.Out, shared, bases);
         var runs = upscaler is null ? bases : [.. bases, upscaler];
+        var cascadeStages = upscaler is null ? [] : settings.AfterUpscaler(upscaler.Run.Root);
+        // What would fail after training (an evaluation option a run cannot take) is refused before anything trains.
+        foreach (var run in bases)
+        foreach (var stage in settings.AfterTraining.Concat(cascadeStages)) stage.ThrowIfUnsuitable(run);
         var states = runs.Select(r => RunProgress.Of(r.Run, r.Config.Training.Steps)).ToList();
         PrintPlan(runs, states);
 
@@ -53,11 +74,12 @@ internal sealed class SweepCommand : Command
             var run = runs[i];
             if (!TrainOrSkip(run, states[i], $"({i + 1}/{runs.Count})", shared, stop)) return CliErrors.Interrupted;
             var stages = run == upscaler ? [] : settings.AfterTraining;
-            foreach (var stage in stages) RunStage(stage, run, stop);
+            foreach (var stage in stages)
+                if (!RunStage(stage, run, stop)) return CliErrors.Interrupted;
         }
-        if (upscaler is not null)
-            foreach (var run in bases)
-            foreach (var stage in settings.AfterUpscaler(upscaler.Run.Root)) RunStage(stage, run, stop);
+        foreach (var run in upscaler is null ? [] : bases)
+        foreach (var stage in cascadeStages)
+            if (!RunStage(stage, run, stop)) return CliErrors.Interrupted;
         AnsiConsole.MarkupLine($"[green]sweep done[/]: {runs.Count} run(s) in {Markup.Escape(Path.GetFullPath(settings.Out))}");
         return 0;
     }
@@ -77,10 +99,14 @@ internal sealed class SweepCommand : Command
         return false;
     }
 
-    private static void RunStage(ISweepStage stage, SweepRun run, CancellationToken stop)
+    /// <summary>Runs a stage on a run; false when the sweep was stopped meanwhile (the stage keeps what it finished, as eval does).</summary>
+    private static bool RunStage(ISweepStage stage, SweepRun run, CancellationToken stop)
     {
-        AnsiConsole.MarkupLine($"{Markup.Escape(run.Name)}: {Markup.Escape(stage.Name)}");
+        AnsiConsole.MarkupLine($"{Markup.Escape(run.Name)}: {Markup.Escape(stage.Describe(run))}");
         stage.Run(run, stop);
+        if (!stop.IsCancellationRequested) return true;
+        AnsiConsole.MarkupLine("[yellow]sweep stopped[/]; run the same command again to continue (finished runs and evaluations are skipped).");
+        return false;
     }
 
     /// <summary>

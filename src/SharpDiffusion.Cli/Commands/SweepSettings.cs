@@ -28,7 +28,11 @@ internal sealed record SweepSettings
 /// <summary>One step a sweep runs on a finished run folder (e.g. evaluation).</summary>
 internal interface ISweepStage
 {
-    string Name { get; }
+    /// <summary>What the stage does to <paramref name="run"/>, printed before it starts (an evaluation names its protocol).</summary>
+    string Describe(SweepRun run);
+
+    /// <summary>Refuses, in one sentence, what would make the stage fail on <paramref name="run"/>: called for every run before anything trains.</summary>
+    void ThrowIfUnsuitable(SweepRun run);
 
     void Run(SweepRun run, CancellationToken cancellationToken);
 }

@@ -19,37 +19,57 @@ public static class FeatureExtractors
         string.IsNullOrWhiteSpace(inceptionWeights) ? ResNet18OnnxExtractor.ExtractorName : InceptionFidExtractor.ExtractorName;
 
     /// <summary>
+    /// Refuses what <see cref="Create"/> would refuse before loading anything: an unknown name, a TorchScript file or an
+    /// Inception weights file that is not given or does not exist. <c>ddpm sweep --eval</c> calls it before the runs train.
+    /// </summary>
+    public static void ThrowIfUnavailable(string spec, string? inceptionWeights)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        switch (Kind(spec))
+        {
+            case TorchScriptPrefix:
+                TorchScriptExtractor.ThrowIfMissing(TorchScriptFile(spec));
+                break;
+            case InceptionFidExtractor.ExtractorName:
+                InceptionFidWeights.ThrowIfMissing(string.IsNullOrWhiteSpace(inceptionWeights)
+                    ? throw new EvaluationException($"The inception extractor needs the pytorch-fid weights file {InceptionFidWeights.FileName}: download it from the pytorch-fid GitHub release (github.com/mseitzer/pytorch-fid/releases, tag fid_weights) and pass it with --inception-weights FILE or the {InceptionWeightsVariable} environment variable.")
+                    : inceptionWeights);
+                break;
+            case ResNet18OnnxExtractor.ExtractorName:
+                break;
+            default:
+                throw new EvaluationException($"Unknown feature extractor '{spec}'; use resnet18, inception or torchscript:FILE.");
+        }
+    }
+
+    /// <summary>
     /// Builds the extractor named by <paramref name="spec"/>. <paramref name="inceptionWeights"/> is the pytorch-fid
     /// .pth (used by "inception" only, as is <paramref name="inceptionLogits"/>); <paramref name="device"/> is where
     /// TorchSharp networks run (ONNX runs on the CPU).
     /// </summary>
     public static IFeatureExtractor Create(string spec, string? inceptionWeights, torch.Device device, InceptionLogits inceptionLogits = InceptionLogits.Unbiased)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         ArgumentNullException.ThrowIfNull(device);
-        var trimmed = spec.Trim();
-        if (trimmed.StartsWith(TorchScriptPrefix, StringComparison.OrdinalIgnoreCase))
+        ThrowIfUnavailable(spec, inceptionWeights);
+        return Kind(spec) switch
         {
-            var file = trimmed[TorchScriptPrefix.Length..];
-            if (file.Length == 0)
-            {
-                throw new EvaluationException("--extractor torchscript: needs a file, e.g. --extractor torchscript:inception.pt.");
-            }
-
-            return new TorchScriptExtractor(file, device);
-        }
-
-        return trimmed.ToLowerInvariant() switch
-        {
+            TorchScriptPrefix => new TorchScriptExtractor(TorchScriptFile(spec), device),
             ResNet18OnnxExtractor.ExtractorName => new ResNet18OnnxExtractor(),
-            InceptionFidExtractor.ExtractorName => InceptionFidExtractor.Load(
-                string.IsNullOrWhiteSpace(inceptionWeights)
-                    ? throw new EvaluationException($"The inception extractor needs the pytorch-fid weights file {InceptionFidWeights.FileName}: download it from the pytorch-fid GitHub release (github.com/mseitzer/pytorch-fid/releases, tag fid_weights) and pass it with --inception-weights FILE or the {InceptionWeightsVariable} environment variable.")
-                    : inceptionWeights,
-                device,
-                inceptionLogits),
-            _ => throw new EvaluationException($"Unknown feature extractor '{spec}'; use resnet18, inception or torchscript:FILE."),
+            _ => InceptionFidExtractor.Load(inceptionWeights!, device, inceptionLogits),
         };
+    }
+
+    /// <summary><see cref="TorchScriptPrefix"/> for a TorchScript file, else the extractor's lower-case name.</summary>
+    private static string Kind(string spec)
+    {
+        var trimmed = spec.Trim();
+        return trimmed.StartsWith(TorchScriptPrefix, StringComparison.OrdinalIgnoreCase) ? TorchScriptPrefix : trimmed.ToLowerInvariant();
+    }
+
+    private static string TorchScriptFile(string spec)
+    {
+        var file = spec.Trim()[TorchScriptPrefix.Length..];
+        return file.Length > 0 ? file : throw new EvaluationException("--extractor torchscript: needs a file, e.g. --extractor torchscript:inception.pt.");
     }
 
     /// <summary>What a Fréchet distance in this extractor's space is called: FID only for the standard Inception.</summary>

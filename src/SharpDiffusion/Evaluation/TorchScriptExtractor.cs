@@ -16,15 +16,18 @@ public sealed class TorchScriptExtractor : IFeatureExtractor
     private readonly jit.ScriptModule _module;
     private readonly Device _device;
 
+    /// <summary>Refuses a network file that does not exist (before anything is loaded).</summary>
+    internal static void ThrowIfMissing(string path)
+    {
+        if (!File.Exists(path))
+            throw new EvaluationException($"The TorchScript feature network '{path}' does not exist; pass a file written by torch.jit.save as --extractor torchscript:FILE.");
+    }
+
     public TorchScriptExtractor(string path, Device device)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(device);
-        if (!File.Exists(path))
-        {
-            throw new EvaluationException($"The TorchScript feature network '{path}' does not exist; pass a file written by torch.jit.save as --extractor torchscript:FILE.");
-        }
-
+        ThrowIfMissing(path);
         try
         {
             _module = jit.load(path, device.type, device.index);

@@ -32,10 +32,6 @@ public static class CascadeCheck
     {
         ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(upscaler);
-        ThrowIfIncompatible(HeaderOf(first), firstOrigin, HeaderOf(upscaler), upscalerOrigin);
+        ThrowIfIncompatible(CheckpointMetadata.Planned(first), firstOrigin, CheckpointMetadata.Planned(upscaler), upscalerOrigin);
     }
-
-    /// <summary>What the checkpoint of a run of this config will record about its images and family.</summary>
-    private static CheckpointMetadata HeaderOf(RunConfig config) =>
-        new() { Config = config, ImageSize = config.Data.ImageSize, Channels = config.Data.Channels, Family = ModelFamily.Of(config.Model) };
 }

@@ -33,4 +33,14 @@ public sealed record CheckpointMetadata
 
     /// <summary>What wrote the checkpoint; null in checkpoints written before it was recorded.</summary>
     public SoftwareVersions? Software { get; init; }
+
+    /// <summary>
+    /// What the checkpoints of a run of this resolved config will record about its images and family, before it is trained:
+    /// for the checks that <c>ddpm slurm</c> and <c>ddpm sweep</c> make on configs (a cascade's pair, the evaluation's options).
+    /// </summary>
+    public static CheckpointMetadata Planned(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new() { Config = config, ImageSize = config.Data.ImageSize, Channels = config.Data.Channels, Family = ModelFamily.Of(config.Model) };
+    }
 }

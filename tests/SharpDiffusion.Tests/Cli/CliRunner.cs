@@ -25,6 +25,41 @@ internal static class CliRunner
     }
 
     /// <summary>
+    /// Runs ddpm and sends it SIGTERM once a line of its stdout satisfies <paramref name="signalAfter"/> (as SLURM does at a
+    /// time limit); fails when no such line comes within 3 minutes or the process outlives the signal by 2.
+    /// </summary>
+    public static Result RunUntilTerminated(Func<string, bool> signalAfter, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ddpm.dll"));
+        foreach (string a in args) info.ArgumentList.Add(a);
+        info.Environment["XDG_CACHE_HOME"] = Path.Combine(Path.GetTempPath(), "sd-cli-test-cache");
+        using var process = Process.Start(info)!;
+        using var reached = new ManualResetEventSlim();
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            output.Enqueue(e.Data);
+            if (signalAfter(e.Data)) reached.Set();
+        };
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.BeginOutputReadLine();
+        try
+        {
+            Assert.True(reached.Wait(TimeSpan.FromMinutes(3)), $"ddpm {string.Join(' ', args)} never printed the line to stop after: " + string.Join('\n', output));
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"ddpm {string.Join(' ', args)} still running 2 minutes after SIGTERM");
+            process.WaitForExit(); // the output has been read to its end
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        return new Result(process.ExitCode, string.Join('\n', output), stderr.Result);
+    }
+
+    /// <summary>
     /// A usage error as the CLI reports one: exactly one line on stderr, "error: …" containing <paramref name="mustContain"/>,
     /// and exit code <paramref name="exitCode"/> (null: any non-zero code).
     /// </summary>

@@ -13,17 +13,20 @@ internal static class InceptionFidWeights
 
     private const string Origin = "download it from the pytorch-fid GitHub release (github.com/mseitzer/pytorch-fid/releases, tag fid_weights)";
 
+    /// <summary>Refuses a weights file that does not exist (before anything is loaded, or trained: <c>ddpm sweep --eval</c>).</summary>
+    internal static void ThrowIfMissing(string path)
+    {
+        if (!File.Exists(path))
+            throw new EvaluationException($"The Inception weights file '{path}' does not exist; {Origin} and pass it with --inception-weights FILE or {FeatureExtractors.InceptionWeightsVariable}.");
+    }
+
     /// <summary>
     /// Copies every parameter and batch-norm running statistic by key, checking shapes; <c>num_batches_tracked</c>
     /// (absent from older files, unused in evaluation) is optional. Every problem is one sentence naming the file.
     /// </summary>
     public static void Load(nn.Module module, string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new EvaluationException($"The Inception weights file '{path}' does not exist; {Origin} and pass it with --inception-weights FILE or {FeatureExtractors.InceptionWeightsVariable}.");
-        }
-
+        ThrowIfMissing(path);
         var source = ReadStateDict(path);
         try
         {
