@@ -85,4 +85,47 @@ public sealed class MetricMemorizationNormalizedDistanceTests : IDisposable
 
         Assert.Equal("Carlini et al.'s normalised nearest-neighbour distance needs at least 2 training images, but the training set has 1; train on more images or leave memorization out of --metrics.", error.Message);
     }
+
+    [Fact]
+    public void CheckpointMetrics_Memorization_CarriesTheDistributionIntoTheEntryCsvAndTags()
+    {
+        // 1×1×2 "images" are 2-D points (pixels / 255; ℓ is scale-free): the training points above shifted by (12, 12),
+        // generated the shifted origin (ℓ = 8/29 against all 4) and a copy of (15, 16) (ℓ = 0).
+        using var real = torch.tensor(new byte[] { 12, 13, 15, 16, 6, 20, 17, 0 }, [4, 1, 1, 2]);
+        using var generated = torch.tensor(new byte[] { 12, 12, 15, 16 }, [2, 1, 1, 2]);
+        using var realFeatures = Memorization.PixelVectors(real);
+        using var generatedFeatures = Memorization.PixelVectors(generated);
+
+        var entry = CheckpointMetrics.Compute(new MetricInputs("test", realFeatures, generatedFeatures, null, real, generated), [EvaluationMetricNames.Memorization], seed: 0).Entry;
+
+        Assert.Equal(0.0, entry.MemorizationNormalizedDistanceMinimum);
+        Assert.Equal(0.01 * 8 / 29, entry.MemorizationNormalizedDistancePercentile1!.Value, 1e-12);
+        Assert.Equal(0.05 * 8 / 29, entry.MemorizationNormalizedDistancePercentile5!.Value, 1e-12);
+        Assert.Equal(4.0 / 29, entry.MemorizationNormalizedDistanceMedian!.Value, 1e-12);
+        Assert.Equal(4, entry.MemorizationNormalizedDistanceNeighbors);
+        Assert.Equal(0.5, entry.MemorizationNormalizedDistanceAlpha);
+
+        var log = new EvaluationLog(_dir);
+        log.Add(entry with { Step = 7, SettingsKey = "k" });
+        var lines = File.ReadAllLines(log.CsvPath);
+        var row = lines[0].Split(',').Zip(lines[1].Split(',')).ToDictionary(p => p.First, p => p.Second);
+        Assert.Equal("0", row["memorization_normalized_distance_minimum"]);
+        Assert.Equal(4.0 / 29, double.Parse(row["memorization_normalized_distance_median"], System.Globalization.CultureInfo.InvariantCulture), 1e-12);
+        Assert.Equal("4", row["memorization_normalized_distance_neighbors"]);
+        Assert.Equal("0.5", row["memorization_normalized_distance_alpha"]);
+        Assert.Equal(4.0 / 29, log.Read().Single().MemorizationNormalizedDistanceMedian!.Value, 1e-12);
+
+        var tag = Assert.Single(EvaluationTags.Scalars(entry), s => s.Tag.EndsWith("/memorization_normalized_distance_median", StringComparison.Ordinal));
+        Assert.Equal(4.0 / 29, tag.Value, 1e-12);
+    }
+
+    [Fact]
+    public void SettingsKey_WithMemorization_MarksTheNormalizedDistance()
+    {
+        // Entries written before the distance existed (key ";memorization=nn-ratio") are measured again, not reused.
+        var protocol = new EvaluationProtocol(2500, [EvaluationMetricNames.Memorization], "ddim", 250, 0, 0, 64);
+
+        Assert.Equal("n=2500;metrics=memorization;extractor=resnet18;sampler=ddim;steps=250;guidance=0;seed=0;data=abc;memorization=nn-ratio+normalized-distance",
+            protocol.SettingsKey("resnet18", "abc"));
+    }
 }
