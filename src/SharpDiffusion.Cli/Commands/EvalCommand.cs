@@ -102,7 +102,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
         var table = autoencoder
             ? new Table().AddColumns("step", $"{FeatureExtractors.FrechetLabel(extractor.Name)} ({ReconstructionEvaluation.ComparedLabel})", "PSNR (dB)", "SSIM", "n", "seconds")
-            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "NN1/NN2 < 1/3 (95% CI)", "seconds");
+            : new Table().AddColumns("step", FeatureExtractors.FrechetLabel(extractor.Name), extractor.LogitsKind is string kind ? $"IS ({kind})" : "IS", "KID", "precision", "recall", "memorised", "NN1/NN2 < 1/3 (95% CI)", "ℓ min / median", "seconds");
         var progress = new EvalProgress(entry =>
         {
             string seconds = entry.Seconds.ToString("F0", CultureInfo.InvariantCulture);
@@ -110,7 +110,7 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
                 table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.ReconstructionPsnr), Format(entry.ReconstructionSsim), entry.N.ToString(CultureInfo.InvariantCulture), seconds);
             else
                 table.AddRow(entry.Step.ToString(CultureInfo.InvariantCulture), Format(entry.Fd), Format(entry.IsMean), Format(entry.KidMean), Format(entry.Precision),
-                    Format(entry.Recall), Format(entry.MemorizationShare), FormatRatio(entry), seconds);
+                    Format(entry.Recall), Format(entry.MemorizationShare), FormatRatio(entry), FormatNormalizedDistance(entry), seconds);
             foreach (var note in entry.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] step {entry.Step}: {Markup.Escape(note)}");
         });
         var evaluation = new RunEvaluation(run, protocol, progress, settings.Data, TrainingSession.DefaultCacheDir(), settings.Cache ?? DefaultCacheDir());
@@ -123,6 +123,8 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
             AnsiConsole.MarkupLine(Markup.Escape($"FD, KID and precision/recall against the held-out reference {held.Reference}; memorisation against the training images"));
         if (results.FirstOrDefault(e => e.MemorizationRatioResamples is not null) is { } ratio)
             AnsiConsole.MarkupLine(Markup.Escape($"memorised (NN1/NN2 < 1/3): pixel-ℓ2 nearest/second-nearest training image; 95% interval from {ratio.MemorizationRatioResamples} bootstrap resamples, seed {ratio.MemorizationRatioSeed}"));
+        if (results.FirstOrDefault(e => e.MemorizationNormalizedDistanceNeighbors is not null) is { } normalized)
+            AnsiConsole.MarkupLine(Markup.Escape($"ℓ (Carlini et al. 2023): pixel-ℓ2 distance to the nearest training image over {normalized.MemorizationNormalizedDistanceAlpha} × the mean distance to the {normalized.MemorizationNormalizedDistanceNeighbors} nearest; 0 for a copy"));
         if (upscale is not null) AnsiConsole.MarkupLine(Markup.Escape($"cascade: {upscale.Label}; measured at {upscale.OutputSize}×{upscale.OutputSize}"));
         AnsiConsole.MarkupLine(Markup.Escape($"{FeatureExtractors.FrechetLabel(extractor.Name)} with {extractor.Name} features; results in {log.ResultsPath} and {log.CsvPath}"));
         if (settings.Json) JsonOutput.Write(new { run = run.Root, entries = results }, EvaluationJson.Options);
@@ -134,6 +136,10 @@ internal sealed class EvalRunner(EvalSettings settings, CancellationToken stop)
 
     private static string FormatRatio(EvaluationEntry entry) => entry.MemorizationRatioShare is double share
         ? $"{Format(share)} ({Format(entry.MemorizationRatioLow)}–{Format(entry.MemorizationRatioHigh)})"
+        : "–";
+
+    private static string FormatNormalizedDistance(EvaluationEntry entry) => entry.MemorizationNormalizedDistanceMedian is double median
+        ? $"{Format(entry.MemorizationNormalizedDistanceMinimum)} / {Format(median)}"
         : "–";
 
     private static string Format(double? value) => value?.ToString("G5", CultureInfo.InvariantCulture) ?? "–";

@@ -97,6 +97,7 @@ public static class CheckpointMetrics
             using var generatedPixels = Memorization.PixelVectors(inputs.GeneratedPixels);
             var pixel = MemorizationCheck.Compute(generatedPixels, realPixels);
             var ratio = MemorizationRatio.Compute(generatedPixels, realPixels, seed);
+            var normalized = MemorizationNormalizedDistance.Compute(generatedPixels, realPixels);
             entry = entry with
             {
                 MemorizationRatioShare = ratio.Share,
@@ -105,6 +106,12 @@ public static class CheckpointMetrics
                 MemorizationRatioMedian = ratio.MedianRatio,
                 MemorizationRatioResamples = ratio.Resamples,
                 MemorizationRatioSeed = ratio.Seed,
+                MemorizationNormalizedDistanceMinimum = normalized.Minimum,
+                MemorizationNormalizedDistancePercentile1 = normalized.Percentile1,
+                MemorizationNormalizedDistancePercentile5 = normalized.Percentile5,
+                MemorizationNormalizedDistanceMedian = normalized.Median,
+                MemorizationNormalizedDistanceNeighbors = normalized.Neighbors,
+                MemorizationNormalizedDistanceAlpha = normalized.Alpha,
                 MemorizationShare = memorization.ShareBelowThreshold,
                 MemorizationThreshold = memorization.Threshold,
                 MemorizationPixelShare = pixel.ShareBelowThreshold,

@@ -63,6 +63,24 @@ public sealed record EvaluationEntry
     /// <summary>Seed of the bootstrap's random source.</summary>
     public int? MemorizationRatioSeed { get; init; }
 
+    /// <summary>Carlini et al.'s normalised nearest-neighbour distance ℓ (<see cref="MemorizationNormalizedDistance"/>): its smallest value over the samples.</summary>
+    public double? MemorizationNormalizedDistanceMinimum { get; init; }
+
+    /// <summary>1% quantile of ℓ over the samples.</summary>
+    public double? MemorizationNormalizedDistancePercentile1 { get; init; }
+
+    /// <summary>5% quantile of ℓ over the samples.</summary>
+    public double? MemorizationNormalizedDistancePercentile5 { get; init; }
+
+    /// <summary>Median ℓ over the samples.</summary>
+    public double? MemorizationNormalizedDistanceMedian { get; init; }
+
+    /// <summary>n of ℓ's denominator actually used: 50, or the training set's size when it is smaller.</summary>
+    public int? MemorizationNormalizedDistanceNeighbors { get; init; }
+
+    /// <summary>α of ℓ's denominator (0.5).</summary>
+    public double? MemorizationNormalizedDistanceAlpha { get; init; }
+
     /// <summary>
     /// What the Fréchet distance, KID and precision/recall compare the samples with when it is not the real set
     /// (<c>ddpm eval --reference</c>): e.g. "Fashion-MNIST test split in '…': 10000 images"; null: the real set

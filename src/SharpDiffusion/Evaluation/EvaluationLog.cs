@@ -27,7 +27,9 @@ public sealed class EvaluationLog(string runRoot)
 
     private static readonly string[] CsvColumns =
         ["step", "fd", "frechet_label", "is_mean", "is_std", "is_logits", "kid_mean", "kid_std", "precision", "recall", "memorization_share", "memorization_pixel_share", "n", "sampler", "steps", "guidance", "extractor", "seed", "seconds", "sampling_seconds",
-         "memorization_ratio_share", "memorization_ratio_low", "memorization_ratio_high", "precision_recall_per_side", "reference", "upscale"];
+         "memorization_ratio_share", "memorization_ratio_low", "memorization_ratio_high", "precision_recall_per_side", "reference", "upscale",
+         "memorization_normalized_distance_minimum", "memorization_normalized_distance_percentile1", "memorization_normalized_distance_percentile5",
+         "memorization_normalized_distance_median", "memorization_normalized_distance_neighbors", "memorization_normalized_distance_alpha"];
 
     public string ResultsPath => Path.Combine(runRoot, ResultsFileName);
 
@@ -78,7 +80,9 @@ public sealed class EvaluationLog(string runRoot)
                 F(e.Precision), F(e.Recall), F(e.MemorizationShare), F(e.MemorizationPixelShare), e.N.ToString(CultureInfo.InvariantCulture),
                 Quote(e.Sampler), e.Steps.ToString(CultureInfo.InvariantCulture), F(e.Guidance), Quote(e.Extractor), e.Seed.ToString(CultureInfo.InvariantCulture),
                 e.Seconds.ToString("F1", CultureInfo.InvariantCulture), e.SamplingSeconds.ToString("F1", CultureInfo.InvariantCulture),
-                F(e.MemorizationRatioShare), F(e.MemorizationRatioLow), F(e.MemorizationRatioHigh), e.PrecisionRecallPerSide?.ToString(CultureInfo.InvariantCulture) ?? "", Quote(e.Reference), Quote(e.Upscale?.Tag)));
+                F(e.MemorizationRatioShare), F(e.MemorizationRatioLow), F(e.MemorizationRatioHigh), e.PrecisionRecallPerSide?.ToString(CultureInfo.InvariantCulture) ?? "", Quote(e.Reference), Quote(e.Upscale?.Tag),
+                F(e.MemorizationNormalizedDistanceMinimum), F(e.MemorizationNormalizedDistancePercentile1), F(e.MemorizationNormalizedDistancePercentile5),
+                F(e.MemorizationNormalizedDistanceMedian), e.MemorizationNormalizedDistanceNeighbors?.ToString(CultureInfo.InvariantCulture) ?? "", F(e.MemorizationNormalizedDistanceAlpha)));
         }
 
         AtomicFile.WriteAllText(CsvPath, text.ToString());

@@ -37,8 +37,8 @@ public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, st
     /// <summary>
     /// The key an entry of evaluation_results.json is recognised by, so an evaluation already done is skipped.
     /// <paramref name="referenceHash"/>: the content of <see cref="Reference"/> (null without one). Precision/recall
-    /// on equal sides and the nearest/second-nearest memorisation test are marked, so entries computed before them
-    /// (unequal sides, calibrated threshold alone) are evaluated again rather than reused.
+    /// on equal sides and the memorisation tests (nearest/second-nearest ratio, normalised distance) are marked, so entries
+    /// computed before them (unequal sides, calibrated threshold alone, no normalised distance) are evaluated again rather than reused.
     /// </summary>
     public string SettingsKey(string extractorIdentity, string realSetHash, string? referenceHash = null) => string.Create(CultureInfo.InvariantCulture,
         $"n={N};metrics={string.Join(',', Metrics)};extractor={extractorIdentity};sampler={Sampler};steps={Steps};guidance={Guidance};seed={Seed};data={realSetHash}{MetricVersions(referenceHash)}{(RawWeights ? ";weights=raw" : "")}{(Upscale is null ? "" : ";" + Upscale.SettingsKey)}{(SpacingName is string s ? ";spacing=" + s : "")}{(RealStatsName is string r ? ";real=" + r : "")}{(Guide is null ? "" : ";" + Guide.SettingsKey)}");
@@ -46,5 +46,8 @@ public sealed record EvaluationProtocol(int N, IReadOnlyList<string> Metrics, st
     private string MetricVersions(string? referenceHash) =>
         (referenceHash is null ? "" : ";reference=" + referenceHash)
         + (Metrics.Contains(EvaluationMetricNames.PrecisionRecall) ? ";pr=equal" : "")
-        + (Metrics.Contains(EvaluationMetricNames.Memorization) ? ";memorization=nn-ratio" : "");
+        + (Metrics.Contains(EvaluationMetricNames.Memorization) ? ";memorization=" + MemorizationVersion : "");
+
+    /// <summary>What the memorization metric records beyond the calibrated check: the NN1/NN2 ratio test and Carlini et al.'s normalised distance.</summary>
+    internal const string MemorizationVersion = "nn-ratio+normalized-distance";
 }

@@ -18,7 +18,8 @@ public static class EvaluationTags
         return new[]
             {
                 (frechet, entry.Fd), (inceptionScore, entry.IsMean), ("kid", entry.KidMean), ("precision", entry.Precision), ("recall", entry.Recall),
-                ("memorization_share", entry.MemorizationShare), ("memorization_ratio_share", entry.MemorizationRatioShare), ("psnr", entry.ReconstructionPsnr), ("ssim", entry.ReconstructionSsim),
+                ("memorization_share", entry.MemorizationShare), ("memorization_ratio_share", entry.MemorizationRatioShare),
+                ("memorization_normalized_distance_median", entry.MemorizationNormalizedDistanceMedian), ("psnr", entry.ReconstructionPsnr), ("ssim", entry.ReconstructionSsim),
             }
             .Where(s => s.Item2 is double)
             .Select(s => (prefix + s.Item1, s.Item2!.Value))

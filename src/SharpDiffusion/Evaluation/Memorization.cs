@@ -86,6 +86,23 @@ public static class Memorization
         return (imagesUint8.to(torch.float64).flatten(1) / 255.0).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The generated [N, D] and training [M, D] matrices of a pixel-space memorisation test as float64 CPU tensors (in the
+    /// caller's dispose scope); M ≥ 2, else one sentence naming <paramref name="test"/> (every such test compares the
+    /// nearest training image with others).
+    /// </summary>
+    internal static (torch.Tensor Generated, torch.Tensor Training) GeneratedAndTraining(torch.Tensor generated, torch.Tensor training, string test)
+    {
+        ArgumentNullException.ThrowIfNull(generated);
+        ArgumentNullException.ThrowIfNull(training);
+        if (training.dim() >= 1 && training.shape[0] < 2)
+            throw new EvaluationException($"{test} needs at least 2 training images, but the training set has {training.shape[0]}; train on more images or leave memorization out of --metrics.");
+        var g = FeatureMatrix.ToFloat64(generated, "generated set");
+        var t = FeatureMatrix.ToFloat64(training, "training set", minRows: 2);
+        FeatureMatrix.RequireSameDimension(g, t, "generated samples", "training samples");
+        return (g, t);
+    }
+
     /// <summary>Quantile with linear interpolation between order statistics (NumPy's default, "type 7").</summary>
     internal static double LinearQuantile(double[] values, double q)
     {

@@ -37,16 +37,10 @@ public static class MemorizationRatio
     /// </summary>
     public static MemorizationRatioResult Compute(torch.Tensor generated, torch.Tensor training, int seed, int resamples = DefaultResamples)
     {
-        ArgumentNullException.ThrowIfNull(generated);
-        ArgumentNullException.ThrowIfNull(training);
         if (resamples < 1) throw new ArgumentOutOfRangeException(nameof(resamples), resamples, "The bootstrap needs at least one resample.");
-        if (training.dim() >= 1 && training.shape[0] < 2)
-            throw new EvaluationException($"The nearest/second-nearest memorisation test needs at least 2 training images, but the training set has {training.shape[0]}; train on more images or leave memorization out of --metrics.");
 
         using var scope = torch.NewDisposeScope();
-        var g = FeatureMatrix.ToFloat64(generated, "generated set");
-        var t = FeatureMatrix.ToFloat64(training, "training set", minRows: 2);
-        FeatureMatrix.RequireSameDimension(g, t, "generated samples", "training samples");
+        var (g, t) = Memorization.GeneratedAndTraining(generated, training, "The nearest/second-nearest memorisation test");
         var (first, second) = PairwiseDistances.TwoNearest(g, t);
         var ratios = new double[first.Length];
         for (var i = 0; i < ratios.Length; i++) ratios[i] = first[i] == 0 ? 0 : first[i] / second[i];

@@ -32,7 +32,8 @@ public sealed record EvaluationEntry(
     string? Reference = null,
     double? MemorizationRatioShare = null,
     double? MemorizationRatioLow = null,
-    double? MemorizationRatioHigh = null)
+    double? MemorizationRatioHigh = null,
+    double? MemorizationNormalizedDistanceMedian = null)
 {
     /// <summary>
     /// The protocol of this entry; an entry that names no extractor takes the file's, one that names no weights the EMA's,
@@ -84,7 +85,8 @@ public sealed record EvaluationResults(string? Extractor, IReadOnlyList<Evaluati
         e.TryGetProperty("seed", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long seed) ? seed : null,
         Number(e, "seconds"), Number(e, "guidance"), String(e, "is_logits"), ReadUpscale(e), String(e, "upscale_comparison_grid"), String(e, "weights"),
         String(e, "spacing"), String(e, "real_stats"),
-        String(e, "reference"), Number(e, "memorization_ratio_share"), Number(e, "memorization_ratio_low"), Number(e, "memorization_ratio_high"));
+        String(e, "reference"), Number(e, "memorization_ratio_share"), Number(e, "memorization_ratio_low"), Number(e, "memorization_ratio_high"),
+        Number(e, "memorization_normalized_distance_median"));
 
     /// <summary>A cascade entry's upscale stage; null when absent or when a field of it is missing (then it is not a stage we can name).</summary>
     private static UpscaleProtocol? ReadUpscale(JsonElement e)

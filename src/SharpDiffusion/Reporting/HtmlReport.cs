@@ -87,6 +87,9 @@ public static class HtmlReport
                 if (Metrics.Maximum(series.Points) is MetricPoint max)
                     html.Append("<li>").Append(E(F($"{run.Name}, {series.ProtocolLabel}: {100 * max.Value:F1}%") + (max.Low is double lo && max.High is double hi ? F($" [{100 * lo:F1}%, {100 * hi:F1}%]") : "") + F($" at step {max.Step}"))).Append("</li>\n");
         html.Append("</ul>\n");
+        if (!runs.Any(r => r.HasEvaluations(Metric.MemorizationNormalizedDistance))) return;
+        AppendImage(html, MetricPlots.Comparison(runs, Metric.MemorizationNormalizedDistance), $"{Metrics.MemorizationNormalizedDistanceLabel} versus step", "plot");
+        html.Append("<p class=\"note\">ℓ (Carlini et al. 2023): a sample's pixel distance to its nearest training image over 0.5 × its mean distance to the 50 nearest (all of them in a smaller training set); 0 for a copy, near 2 for a sample no closer to one training image than to its neighbourhood.</p>\n");
     }
 
     /// <summary>

@@ -28,9 +28,11 @@ public static class MetricPlots
         {
             Metric.InceptionScore => Metrics.InceptionScoreLabel,
             Metric.MemorizationRatio => Metrics.MemorizationRatioLabel,
+            Metric.MemorizationNormalizedDistance => Metrics.MemorizationNormalizedDistanceLabel,
             _ => frechetLabel ?? "Fréchet distance",
         };
         string better = metric == Metric.MemorizationRatio ? "bars: 95% interval; ◆ = maximum"
+            : metric == Metric.MemorizationNormalizedDistance ? "lower is closer to copying; ◆ = minimum"
             : Metrics.LowerIsBetter(metric) ? "lower is better; ◆ = minimum" : "higher is better; ◆ = maximum";
         var plot = PlotStyle.NewPlot($"{label} versus training step ({better})", "step", label);
         var missing = new List<string>();
@@ -92,7 +94,7 @@ public static class MetricPlots
         text.LabelFontColor = color;
         text.LabelFontSize = 13;
         text.LabelBold = true;
-        bool below = Metrics.LowerIsBetter(metric) && metric != Metric.MemorizationRatio; // a maximum's label goes above it
+        bool below = Metrics.HighlightsMinimum(metric); // a maximum's label goes above it
         text.OffsetY = below ? 10 : -10;
         text.LabelAlignment = below ? ScottPlot.Alignment.UpperCenter : ScottPlot.Alignment.LowerCenter;
     }

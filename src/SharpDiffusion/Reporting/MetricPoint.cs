@@ -6,14 +6,16 @@ namespace SharpDiffusion.Reporting;
 public readonly record struct MetricPoint(int Step, double Value, double? Low = null, double? High = null);
 
 /// <summary>
-/// The curves the study compares: the Fréchet distance (lower is better), the Inception Score (higher), and the share of
-/// samples memorised by the nearest/second-nearest test (lower; reported by its maximum over checkpoints).
+/// The curves the study compares: the Fréchet distance (lower is better), the Inception Score (higher), the share of
+/// samples memorised by the nearest/second-nearest test (lower; reported by its maximum over checkpoints), and the median
+/// of Carlini et al.'s normalised distance ℓ (lower is closer to copying; reported by its minimum over checkpoints).
 /// </summary>
 public enum Metric
 {
     FrechetDistance,
     InceptionScore,
     MemorizationRatio,
+    MemorizationNormalizedDistance,
 }
 
 /// <summary>
@@ -27,6 +29,7 @@ public sealed record MetricSeries(Metric Metric, CurveProtocol Protocol, string?
     {
         Metric.FrechetDistance => Protocol.FrechetLabel,
         Metric.InceptionScore => Metrics.InceptionScoreLabel,
+        Metric.MemorizationNormalizedDistance => Metrics.MemorizationNormalizedDistanceLabel,
         _ => Metrics.MemorizationRatioLabel,
     };
 
@@ -43,7 +46,14 @@ public static class Metrics
     /// <summary>The papers' memorisation test (<see cref="SharpDiffusion.Evaluation.MemorizationRatio"/>), named by its space and cut.</summary>
     public const string MemorizationRatioLabel = "memorised share (NN1/NN2 < 1/3)";
 
-    public static bool LowerIsBetter(Metric metric) => metric != Metric.InceptionScore;
+    /// <summary>The median of Carlini et al.'s ℓ (<see cref="SharpDiffusion.Evaluation.MemorizationNormalizedDistance"/>).</summary>
+    public const string MemorizationNormalizedDistanceLabel = "median normalised distance ℓ (Carlini et al.)";
+
+    /// <summary>Lower is better for FD and the memorised share; a higher ℓ is further from copying.</summary>
+    public static bool LowerIsBetter(Metric metric) => metric is Metric.FrechetDistance or Metric.MemorizationRatio;
+
+    /// <summary>Whether a curve's highlighted point is its minimum (FD's best, ℓ's closest approach to copying).</summary>
+    public static bool HighlightsMinimum(Metric metric) => metric is Metric.FrechetDistance or Metric.MemorizationNormalizedDistance;
 
     /// <summary>
     /// The metric's curves, one per protocol in the order each protocol first appears, each in step order. When one
@@ -56,11 +66,17 @@ public static class Metrics
         var curves = new List<(CurveProtocol Protocol, string? Logits, SortedDictionary<int, MetricPoint> ByStep)>();
         foreach (var e in results.Entries)
         {
-            var value = metric switch { Metric.FrechetDistance => e.Fd, Metric.InceptionScore => e.IsMean, _ => e.MemorizationRatioShare };
+            var value = metric switch
+            {
+                Metric.FrechetDistance => e.Fd,
+                Metric.InceptionScore => e.IsMean,
+                Metric.MemorizationNormalizedDistance => e.MemorizationNormalizedDistanceMedian,
+                _ => e.MemorizationRatioShare,
+            };
             if (value is not double v) continue;
             var protocol = e.Protocol(results.Extractor);
             // Memorisation is always measured against the training images: a --reference changes FD, KID and P/R, not this curve.
-            if (metric == Metric.MemorizationRatio) protocol = protocol with { Reference = null };
+            if (metric is Metric.MemorizationRatio or Metric.MemorizationNormalizedDistance) protocol = protocol with { Reference = null };
             var logits = metric == Metric.InceptionScore ? e.IsLogits : null;
             var index = curves.FindIndex(c => c.Protocol == protocol && c.Logits == logits);
             if (index < 0)
@@ -83,10 +99,18 @@ public static class Metrics
 
     /// <summary>
     /// The point a curve is summarised by: the best for FD and IS (<see cref="Best"/>), the maximum for the memorised
-    /// share (memorisation is reported by its worst checkpoint). Ties go to the earliest step; null without points.
+    /// share and the minimum for ℓ (memorisation is reported by its worst checkpoint). Ties go to the earliest step; null without points.
     /// </summary>
-    public static MetricPoint? Highlight(IReadOnlyList<MetricPoint> points, Metric metric) =>
-        metric == Metric.MemorizationRatio ? Maximum(points) : Best(points, metric);
+    public static MetricPoint? Highlight(IReadOnlyList<MetricPoint> points, Metric metric) => metric switch
+    {
+        Metric.MemorizationRatio => Maximum(points),
+        Metric.MemorizationNormalizedDistance => Minimum(points),
+        _ => Best(points, metric),
+    };
+
+    /// <summary>The smallest value; ties go to the earliest step. Null when there are no points.</summary>
+    public static MetricPoint? Minimum(IReadOnlyList<MetricPoint> points) =>
+        points.OrderBy(p => p.Step).Aggregate((MetricPoint?)null, (min, p) => min is MetricPoint m && m.Value <= p.Value ? m : p);
 
     /// <summary>The largest value; ties go to the earliest step. Null when there are no points.</summary>
     public static MetricPoint? Maximum(IReadOnlyList<MetricPoint> points) =>

@@ -4,7 +4,7 @@ namespace SharpDiffusion.Reporting;
 /// Writes the plots of a set of runs into a folder: loss_plots/&lt;run&gt;.png per run, loss_plots/all_runs.png, one
 /// Fréchet-distance plot per feature space named after it (comparison_fid.png for the Inception's FID,
 /// comparison_fd-resnet18.png for FD-ResNet18, …; comparison_fd.png with a message when no run has one) and
-/// comparison_is.png, and comparison_memorised.png when a run has the memorised share. Files are written atomically (a temporary file renamed over the name).
+/// comparison_is.png, and comparison_memorised.png (comparison_memorised_distance.png) when a run has the memorised share (the median ℓ). Files are written atomically (a temporary file renamed over the name).
 /// </summary>
 public static class PlotWriter
 {
@@ -16,6 +16,9 @@ public static class PlotWriter
 
     /// <summary>The memorised share (nearest/second-nearest test) versus step; written only when some run has it.</summary>
     public const string MemorizationRatioFile = "comparison_memorised.png";
+
+    /// <summary>The median of Carlini et al.'s normalised distance ℓ versus step; written only when some run has it.</summary>
+    public const string MemorizationNormalizedDistanceFile = "comparison_memorised_distance.png";
 
     public static IReadOnlyList<string> Write(IReadOnlyList<ReportRun> runs, string outDir, LossPlotOptions options)
     {
@@ -32,6 +35,8 @@ public static class PlotWriter
         written.Add(Save(Path.Combine(outDir, IsFile), MetricPlots.Comparison(runs, Metric.InceptionScore)));
         if (runs.Any(r => r.HasEvaluations(Metric.MemorizationRatio)))
             written.Add(Save(Path.Combine(outDir, MemorizationRatioFile), MetricPlots.Comparison(runs, Metric.MemorizationRatio)));
+        if (runs.Any(r => r.HasEvaluations(Metric.MemorizationNormalizedDistance)))
+            written.Add(Save(Path.Combine(outDir, MemorizationNormalizedDistanceFile), MetricPlots.Comparison(runs, Metric.MemorizationNormalizedDistance)));
         return written;
     }
 

@@ -143,6 +143,8 @@ public sealed class CliEvalEndToEndTests : IDisposable
             var share = entry.GetProperty("memorization_ratio_share").GetDouble();
             Assert.True(low <= share && share <= entry.GetProperty("memorization_ratio_high").GetDouble(), $"{share}");
             Assert.Equal(1000, entry.GetProperty("memorization_ratio_resamples").GetInt32());
+            Assert.Equal(RealImages, entry.GetProperty("memorization_normalized_distance_neighbors").GetInt32()); // fewer than 50 training images: all of them
+            Assert.InRange(entry.GetProperty("memorization_normalized_distance_median").GetDouble(), 0, 1 / entry.GetProperty("memorization_normalized_distance_alpha").GetDouble());
         }
 
         var bad = CliRunner.Run([.. EvalArgs(run), "--reference", Path.Combine(_dir, "no-such")]);

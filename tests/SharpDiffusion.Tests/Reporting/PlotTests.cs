@@ -112,6 +112,27 @@ public sealed class PlotTests : IDisposable
         Assert.True(PngPixels.CountNear(image, Blue) > 300);
     }
 
+    [Fact]
+    public void MemorizationNormalizedDistance_SeriesIsTheMedianAndTheHighlightIsTheMinimum()
+    {
+        string a = _runs.Run("a");
+        RunFixture.Evaluations(a, """
+            { "step": 40, "fd": 80, "memorization_normalized_distance_median": 1.8 },
+            { "step": 80, "fd": 60, "memorization_normalized_distance_median": 1.2 },
+            { "step": 100, "fd": 65, "memorization_normalized_distance_median": 1.5 }
+            """);
+        var runs = ReportRunLoader.Load([a]).Runs;
+
+        var series = Assert.Single(runs[0].Series(Metric.MemorizationNormalizedDistance));
+
+        Assert.Equal([1.8, 1.2, 1.5], series.Points.Select(p => p.Value));
+        Assert.Equal(new MetricPoint(80, 1.2), Metrics.Highlight(series.Points, Metric.MemorizationNormalizedDistance)); // closest to copying
+        string outDir = Path.Combine(_runs.Root, "plots-distance");
+        Assert.Contains(Path.Combine(outDir, PlotWriter.MemorizationNormalizedDistanceFile), PlotWriter.Write(runs, outDir, new LossPlotOptions()));
+        using var image = PngPixels.Decode(MetricPlots.Comparison(runs, Metric.MemorizationNormalizedDistance));
+        Assert.True(PngPixels.CountNear(image, Blue) > 300);
+    }
+
     [Theory]
     [InlineData("FID", "comparison_fid.png")]
     [InlineData("FD-ResNet18", "comparison_fd-resnet18.png")]
