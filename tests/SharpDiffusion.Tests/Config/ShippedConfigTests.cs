@@ -42,6 +42,7 @@ public class ShippedConfigTests
     [InlineData("small-cpu", 0.0)]
     [InlineData("small-data", 0.15)]
     [InlineData("study/6-edm-augment", 0.0)]
+    [InlineData("memorise/edm-augment", 0.3)]
     public void FashionMnistSmallData_DropoutFollowsImagesPerParameter(string name, double expected)
     {
         var c = ConfigLoader.Load(Path.Combine(ConfigDir(), "fashion-mnist", name + ".json"));
