@@ -40,7 +40,7 @@ internal sealed class ResnetBlock : Module<Tensor, Tensor, Tensor>
         var h = conv1.call(functional.silu(norm1.call(x)));
         var scaleShift = time_proj.call(functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
         var parts = scaleShift.chunk(2, dim: 1);
-        h = norm2.call(h) * (parts[0] + Sampling.Scaled.One) + parts[1]; // a rooted Scalar: a temporary one can be finalised mid-call (Sampling/Scaled.cs)
+        h = norm2.call(h) * Sampling.Scaled.PlusOne(parts[0]) + parts[1];
         h = conv2.call(dropout.call(functional.silu(h)));
         var residual = skip is null ? x : skip.call(x);
         return (h + residual).MoveToOuterDisposeScope();

@@ -16,6 +16,13 @@ internal static class Scaled
 
     public static readonly Scalar One = 1.0.ToScalar();
 
+    /// <summary>
+    /// tensor + 1 with both Scalars held: <c>tensor + scalar</c> is <c>add(scalar, 1)</c> in TorchSharp 0.107, whose α = 1 is a
+    /// temporary Scalar again (a rooted addend alone was not enough: eval of DDPM-1000 on 500 images still failed after ~5
+    /// minutes with "Expected false to be true … toFloat" in ResnetBlock's scale-shift).
+    /// </summary>
+    public static Tensor PlusOne(Tensor tensor) => tensor.add(One, One);
+
     public static Tensor By(Tensor tensor, double factor)
     {
         using var scalar = factor.ToScalar();

@@ -100,9 +100,9 @@ public sealed class EdmFormulation : IFormulation
         // finalised mid-call in a long training loop (Sampling/Scaled.cs).
         using var pMean = config.PMean.ToScalar();
         using var variance = (SigmaData * SigmaData).ToScalar();
-        var sigma = Scaled.By(logSigma, config.PStd).add(pMean).exp();
+        var sigma = Scaled.By(logSigma, config.PStd).add(pMean, Scaled.One).exp();
         var perSample = sigma.reshape([batch, .. Enumerable.Repeat(1L, (int)x0.dim() - 1)]);
-        var total = perSample.square().add(variance);   // σ² + σ_d²
+        var total = perSample.square().add(variance, Scaled.One);   // σ² + σ_d²
         var cIn = total.rsqrt();
         var cSkip = total.reciprocal().mul(variance);
         var cOut = Scaled.By(perSample * cIn, SigmaData);

@@ -29,7 +29,7 @@ internal sealed class ReferenceConvBlock : Module<Tensor, Tensor?, Tensor?, Tens
     {
         using var scope = NewDisposeScope();
         var h = norm.forward(proj.forward(x));
-        if (scale is not null && shift is not null) h = h * (scale + Sampling.Scaled.One) + shift; // a rooted Scalar (Sampling/Scaled.cs)
+        if (scale is not null && shift is not null) h = h * Sampling.Scaled.PlusOne(scale) + shift;
         return dropout.forward(functional.silu(h)).MoveToOuterDisposeScope();
     }
 }
