@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using SharpDiffusion.Config;
+using SharpDiffusion.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ public sealed class GaussianDiffusion
         CheckTimesteps(t, x0);
         using var scope = NewDisposeScope();
         var tab = TablesFor(x0.device);
-        var xt = ScheduleTables.Gather(tab.SqrtAlphaBar, t, x0) * x0 + ScheduleTables.Gather(tab.SqrtOneMinusAlphaBar, t, x0) * noise;
+        var xt = (ScheduleTables.Gather(tab.SqrtAlphaBar, t, x0) * x0).Plus(ScheduleTables.Gather(tab.SqrtOneMinusAlphaBar, t, x0) * noise);
         return xt.MoveToOuterDisposeScope();
     }
 
@@ -61,7 +62,7 @@ public sealed class GaussianDiffusion
         CheckTimesteps(t, xt);
         using var scope = NewDisposeScope();
         var tab = TablesFor(xt.device);
-        var mean = ScheduleTables.Gather(tab.PosteriorCoefX0, t, xt) * x0 + ScheduleTables.Gather(tab.PosteriorCoefXt, t, xt) * xt;
+        var mean = (ScheduleTables.Gather(tab.PosteriorCoefX0, t, xt) * x0).Plus(ScheduleTables.Gather(tab.PosteriorCoefXt, t, xt) * xt);
         var variance = ScheduleTables.Gather(tab.PosteriorVariance, t, xt);
         return (mean.MoveToOuterDisposeScope(), variance.MoveToOuterDisposeScope());
     }
@@ -119,11 +120,12 @@ public sealed class GaussianDiffusion
         if (!(MinSnrGamma > 0)) throw new InvalidOperationException("Min-SNR weighting is off (diffusion.min_snr_gamma = 0).");
         using var scope = NewDisposeScope();
         var snr = TablesFor(t.device).Snr.index_select(0, t);
+        using var gamma = MinSnrGamma.ToScalar(); // held Scalars: Sampling/Scaled.cs says why
         var weight = Objective switch
         {
-            Objective.Eps => (MinSnrGamma / snr).clamp_max(1.0), // = min(SNR, γ)/SNR, without 0/0 where SNR → 0
-            Objective.X0 => snr.clamp_max(MinSnrGamma),
-            _ => snr.clamp_max(MinSnrGamma) / (snr + 1),
+            Objective.Eps => snr.reciprocal().mul(gamma).clamp_max(Scaled.One), // = min(SNR, γ)/SNR, without 0/0 where SNR → 0
+            Objective.X0 => snr.clamp_max(gamma),
+            _ => snr.clamp_max(gamma) / snr.Plus(UnitSnr),
         };
         return weight.MoveToOuterDisposeScope();
     }
@@ -169,8 +171,11 @@ public sealed class GaussianDiffusion
     {
         Objective.Eps => (modelOutput.alias(), (xt - s * modelOutput) / a),
         Objective.X0 => ((xt - a * modelOutput) / s, modelOutput.alias()),
-        _ => (s * xt + a * modelOutput, a * xt - s * modelOutput),
+        _ => ((s * xt).Plus(a * modelOutput), a * xt - s * modelOutput),
     };
+
+    /// <summary>The 1 of v's weight min(SNR, γ)/(SNR + 1), an int as the literal was (held: Sampling/Scaled.cs).</summary>
+    private static readonly Scalar UnitSnr = 1.ToScalar();
 
     private ScheduleTables TablesFor(Device device) =>
         tables.GetOrAdd((device.type, device.index), _ => new ScheduleTables(Schedule, device));

@@ -39,8 +39,8 @@ public sealed class DdimSampler : ISampler
 
             double sigma = Eta * Math.Sqrt((1 - alphaBarPrevious) / (1 - alphaBar) * (1 - alphaBar / alphaBarPrevious));
             double direction = Math.Sqrt(Math.Max(0, 1 - alphaBarPrevious - sigma * sigma));
-            var next = Scaled.By(x0, Math.Sqrt(alphaBarPrevious)) + Scaled.By(eps, direction);
-            return sigma > 0 ? next + Scaled.By(SamplerSteps.Noise(noise, x), sigma) : next;
+            var next = Scaled.By(x0, Math.Sqrt(alphaBarPrevious)).Plus(Scaled.By(eps, direction));
+            return sigma > 0 ? next.Plus(Scaled.By(SamplerSteps.Noise(noise, x), sigma)) : next;
         });
     }
 }

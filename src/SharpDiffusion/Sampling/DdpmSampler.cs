@@ -32,7 +32,7 @@ public sealed class DdpmSampler(bool largeVariance = false, bool clipDenoised = 
             double coefX0 = Math.Sqrt(alphaBarPrevious) * beta / (1 - alphaBar);
             double coefXt = Math.Sqrt(1 - beta) * (1 - alphaBarPrevious) / (1 - alphaBar);
             double variance = LargeVariance ? beta : beta * (1 - alphaBarPrevious) / (1 - alphaBar);
-            return Scaled.By(x0, coefX0) + Scaled.By(x, coefXt) + Scaled.By(SamplerSteps.Noise(noise, x), Math.Sqrt(variance));
+            return Scaled.By(x0, coefX0).Plus(Scaled.By(x, coefXt)).Plus(Scaled.By(SamplerSteps.Noise(noise, x), Math.Sqrt(variance)));
         });
     }
 }

@@ -39,7 +39,7 @@ public sealed class DpmSolverPlusPlusSampler(bool clipDenoised = true) : ISample
                     double halfInverseR = h / (2 * previousH);
                     d = Scaled.By(x0, 1 + halfInverseR) - Scaled.By(previousX0, halfInverseR);
                 }
-                var next = Scaled.By(x, sigmaT / sigmaS) + Scaled.By(d, -alphaT * Phi.ExpMinusOne(-h));
+                var next = Scaled.By(x, sigmaT / sigmaS).Plus(Scaled.By(d, -alphaT * Phi.ExpMinusOne(-h)));
 
                 previousX0?.Dispose();
                 previousX0 = x0.MoveToOuterDisposeScope();

@@ -31,15 +31,15 @@ public sealed class EulerSampler(bool heun, Churn churn, bool clipDenoised) : IS
             double gamma = Churn.Gamma(level.Sigma, levels.Count);
             var hat = gamma > 0 ? NoiseLevel.FromSigma((1 + gamma) * level.Sigma) : level;
             var xHat = gamma > 0
-                ? x + Scaled.By(SamplerSteps.Noise(noise, x), Churn.NoiseScale * Math.Sqrt(hat.Sigma * hat.Sigma - level.Sigma * level.Sigma))
+                ? x.Plus(Scaled.By(SamplerSteps.Noise(noise, x), Churn.NoiseScale * Math.Sqrt(hat.Sigma * hat.Sigma - level.Sigma * level.Sigma)))
                 : x;
             var denoised = Denoise(denoiser, xHat, hat);
             if (next.IsClean) return denoised; // the Euler step to σ = 0 is D itself
             var slope = Scaled.By(xHat - denoised, 1 / hat.Sigma);
-            var euler = xHat + Scaled.By(slope, next.Sigma - hat.Sigma);
+            var euler = xHat.Plus(Scaled.By(slope, next.Sigma - hat.Sigma));
             if (!Heun) return euler;
             var slopeNext = Scaled.By(euler - Denoise(denoiser, euler, next), 1 / next.Sigma);
-            return xHat + Scaled.By(slope + slopeNext, (next.Sigma - hat.Sigma) / 2);
+            return xHat.Plus(Scaled.By(slope.Plus(slopeNext), (next.Sigma - hat.Sigma) / 2));
         });
     }
 

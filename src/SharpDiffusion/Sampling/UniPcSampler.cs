@@ -71,11 +71,11 @@ public sealed class UniPcSampler(bool clipDenoised = true) : ISampler
             // Solve [[1, 1], [r, 1]] ρ = [b1, b2] with r = (λ_before − λ_from)/h < 0; D1_1 = (x̂₀(before) − x̂₀(from))/r.
             double r = (before.Snr.Lambda - from.Snr.Lambda) / h;
             double rhoBefore = (b1 - b2) / (1 - r), rhoHere = b1 - rhoBefore;
-            correction = Scaled.By(before.X0 - from.X0, rhoBefore / r) + Scaled.By(differenceHere, rhoHere);
+            correction = Scaled.By(before.X0 - from.X0, rhoBefore / r).Plus(Scaled.By(differenceHere, rhoHere));
         }
         // x = σ_t/σ_s x_s − α_t φ₁ x̂₀(from) − α_t B(h) Σ ρ D, with φ₁ = B(h) = e^(−h) − 1 in data prediction.
         double phi1 = Phi.ExpMinusOne(-h);
-        return Scaled.By(from.X, here.Sigma / from.Snr.Sigma) - Scaled.By(from.X0 + correction, here.Alpha * phi1);
+        return Scaled.By(from.X, here.Sigma / from.Snr.Sigma) - Scaled.By(from.X0.Plus(correction), here.Alpha * phi1);
     }
 
     /// <summary>The second-order term ρ·D1 of UniP-2 with ρ = ½ (the paper's choice for order 2), from the x̂₀ at the previous point.</summary>
@@ -89,7 +89,7 @@ public sealed class UniPcSampler(bool clipDenoised = true) : ISampler
     private static Tensor Step(Tensor x, LogSnr from, LogSnr to, Tensor x0, Tensor? slope)
     {
         double phi1 = Phi.ExpMinusOne(-(to.Lambda - from.Lambda));
-        var data = slope is null ? x0 : x0 + slope;
+        var data = slope is null ? x0 : x0.Plus(slope);
         return Scaled.By(x, to.Sigma / from.Sigma) - Scaled.By(data, to.Alpha * phi1);
     }
 

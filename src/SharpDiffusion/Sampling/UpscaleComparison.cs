@@ -19,7 +19,7 @@ public static class UpscaleComparison
         using var scope = NewDisposeScope();
         long[] size = [upscaled.shape[2], upscaled.shape[3]];
         var nearest = nn.functional.interpolate(low, size, mode: InterpolationMode.Nearest);
-        var bicubic = nn.functional.interpolate(low, size, mode: InterpolationMode.Bicubic, align_corners: false).clamp(-1, 1);
+        var bicubic = nn.functional.interpolate(low, size, mode: InterpolationMode.Bicubic, align_corners: false).clamp(Scaled.MinusOne, Scaled.One);
         var columns = new List<Tensor> { nearest, bicubic, upscaled.to(low.dtype) };
         if (real is not null) columns.Add(real.to(low.dtype));
         return stack(columns, 1).flatten(0, 1).MoveToOuterDisposeScope();

@@ -53,7 +53,7 @@ public sealed class DdpmFormulation : IFormulation
     {
         ArgumentNullException.ThrowIfNull(x);
         long batch = x.shape[0];
-        if (Table.Holds(level, out int t)) return (x.alias(), full([batch], t, ScalarType.Int64, x.device));
+        if (Table.Holds(level, out int t)) return (x.alias(), TableTime(x, t));
         using var between = Table.TimeOf(level.Sigma).ToScalar(); // held until the native call returns (Sampling/Scaled.cs says why)
         return (x.alias(), full([batch], between, ScalarType.Float32, x.device));
     }
@@ -63,7 +63,7 @@ public sealed class DdpmFormulation : IFormulation
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(x);
         var (eps, x0) = Table.Holds(level, out int t)
-            ? Diffusion.Interpret(output, x, full([x.shape[0]], t, ScalarType.Int64, x.device))
+            ? Diffusion.Interpret(output, x, TableTime(x, t))
             : Diffusion.Interpret(output, x, level);
         // The model's native prediction reaches the sampler as it is: ε̂ for an ε-model; x̂₀ for an x₀-model, and for a v-model
         // x̂₀ = √ᾱ·x_t − √(1−ᾱ)·v, which divides by nothing. Rebuilding x̂₀ from ε̂ instead (x_t/√ᾱ − ε̂·√((1−ᾱ)/ᾱ)) cancels two
@@ -74,4 +74,11 @@ public sealed class DdpmFormulation : IFormulation
     }
 
     public Tensor TrainingLoss(Func<Tensor, Tensor, Tensor> network, Tensor x0, Generator generator) => Diffusion.TrainingLoss(network, x0, generator);
+
+    /// <summary>The table entry t for each of x's B samples, [B] int64 (its Scalar held: Sampling/Scaled.cs says why).</summary>
+    private static Tensor TableTime(Tensor x, int t)
+    {
+        using var entry = t.ToScalar();
+        return full([x.shape[0]], entry, ScalarType.Int64, x.device);
+    }
 }

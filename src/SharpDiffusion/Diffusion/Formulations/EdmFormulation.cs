@@ -77,7 +77,7 @@ public sealed class EdmFormulation : IFormulation
         ArgumentNullException.ThrowIfNull(x);
         CheckNoisy(level);
         // D = c_skip·x_σ + c_out·F with x_σ = x_t/√ᾱ.
-        var denoised = Scaled.By(x, Skip(level.Sigma) / Math.Sqrt(level.AlphaBar)) + Scaled.By(output.to(x.dtype), Out(level.Sigma));
+        var denoised = Scaled.By(x, Skip(level.Sigma) / Math.Sqrt(level.AlphaBar)).Plus(Scaled.By(output.to(x.dtype), Out(level.Sigma)));
         return new Prediction(PredictionKind.Data, denoised, x, level);
     }
 
@@ -100,13 +100,13 @@ public sealed class EdmFormulation : IFormulation
         // finalised mid-call in a long training loop (Sampling/Scaled.cs).
         using var pMean = config.PMean.ToScalar();
         using var variance = (SigmaData * SigmaData).ToScalar();
-        var sigma = Scaled.By(logSigma, config.PStd).add(pMean, Scaled.One).exp();
+        var sigma = Scaled.By(logSigma, config.PStd).Plus(pMean).exp();
         var perSample = sigma.reshape([batch, .. Enumerable.Repeat(1L, (int)x0.dim() - 1)]);
-        var total = perSample.square().add(variance, Scaled.One);   // σ² + σ_d²
+        var total = perSample.square().Plus(variance);   // σ² + σ_d²
         var cIn = total.rsqrt();
         var cSkip = total.reciprocal().mul(variance);
         var cOut = Scaled.By(perSample * cIn, SigmaData);
-        var noisy = y + perSample * noise.to(ScalarType.Float32);
+        var noisy = y.Plus(perSample * noise.to(ScalarType.Float32));
         var output = network(noisy * cIn, Scaled.By(sigma.log(), 0.25)).to(ScalarType.Float32);
         var target = (y - cSkip * noisy) / cOut;
         return (output - target).square().mean().MoveToOuterDisposeScope();
