@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp;
 
 namespace SharpDiffusion.Data;
@@ -9,6 +10,10 @@ namespace SharpDiffusion.Data;
 /// </summary>
 public sealed class BatchSampler : IDisposable
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar FlipProbability = 0.5.ToScalar();
+    private static readonly Scalar HalfByteRange = 127.5.ToScalar();
+
     private readonly torch.Tensor _images;
     private readonly torch.Tensor? _mirrored;
     private readonly torch.Tensor _labels;
@@ -54,7 +59,7 @@ public sealed class BatchSampler : IDisposable
         var images = InModelSpace(_images.index_select(0, indices));
         if (_hflip)
         {
-            var flip = torch.rand([batchSize], torch.float32, drawDevice, generator: generator).lt(0.5).to(_device).view(batchSize, 1, 1, 1);
+            var flip = torch.rand([batchSize], torch.float32, drawDevice, generator: generator).lt(FlipProbability).to(_device).view(batchSize, 1, 1, 1);
             var mirrored = _mirrored is null ? images.flip(3) : _mirrored.index_select(0, indices);
             images = torch.where(flip, mirrored, images);
         }
@@ -65,7 +70,7 @@ public sealed class BatchSampler : IDisposable
 
     /// <summary>uint8 images to [-1, 1]; float examples (latents) are in the model's space already.</summary>
     private static torch.Tensor InModelSpace(torch.Tensor examples) =>
-        examples.dtype == torch.ScalarType.Byte ? examples.to(torch.float32).div(127.5).sub(1.0) : examples;
+        examples.dtype == torch.ScalarType.Byte ? examples.to(torch.float32).div(HalfByteRange).sub(Scaled.One) : examples;
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using SharpDiffusion.Config;
+using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
 using SkiaSharp;
 using TorchSharp;
@@ -8,6 +9,12 @@ namespace SharpDiffusion.Data;
 /// <summary>Reading single images into tensors and writing tensors (one image or a grid) as PNG.</summary>
 public static class ImageCodec
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar UnitShift = 1.ToScalar();
+    private static readonly Scalar HalfByteRange = 127.5.ToScalar();
+    private static readonly Scalar ByteMin = 0.ToScalar();
+    private static readonly Scalar ByteMax = 255.ToScalar();
+
     /// <summary>Writes <paramref name="image"/> (uint8, or float in [0, 1]; [C, H, W] with C = 1 or 3) as PNG, atomically (<see cref="AtomicFile"/>).</summary>
     public static void SavePng(torch.Tensor image, string path)
     {
@@ -38,7 +45,7 @@ public static class ImageCodec
     {
         ArgumentNullException.ThrowIfNull(imagesMinus1To1);
         using var scope = torch.NewDisposeScope();
-        return imagesMinus1To1.to(torch.float32).add(1).mul(127.5).round().clamp(0, 255).to(torch.uint8).MoveToOuterDisposeScope();
+        return imagesMinus1To1.to(torch.float32).Plus(UnitShift).mul(HalfByteRange).round().clamp(ByteMin, ByteMax).to(torch.uint8).MoveToOuterDisposeScope();
     }
 
     /// <summary>Columns of a grid of <paramref name="count"/> images when none are given: ⌈√count⌉, a near-square grid.</summary>
@@ -116,7 +123,7 @@ public static class ImageCodec
     private static torch.Tensor AsUint8(torch.Tensor image) =>
         image.dtype == torch.uint8
             ? image
-            : image.to(torch.float32).mul(255).round().clamp(0, 255).to(torch.uint8);
+            : image.to(torch.float32).mul(ByteMax).round().clamp(ByteMin, ByteMax).to(torch.uint8);
 
     private static byte[] AddOpaqueAlpha(byte[] rgb)
     {

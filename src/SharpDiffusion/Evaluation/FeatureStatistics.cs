@@ -57,7 +57,8 @@ public sealed class FeatureStatistics
         var d = (int)x.shape[1];
         var mean = x.mean([0L]);
         var centred = x - mean;
-        var covariance = centred.t().matmul(centred) / (n - 1);
+        using var degreesOfFreedom = (n - 1).ToScalar();
+        var covariance = centred.t().matmul(centred) / degreesOfFreedom;
 
         var meanArray = mean.data<double>().ToArray();
         var flat = covariance.contiguous().data<double>().ToArray();

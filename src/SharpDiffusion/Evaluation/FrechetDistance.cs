@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
@@ -10,6 +11,11 @@ namespace SharpDiffusion.Evaluation;
 /// </summary>
 public static class FrechetDistance
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar Two = 2.ToScalar();
+    private static readonly Scalar Half = 0.5.ToScalar();
+    private static readonly Scalar Zero = 0.0.ToScalar();
+
     /// <summary>FD between two sets of statistics, which must come from the same extractor.</summary>
     public static double Compute(FeatureStatistics first, FeatureStatistics second)
     {
@@ -42,7 +48,7 @@ public static class FrechetDistance
         var sigma1 = covariance1.to(torch.float64, torch.CPU);
         var sigma2 = covariance2.to(torch.float64, torch.CPU);
 
-        var meanTerm = (mu1 - mu2).pow(2).sum().item<double>();
+        var meanTerm = (mu1 - mu2).pow(Two).sum().item<double>();
         var traces = sigma1.trace().item<double>() + sigma2.trace().item<double>();
         return meanTerm + traces - 2.0 * TraceOfSqrtProduct(sigma1, sigma2);
     }
@@ -56,11 +62,11 @@ public static class FrechetDistance
     internal static double TraceOfSqrtProduct(torch.Tensor sigma1, torch.Tensor sigma2)
     {
         using var scope = torch.NewDisposeScope();
-        var symmetric1 = 0.5 * (sigma1 + sigma1.t());
+        var symmetric1 = sigma1.Plus(sigma1.t()).mul(Half);
         var (eigenvalues1, eigenvectors1) = torch.linalg.eigh(symmetric1);
-        var sqrtSigma1 = (eigenvectors1 * eigenvalues1.clamp_min(0.0).sqrt().unsqueeze(0)).matmul(eigenvectors1.t());
+        var sqrtSigma1 = (eigenvectors1 * eigenvalues1.clamp_min(Zero).sqrt().unsqueeze(0)).matmul(eigenvectors1.t());
         var inner = sqrtSigma1.matmul(sigma2).matmul(sqrtSigma1);
-        var eigenvalues = torch.linalg.eigvalsh(0.5 * (inner + inner.t()));
-        return eigenvalues.clamp_min(0.0).sqrt().sum().item<double>();
+        var eigenvalues = torch.linalg.eigvalsh(inner.Plus(inner.t()).mul(Half));
+        return eigenvalues.clamp_min(Zero).sqrt().sum().item<double>();
     }
 }

@@ -45,7 +45,8 @@ public static class InceptionScore
             var end = (i + 1) * n / splits;
             var part = logP.narrow(0, start, end - start);
             // log p(y) = log mean_x p(y|x), taken as a logsumexp so that a class no sample predicts gives −∞·0 = 0, not NaN.
-            var logMarginal = part.logsumexp(0, keepdim: true) - Math.Log(end - start);
+            using var logCount = Math.Log(end - start).ToScalar();
+            var logMarginal = part.logsumexp(0, keepdim: true) - logCount;
             var klPerSample = (part.exp() * (part - logMarginal)).sum(1);
             scores[i] = Math.Exp(klPerSample.mean().item<double>());
         }

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
@@ -14,6 +15,9 @@ public static class KernelInceptionDistance
 {
     public const int DefaultSubsets = 100;
     public const int DefaultMaxSubsetSize = 1000;
+
+    // held Scalars: see Scaled
+    private static readonly Scalar KernelDegree = 3.ToScalar();
 
     public static KernelInceptionDistanceResult Compute(
         torch.Tensor first,
@@ -68,8 +72,11 @@ public static class KernelInceptionDistance
         return ((offDiagonalXx + offDiagonalYy) / (m * (m - 1))) - (2.0 * kxy.sum().item<double>() / (m * m));
     }
 
-    private static torch.Tensor Kernel(torch.Tensor a, torch.Tensor b) =>
-        (a.matmul(b.t()) / a.shape[1] + 1.0).pow(3);
+    private static torch.Tensor Kernel(torch.Tensor a, torch.Tensor b)
+    {
+        using var dimension = a.shape[1].ToScalar();
+        return (a.matmul(b.t()) / dimension).Plus(Scaled.One).pow(KernelDegree);
+    }
 
     /// <summary>A partial Fisher–Yates shuffle: <paramref name="count"/> distinct indices of [0, n).</summary>
     private static torch.Tensor SampleWithoutReplacement(Random random, int n, int count)

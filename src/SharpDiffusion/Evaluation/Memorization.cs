@@ -45,6 +45,8 @@ public static class Memorization
 {
     public const double DefaultQuantile = 0.05;
 
+    private static readonly Scalar PixelMax = 255.0.ToScalar(); // held: see Scaled
+
     /// <summary>All three inputs are [N, D] in the same space; use <see cref="PixelVectors"/> for pixel space.</summary>
     public static MemorizationResult Compute(torch.Tensor generated, torch.Tensor train, torch.Tensor heldOut, double quantile = DefaultQuantile)
     {
@@ -83,7 +85,7 @@ public static class Memorization
         }
 
         using var scope = torch.NewDisposeScope();
-        return (imagesUint8.to(torch.float64).flatten(1) / 255.0).MoveToOuterDisposeScope();
+        return (imagesUint8.to(torch.float64).flatten(1) / PixelMax).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp;
 
 namespace SharpDiffusion.Evaluation;
@@ -10,13 +11,18 @@ internal static class PairwiseDistances
 {
     internal const long ChunkBytes = 64L * 1024 * 1024;
 
+    // held Scalars: see Scaled
+    private static readonly Scalar Square = 2.ToScalar();
+    private static readonly Scalar Two = 2.0.ToScalar();
+    private static readonly Scalar Zero = 0.0.ToScalar();
+
     /// <summary>‖a_i − b_j‖ for all i, j via ‖a‖² + ‖b‖² − 2a·b (the matmul form; float64 keeps the cancellation harmless).</summary>
     internal static torch.Tensor Euclidean(torch.Tensor a, torch.Tensor b)
     {
         using var scope = torch.NewDisposeScope();
-        var aa = a.pow(2).sum(1, keepdim: true);
-        var bb = b.pow(2).sum(1).unsqueeze(0);
-        var squared = (aa + bb - 2.0 * a.matmul(b.t())).clamp_min(0.0);
+        var aa = a.pow(Square).sum(1, keepdim: true);
+        var bb = b.pow(Square).sum(1).unsqueeze(0);
+        var squared = (aa.Plus(bb) - a.matmul(b.t()).mul(Two)).clamp_min(Zero);
         return squared.sqrt().MoveToOuterDisposeScope();
     }
 
@@ -82,9 +88,10 @@ internal static class PairwiseDistances
             var remeasured = Math.Min(2, k);
             var measured = torch.stack(Enumerable.Range(0, remeasured).Select(j => (q - references.index_select(0, indices.select(1, j))).norm(1)).ToArray(), 1);
             var (smallest, _) = measured.min(1);
-            var sum = measured.sum(1) + values.narrow(1, remeasured, k - remeasured).sum(1);
+            var sum = measured.sum(1).Plus(values.narrow(1, remeasured, k - remeasured).sum(1));
             smallest.contiguous().data<double>().CopyTo(nearest, (int)start);
-            (sum / k).contiguous().data<double>().CopyTo(meanOfK, (int)start);
+            using var count = k.ToScalar();
+            (sum / count).contiguous().data<double>().CopyTo(meanOfK, (int)start);
         }
 
         return (nearest, meanOfK);

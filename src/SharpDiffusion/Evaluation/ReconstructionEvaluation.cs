@@ -1,5 +1,7 @@
 using SharpDiffusion.Data;
+using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Evaluation;
@@ -16,6 +18,10 @@ public static class ReconstructionEvaluation
     public const string SamplerName = "reconstruction";
 
     public const string ComparedLabel = "reconstructions vs originals";
+
+    // held Scalars: see Scaled
+    private static readonly Scalar PixelMax = 255.0.ToScalar();
+    private static readonly Scalar HalfPixelMax = 127.5.ToScalar();
 
     /// <param name="realFeatures">The extractor's features of the whole real set, in its order (the first N rows are used).</param>
     public static EvaluationEntry Evaluate(string checkpoint, EvaluationProtocol protocol, ImageDataset real, Tensor realFeatures, IFeatureExtractor extractor,
@@ -37,8 +43,8 @@ public static class ReconstructionEvaluation
         foreach (var metric in protocol.Metrics.Where(m => m != EvaluationMetricNames.Frechet))
             notes.Add($"{metric}: not applicable to an autoencoder (it reconstructs, it does not sample)");
 
-        using var unitOriginals = originals.to(ScalarType.Float32).div(255.0);
-        using var unitReconstructed = reconstructed.to(ScalarType.Float32).div(255.0);
+        using var unitOriginals = originals.to(ScalarType.Float32).div(PixelMax);
+        using var unitReconstructed = reconstructed.to(ScalarType.Float32).div(PixelMax);
         double psnr = ReconstructionQuality.Psnr(unitOriginals, unitReconstructed);
         double? ssim = real.ImageSize >= 11 ? ReconstructionQuality.Ssim(unitOriginals, unitReconstructed) : null;
         if (ssim is null) notes.Add("ssim: images smaller than the 11×11 window");
@@ -68,7 +74,7 @@ public static class ReconstructionEvaluation
         {
             using var scope = NewDisposeScope();
             int count = (int)Math.Min(batch, images.shape[0] - first);
-            var x = images.narrow(0, first, count).to(device).to(ScalarType.Float32).div(127.5).sub(1.0);
+            var x = images.narrow(0, first, count).to(device).to(ScalarType.Float32).div(HalfPixelMax).sub(Scaled.One);
             var reconstruction = autoencoder.Model.call(x);
             parts.Add(ImageCodec.ToUint8(reconstruction).cpu().MoveToOuterDisposeScope());
             done.Report(first + count);

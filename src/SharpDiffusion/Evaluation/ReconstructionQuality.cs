@@ -1,3 +1,5 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Evaluation;
@@ -7,6 +9,12 @@ namespace SharpDiffusion.Evaluation;
 /// </summary>
 public static class ReconstructionQuality
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar MinusTen = (-10.0).ToScalar();
+    private static readonly Scalar Two = 2.ToScalar();
+    private static readonly Scalar C1 = (0.01 * 0.01).ToScalar();
+    private static readonly Scalar C2 = (0.03 * 0.03).ToScalar();
+
     /// <summary>
     /// Mean over images of PSNR = 10·log₁₀(1 / MSE) in dB, MSE over all channels and pixels of the image (peak 1). An image
     /// reconstructed exactly has infinite PSNR; it is capped at <paramref name="capDb"/> so one exact copy cannot make the mean infinite.
@@ -17,7 +25,8 @@ public static class ReconstructionQuality
         ArgumentNullException.ThrowIfNull(reconstruction);
         using var scope = NewDisposeScope();
         var mse = (original.to(ScalarType.Float64) - reconstruction.to(ScalarType.Float64)).square().flatten(1).mean([1]);
-        var psnr = (mse.clamp_min(Math.Pow(10, -capDb / 10)).log10() * -10.0);
+        using var mseFloor = Math.Pow(10, -capDb / 10).ToScalar();
+        var psnr = (mse.clamp_min(mseFloor).log10() * MinusTen);
         return psnr.mean().item<double>();
     }
 
@@ -34,7 +43,6 @@ public static class ReconstructionQuality
         if (original.shape[2] < window || original.shape[3] < window)
             throw new ArgumentException($"SSIM needs images of at least {window}×{window} pixels, got {original.shape[2]}×{original.shape[3]}.", nameof(original));
         using var scope = NewDisposeScope();
-        const double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
         var x = original.to(ScalarType.Float64);
         var y = reconstruction.to(ScalarType.Float64);
         long channels = x.shape[1];
@@ -45,14 +53,17 @@ public static class ReconstructionQuality
         var sigmaX = Blur(x * x) - muX * muX;
         var sigmaY = Blur(y * y) - muY * muY;
         var sigmaXy = Blur(x * y) - muX * muY;
-        var map = (2 * muX * muY + c1) * (2 * sigmaXy + c2) / ((muX * muX + muY * muY + c1) * (sigmaX + sigmaY + c2));
+        var map = (muX.mul(Two) * muY).Plus(C1) * sigmaXy.mul(Two).Plus(C2) / ((muX * muX).Plus(muY * muY).Plus(C1) * sigmaX.Plus(sigmaY).Plus(C2));
         return map.mean().item<double>();
     }
 
     private static Tensor GaussianWindow(int size, double sigma)
     {
-        var offsets = arange(size, ScalarType.Float64) - (size - 1) / 2.0;
-        var g = (offsets.square() / (-2 * sigma * sigma)).exp();
+        using var end = size.ToScalar();
+        using var centre = ((size - 1) / 2.0).ToScalar();
+        using var denominator = (-2 * sigma * sigma).ToScalar();
+        var offsets = arange(end, ScalarType.Float64) - centre;
+        var g = (offsets.square() / denominator).exp();
         g /= g.sum();
         return g.outer(g).view(1, 1, size, size);
     }

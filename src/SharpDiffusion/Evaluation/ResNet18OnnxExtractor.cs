@@ -40,6 +40,10 @@ public sealed class ResNet18OnnxExtractor : IFeatureExtractor
     private const string PreprocessInput = "OriginalInput";
     private const string PreprocessOutput = "PreprocessedInput";
 
+    // held Scalars: see Scaled
+    private static readonly Scalar PixelMin = 0.0.ToScalar();
+    private static readonly Scalar PixelMax = 255.0.ToScalar();
+
     private readonly InferenceSession _preprocess;
     private readonly InferenceSession _network;
 
@@ -138,7 +142,7 @@ public sealed class ResNet18OnnxExtractor : IFeatureExtractor
             mode: torch.InterpolationMode.Bilinear,
             align_corners: false,
             antialias: shrinking);
-        return resized.clamp(0.0, 255.0).contiguous().data<float>().ToArray();
+        return resized.clamp(PixelMin, PixelMax).contiguous().data<float>().ToArray();
     }
 
     /// <summary>

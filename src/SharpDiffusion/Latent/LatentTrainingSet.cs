@@ -1,7 +1,9 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Evaluation;
+using SharpDiffusion.Sampling;
 using SharpDiffusion.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Latent;
@@ -16,6 +18,7 @@ namespace SharpDiffusion.Latent;
 public sealed class LatentTrainingSet : IDisposable
 {
     private const int EncodeBatch = 64;
+    private static readonly Scalar HalfByteRange = 127.5.ToScalar(); // held: see Scaled
 
     private LatentTrainingSet(RunConfig config, LatentSpace space, TrainingExamples examples)
     {
@@ -108,7 +111,7 @@ public sealed class LatentTrainingSet : IDisposable
         {
             using var scope = NewDisposeScope();
             long count = Math.Min(EncodeBatch, images.shape[0] - first);
-            var x = images.narrow(0, first, count).to(device).to(float32).div(127.5).sub(1.0);
+            var x = images.narrow(0, first, count).to(device).to(float32).div(HalfByteRange).sub(Scaled.One);
             using (var posterior = autoencoder.Model.Encode(x)) plain.Add(posterior.Mean.cpu().MoveToOuterDisposeScope());
             using (var posterior = autoencoder.Model.Encode(x.flip(3))) mirrored.Add(posterior.Mean.cpu().MoveToOuterDisposeScope());
         }

@@ -2,6 +2,7 @@ using SharpDiffusion.Config;
 using SharpDiffusion.Data;
 using SharpDiffusion.Models.Autoencoder;
 using SharpDiffusion.Models.Perceptual;
+using SharpDiffusion.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,6 +18,14 @@ namespace SharpDiffusion.Training;
 public sealed class AutoencoderObjective : ITrainingObjective
 {
     private const int GridPairsMax = 64;
+
+    // held Scalars: see Scaled
+    private static readonly Scalar HalfByteRange = 127.5.ToScalar();
+    private static readonly Scalar ImageMin = (-1).ToScalar();
+    private static readonly Scalar ImageMax = 1.ToScalar();
+    private static readonly Scalar UnitShift = 1.ToScalar();
+    private static readonly Scalar UnitDivisor = 2.ToScalar();
+
     private readonly RunConfig _config;
     private readonly ImageDataset _data;
     private readonly AutoencoderKL _model;
@@ -60,7 +69,7 @@ public sealed class AutoencoderObjective : ITrainingObjective
         var reconstruction = _model.Decode(posterior.Sample(generator));
         var terms = _loss.Compute(images, reconstruction, posterior);
         var adversary = _discriminator is { } discriminator && discriminator.IsActive(stepNumber) ? discriminator : null;
-        var loss = adversary is null ? terms.Total : terms.Total + adversary.GeneratorTerm(reconstruction, terms.PixelAndPerceptual, _model.LastLayerWeight);
+        var loss = adversary is null ? terms.Total : terms.Total.Plus(adversary.GeneratorTerm(reconstruction, terms.PixelAndPerceptual, _model.LastLayerWeight));
         _update.ZeroGrad();
         loss.backward();
         var applied = _update.Apply(stepNumber);
@@ -85,9 +94,9 @@ public sealed class AutoencoderObjective : ITrainingObjective
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var device = _ema.parameters().First().device;
-        var real = _data.Images.narrow(0, 0, count).to(device).to(ScalarType.Float32).div(127.5).sub(1.0);
-        var reconstructed = _ema.call(real).clamp(-1, 1);
-        var pairs = stack([real, reconstructed], 1).flatten(0, 1).add(1).div(2);
+        var real = _data.Images.narrow(0, 0, count).to(device).to(ScalarType.Float32).div(HalfByteRange).sub(Scaled.One);
+        var reconstructed = _ema.call(real).clamp(ImageMin, ImageMax);
+        var pairs = stack([real, reconstructed], 1).flatten(0, 1).Plus(UnitShift).div(UnitDivisor);
         int pairsPerRow = (int)Math.Ceiling(Math.Sqrt(count));
         return new SampleGridImages(pairs.MoveToOuterDisposeScope(), 2 * pairsPerRow);
     }

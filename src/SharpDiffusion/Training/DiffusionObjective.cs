@@ -3,6 +3,7 @@ using SharpDiffusion.Data;
 using SharpDiffusion.Diffusion.Formulations;
 using SharpDiffusion.Models;
 using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Training;
@@ -14,6 +15,13 @@ namespace SharpDiffusion.Training;
 /// </summary>
 public sealed class DiffusionObjective : ITrainingObjective
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar HalfByteRange = 127.5.ToScalar();
+    private static readonly Scalar UnitShift = 1.ToScalar();
+    private static readonly Scalar UnitDivisor = 2.ToScalar();
+    private static readonly Scalar UnitMin = 0.ToScalar();
+    private static readonly Scalar UnitMax = 1.ToScalar();
+
     private readonly RunConfig _config;
     private readonly ImageDataset _data;
     private readonly Device _device;
@@ -69,18 +77,18 @@ public sealed class DiffusionObjective : ITrainingObjective
         int count = _config.Training.SampleCount;
         var classes = _ema.Accepts.HasClasses ? new ClassLabelSource(ClassRows.Labels(count, _ema.Accepts.Classes)) : null;
         using var images = ImageGenerator.Generate(_ema, _formulation, GridRequest(count, classes), _device, space: _space);
-        return new SampleGridImages(images.add(1).div(2), Columns: null);
+        return new SampleGridImages(images.Plus(UnitShift).div(UnitDivisor), Columns: null);
     }
 
     private SampleGridImages UpscaleGrid(NoiseConditioningAugmentation augmentation)
     {
         int count = Math.Min(_config.Training.SampleCount, _data.Count);
         using var scope = NewDisposeScope();
-        var real = _data.Images.narrow(0, 0, count).to(ScalarType.Float32).div(127.5).sub(1.0);
+        var real = _data.Images.narrow(0, 0, count).to(ScalarType.Float32).div(HalfByteRange).sub(Scaled.One);
         var low = augmentation.Downscale(real);
         var source = new LowResolutionSource(low, augmentation.Config.AugmentationLevel, _config.Seed);
         var images = ImageGenerator.Generate(_ema, _formulation, GridRequest(count, source), _device);
-        var unit = UpscaleComparison.Rows(low, images, real).add(1).div(2).clamp(0, 1);
+        var unit = UpscaleComparison.Rows(low, images, real).Plus(UnitShift).div(UnitDivisor).clamp(UnitMin, UnitMax);
         return new SampleGridImages(unit.MoveToOuterDisposeScope(), UpscaleComparison.Columns(withReal: true));
     }
 

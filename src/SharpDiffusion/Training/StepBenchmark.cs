@@ -4,6 +4,7 @@ using SharpDiffusion.Config;
 using SharpDiffusion.Diffusion;
 using SharpDiffusion.Models;
 using SharpDiffusion.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Training;
@@ -22,6 +23,10 @@ public sealed record StepBenchmarkResult(int Dim, long Parameters, int BatchSize
 
 public static class StepBenchmark
 {
+    // held Scalars (see Scaled): uniform [0, 1) to [-1, 1)
+    private static readonly Scalar NoiseSpan = 2.ToScalar();
+    private static readonly Scalar NoiseShift = 1.ToScalar();
+
     public static StepBenchmarkResult Measure(RunConfig config, Device device, int warmup, int repeats, bool profile = false)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -35,7 +40,7 @@ public static class StepBenchmark
         using var update = ParameterUpdates.Create(config, model, ema, emaStart: 0);
         using var generator = new Generator((ulong)config.Seed, device);
         var step = new TrainingStep(config, update, Formulations.For(config.Diffusion));
-        using var images = rand([batch, channels, size, size], generator: generator, device: device).mul(2).sub(1);
+        using var images = rand([batch, channels, size, size], generator: generator, device: device).mul(NoiseSpan).sub(NoiseShift);
         using var labels = zeros([batch], ScalarType.Int64, device);
         var (x0, conditioning) = model.Accepts.FromData(images, labels, generator);
         model.train();

@@ -1,3 +1,5 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Training;
@@ -15,6 +17,10 @@ public readonly record struct StepTotals(double LossSum, int Applied, int Skippe
 /// </summary>
 public sealed class StepCounters : IDisposable
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar OneMoreStep = 1.ToScalar();
+    private static readonly Scalar NotDiverged = 0.ToScalar();
+
     private readonly int _maxBadSteps;
     private readonly Tensor _lossSum;
     private readonly Tensor _applied;
@@ -38,13 +44,15 @@ public sealed class StepCounters : IDisposable
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(applied);
         using var scope = NewDisposeScope();
+        using var maxBadSteps = _maxBadSteps.ToScalar();
+        using var stepNumber = step.ToScalar();
         var ok = applied.to(_lossSum.device);
-        _lossSum.add_(where(ok, loss.to(ScalarType.Float64).reshape([]), zeros_like(_lossSum)));
-        _applied.add_(ok);
-        _skipped.add_(ok.logical_not());
-        _consecutive.copy_(where(ok, zeros_like(_consecutive), _consecutive + 1));
-        var firstTime = (_divergedAt == 0).logical_and(_consecutive >= _maxBadSteps);
-        _divergedAt.copy_(where(firstTime, full_like(_divergedAt, step), _divergedAt));
+        _lossSum.PlusInPlace(where(ok, loss.to(ScalarType.Float64).reshape([]), zeros_like(_lossSum)));
+        _applied.PlusInPlace(ok);
+        _skipped.PlusInPlace(ok.logical_not());
+        _consecutive.copy_(where(ok, zeros_like(_consecutive), _consecutive.Plus(OneMoreStep)));
+        var firstTime = _divergedAt.eq(NotDiverged).logical_and(_consecutive.ge(maxBadSteps));
+        _divergedAt.copy_(where(firstTime, full_like(_divergedAt, stepNumber), _divergedAt));
     }
 
     /// <summary>Reads the totals (one device sync) and starts a new interval; the consecutive count and divergence carry on.</summary>

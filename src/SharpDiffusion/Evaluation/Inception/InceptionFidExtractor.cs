@@ -17,6 +17,11 @@ public sealed class InceptionFidExtractor : IFeatureExtractor
     /// <summary>The file name of pytorch-fid's weights (a GitHub release asset of pytorch-fid).</summary>
     public const string WeightsFileName = InceptionFidWeights.FileName;
 
+    // held Scalars: see Scaled
+    private static readonly Scalar PixelMax = 255.0.ToScalar();
+    private static readonly Scalar Two = 2.ToScalar();
+    private static readonly Scalar One = 1.ToScalar();
+
     private readonly FidInceptionV3 _network;
     private readonly Device _device;
     private readonly InceptionLogits _logits;
@@ -60,9 +65,9 @@ public sealed class InceptionFidExtractor : IFeatureExtractor
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var rgb = RgbImages.Ensure(imagesUint8);
-        var x = rgb.to(_device).to(float32).div(255.0);
+        var x = rgb.to(_device).to(float32).div(PixelMax);
         x = nn.functional.interpolate(x, size: [InputSize, InputSize], mode: InterpolationMode.Bilinear, align_corners: false);
-        x = (2 * x) - 1;
+        x = x.mul(Two).sub(One);
         var (pool3, logits) = _network.forward(x);
         return (pool3.cpu().MoveToOuterDisposeScope(), logits.cpu().MoveToOuterDisposeScope());
     }

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Evaluation.Inception;
@@ -33,6 +34,6 @@ public static class InceptionLogitsKinds
     public static Tensor Apply(Tensor pool3, Tensor weight, Tensor bias, InceptionLogits kind)
     {
         var unbiased = pool3.matmul(weight.t());
-        return kind == InceptionLogits.Unbiased ? unbiased : unbiased + bias;
+        return kind == InceptionLogits.Unbiased ? unbiased : unbiased.Plus(bias);
     }
 }

@@ -1,3 +1,5 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Training.Fused;
@@ -8,6 +10,10 @@ namespace SharpDiffusion.Training.Fused;
 /// </summary>
 public static class DeviceGradientClip
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar NormEpsilon = 1e-6.ToScalar();
+    private static readonly Scalar ZeroGradient = 0.ToScalar();
+
     /// <summary>
     /// Scales the gradient buffers in place and returns a 0-dim bool tensor: whether the total norm was finite. When it was not,
     /// every gradient is set to 0 (not NaN), so an update that multiplies by the flag can leave its state exactly unchanged.
@@ -24,10 +30,11 @@ public static class DeviceGradientClip
         var bad = finite.logical_not();
         bool clip = maxNorm > 0 && double.IsFinite(maxNorm);
         // 0 on a non-finite step; there the buffers are also zero-filled below, so 0·NaN never reaches them.
-        var scale = clip ? where(finite, (total + 1e-6).reciprocal().mul_(maxNorm).clamp_max_(1.0), zeros_like(total)) : null;
+        using var limit = maxNorm.ToScalar();
+        var scale = clip ? where(finite, total.Plus(NormEpsilon).reciprocal().mul_(limit).clamp_max_(Scaled.One), zeros_like(total)) : null;
         foreach (var g in gradients)
         {
-            g.masked_fill_(bad.to(g.device), 0);
+            g.masked_fill_(bad.to(g.device), ZeroGradient);
             if (scale is not null) g.mul_(scale.to(g.dtype));
         }
         return finite.MoveToOuterDisposeScope();

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -19,6 +20,12 @@ namespace SharpDiffusion.Training.Fused;
 /// </remarks>
 public sealed class FusedAdam : IDisposable
 {
+    // held Scalars: see Scaled
+    private static readonly Scalar StepFloor = 1.ToScalar();
+    private static readonly Scalar BiasOne = 1.ToScalar();
+    private static readonly Scalar L2Factor = 1.ToScalar();
+    private static readonly Scalar PositiveInfinity = double.PositiveInfinity.ToScalar();
+
     private readonly FlatParameters _parameters;
     private readonly OptimizerHelper _bookkeeper;
     private readonly Tensor[] _expAvg;
@@ -78,30 +85,35 @@ public sealed class FusedAdam : IDisposable
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var applied = finite.to(ScalarType.Float64);
-        _steps.add_(applied);
+        _steps.PlusInPlace(applied);
         // Bias corrections from the applied-step count; clamped to 1 so that a skipped first step does not divide by zero.
-        var t = _steps.clamp_min(1);
-        var bc1 = 1 - _beta1.pow(t);
-        var bc2 = 1 - _beta2.pow(t);
+        var t = _steps.clamp_min(StepFloor);
+        var bc1 = _beta1.pow(t).negative().Plus(BiasOne);
+        var bc2 = _beta2.pow(t).negative().Plus(BiasOne);
         // A skipped step multiplies the moments by 1 and adds 0·g; its denominator is +∞, so θ moves by m/∞ = 0.
         var one = ones_like(_beta1);
         var beta1 = where(finite, _beta1, one);
         var beta2 = where(finite, _beta2, one);
         // denom·bc1 = (√v/√bc2 + ε)·bc1, so that θ − lr·m/(denom·bc1) = θ − (lr/bc1)·m/(√v/√bc2 + ε) with a host-side lr.
         var scaleSqrt = bc1 / bc2.sqrt();
-        var epsTerm = where(finite, bc1 * _eps, full_like(bc1, double.PositiveInfinity));
-        var decay = _weightDecay == 0 ? null : _decoupled ? where(finite, full_like(one, 1 - lr * _weightDecay), one) : where(finite, full_like(one, _weightDecay), zeros_like(one));
+        var epsTerm = where(finite, Scaled.By(bc1, _eps), full_like(bc1, PositiveInfinity));
+        using var decoupledFactor = (1 - lr * _weightDecay).ToScalar();
+        using var weightDecay = _weightDecay.ToScalar();
+        var decay = _weightDecay == 0 ? null : _decoupled ? where(finite, full_like(one, decoupledFactor), one) : where(finite, full_like(one, weightDecay), zeros_like(one));
+        using var gradientWeight = (1 - _b1).ToScalar();
+        using var squareWeight = (1 - _b2).ToScalar();
+        using var stepSize = (-lr).ToScalar();
 
         for (int g = 0; g < _parameters.Groups.Count; g++)
         {
             var group = _parameters.Groups[g];
             var (p, grad, m, v) = (group.Values, group.Gradients!, _expAvg[g], _expAvgSq[g]);
             if (decay is not null && _decoupled) p.mul_(decay);
-            if (decay is not null && !_decoupled) grad.addcmul_(p, decay, value: 1); // L2: g ← g + λθ (0 on skipped steps)
-            m.mul_(beta1).add_(grad, alpha: 1 - _b1);
-            v.mul_(beta2).addcmul_(grad, grad, value: 1 - _b2);
-            var denom = v.sqrt().mul_(scaleSqrt).add_(epsTerm);
-            p.addcdiv_(m, denom, value: -lr);
+            if (decay is not null && !_decoupled) grad.addcmul_(p, decay, value: L2Factor); // L2: g ← g + λθ (0 on skipped steps)
+            m.mul_(beta1).add_(grad, alpha: gradientWeight);
+            v.mul_(beta2).addcmul_(grad, grad, value: squareWeight);
+            var denom = v.sqrt().mul_(scaleSqrt).PlusInPlace(epsTerm);
+            p.addcdiv_(m, denom, value: stepSize);
         }
     }
 
@@ -113,7 +125,11 @@ public sealed class FusedAdam : IDisposable
     }
 
     /// <summary>After the bookkeeper's state was loaded in place: takes its step count back to the device.</summary>
-    public void AfterLoad() => _steps.fill_(Moments.GetStep(_bookkeeper.state_dict().State[0]));
+    public void AfterLoad()
+    {
+        using var steps = Moments.GetStep(_bookkeeper.state_dict().State[0]).ToScalar();
+        _steps.fill_(steps);
+    }
 
     public void Dispose()
     {
