@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -14,6 +15,9 @@ internal sealed class AugmentationLevelEmbedding : Module<Tensor, Tensor>
     /// <summary>The sinusoid's input per unit of s.</summary>
     public const double Scale = 1000;
 
+    /// <summary><see cref="Scale"/>, held (see Sampling/Scaled).</summary>
+    private static readonly Scalar ScaleScalar = Scale.ToScalar();
+
     private readonly int _dim;
     private readonly Sequential mlp;
 
@@ -29,7 +33,7 @@ internal sealed class AugmentationLevelEmbedding : Module<Tensor, Tensor>
     public Tensor Forward(Tensor level, Tensor like)
     {
         using var scope = NewDisposeScope();
-        var features = TimestepEmbedding.Sinusoidal(level.to(ScalarType.Float32).mul(Scale), _dim).to(like.dtype);
+        var features = TimestepEmbedding.Sinusoidal(level.to(ScalarType.Float32).mul(ScaleScalar), _dim).to(like.dtype);
         return mlp.call(features).MoveToOuterDisposeScope();
     }
 

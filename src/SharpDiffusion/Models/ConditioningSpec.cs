@@ -75,7 +75,8 @@ public sealed record ConditioningSpec(int Classes, double DropProbability, Noise
     {
         ArgumentNullException.ThrowIfNull(conditioning);
         if (!IsConditional) return conditioning;
-        var drop = rand([batch], generator: generator, device: device) < DropProbability;
+        using var probability = DropProbability.ToScalar();
+        var drop = rand([batch], generator: generator, device: device) < probability;
         return conditioning.DropWhere(drop);
     }
 
@@ -106,8 +107,9 @@ public sealed record ConditioningSpec(int Classes, double DropProbability, Noise
     {
         ArgumentNullException.ThrowIfNull(conditioning);
         if (!HasClasses) return null;
-        if (conditioning.ClassLabels is not { } labels) return full(batch, NullClass, ScalarType.Int64, device);
-        return conditioning.Unconditional is { } unconditional ? where(unconditional, full_like(labels, NullClass), labels) : labels.alias();
+        using var nullClass = NullClass.ToScalar();
+        if (conditioning.ClassLabels is not { } labels) return full(batch, nullClass, ScalarType.Int64, device);
+        return conditioning.Unconditional is { } unconditional ? where(unconditional, full_like(labels, nullClass), labels) : labels.alias();
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using SharpDiffusion.Models.Augmentation;
 using SharpDiffusion.Config;
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -117,10 +118,10 @@ internal sealed class DdpmNetwork : IUNetNetwork
         using var scope = NewDisposeScope();
         var noise = TimestepEmbedding.Sinusoidal(t, _dim).to(x.dtype);
         // EDM adds the augmentation labels' projection to the noise embedding before the mapping MLP (networks.py, map_augment).
-        if (map_augment is not null && augmentationLabels is not null) noise = noise + map_augment.call(augmentationLabels).to(x.dtype);
+        if (map_augment is not null && augmentationLabels is not null) noise = noise.Plus(map_augment.call(augmentationLabels).to(x.dtype));
         var embedding = time_mlp.call(noise);
-        if (class_emb is not null && classIndices is not null) embedding = embedding + class_emb.call(classIndices);
-        if (aug_emb is not null && augmentationLevel is not null) embedding = embedding + aug_emb.Forward(augmentationLevel, embedding);
+        if (class_emb is not null && classIndices is not null) embedding = embedding.Plus(class_emb.call(classIndices));
+        if (aug_emb is not null && augmentationLevel is not null) embedding = embedding.Plus(aug_emb.Forward(augmentationLevel, embedding));
 
         var h = init_conv.call(x);
         var skips = new List<Tensor> { h };

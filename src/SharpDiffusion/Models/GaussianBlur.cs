@@ -9,6 +9,11 @@ namespace SharpDiffusion.Models;
 /// </summary>
 public static class GaussianBlur
 {
+    // held Scalars: see Sampling/Scaled.
+    private static readonly Scalar VarianceFloor = 1e-30.ToScalar();
+    private static readonly Scalar IntOne = 1.ToScalar();
+    private static readonly Scalar IntTwo = 2.ToScalar();
+
     /// <summary>The kernel radius for a largest σ of <paramref name="sigmaMax"/> pixels: ⌈3σ⌉, at least 1 (0.27% of the mass lies beyond 3σ).</summary>
     public static int Radius(double sigmaMax) => Math.Max(1, (int)Math.Ceiling(3 * sigmaMax));
 
@@ -21,10 +26,13 @@ public static class GaussianBlur
         ArgumentNullException.ThrowIfNull(sigmas);
         ArgumentOutOfRangeException.ThrowIfLessThan(radius, 1);
         using var scope = NewDisposeScope();
-        var offsets = arange(-radius, radius + 1, ScalarType.Float64, sigmas.device).unsqueeze(0);
+        // The three-Scalar arange: the shorter overloads make their step (1) as a temporary inside TorchSharp.
+        using var first = (-radius).ToScalar();
+        using var end = (radius + 1).ToScalar();
+        var offsets = arange(first, end, IntOne, ScalarType.Float64, sigmas.device).unsqueeze(0);
         // σ² floored far below any σ in use: i²/(2σ²) is then huge for i ≠ 0 and exactly 0 for i = 0, also at σ = 0.
-        var variance = sigmas.to(ScalarType.Float64).square().clamp_min(1e-30).unsqueeze(1);
-        var weights = offsets.square().neg().div(variance.mul(2)).exp();
+        var variance = sigmas.to(ScalarType.Float64).square().clamp_min(VarianceFloor).unsqueeze(1);
+        var weights = offsets.square().neg().div(variance.mul(IntTwo)).exp();
         return weights.div(weights.sum(1, keepdim: true)).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

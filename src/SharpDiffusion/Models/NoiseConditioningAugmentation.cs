@@ -1,5 +1,6 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Data;
+using SharpDiffusion.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,14 @@ namespace SharpDiffusion.Models;
 public sealed class NoiseConditioningAugmentation(SuperResolutionConfig config, int outputSize)
 {
     private const double Offset = 0.008;
+
+    // held Scalars: see Sampling/Scaled. The integer ones stay int, as the literals they replace were.
+    private static readonly Scalar OffsetScalar = Offset.ToScalar();
+    private static readonly Scalar OffsetSpan = (1 + Offset).ToScalar();
+    private static readonly Scalar HalfPi = (Math.PI / 2).ToScalar();
+    private static readonly Scalar AlphaBarAtZero = Math.Pow(Math.Cos(Offset / (1 + Offset) * Math.PI / 2), 2).ToScalar();
+    private static readonly Scalar IntZero = 0.ToScalar();
+    private static readonly Scalar IntOne = 1.ToScalar();
 
     public SuperResolutionConfig Config { get; } = config ?? throw new ArgumentNullException(nameof(config));
 
@@ -48,12 +57,12 @@ public sealed class NoiseConditioningAugmentation(SuperResolutionConfig config, 
         ArgumentNullException.ThrowIfNull(noise);
         using var scope = NewDisposeScope();
         // ᾱ(s) in closed form on the device: cos² of the shifted level, normalised by its value at s = 0.
-        var angle = levels.to(ScalarType.Float64).add(Offset).div(1 + Offset).mul(Math.PI / 2);
-        var alphaBar = cos(angle).square().div(Math.Pow(Math.Cos(Offset / (1 + Offset) * Math.PI / 2), 2)).clamp(0, 1);
+        var angle = levels.to(ScalarType.Float64).Plus(OffsetScalar).div(OffsetSpan).mul(HalfPi);
+        var alphaBar = cos(angle).square().div(AlphaBarAtZero).clamp(IntZero, IntOne);
         var shape = new long[] { -1, 1, 1, 1 };
         var signal = alphaBar.sqrt().to(lowResolution.dtype).view(shape);
-        var spread = alphaBar.neg().add(1).clamp_min(0).sqrt().to(lowResolution.dtype).view(shape);
-        return (signal * lowResolution + spread * noise).MoveToOuterDisposeScope();
+        var spread = alphaBar.neg().Plus(IntOne).clamp_min(IntZero).sqrt().to(lowResolution.dtype).view(shape);
+        return (signal * lowResolution).Plus(spread * noise).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -71,10 +80,12 @@ public sealed class NoiseConditioningAugmentation(SuperResolutionConfig config, 
         var x0 = Config.CropSize > 0 && Config.CropSize < highResolution.shape[2] ? RandomCrop(highResolution, generator) : highResolution.alias();
         var low = Downscale(x0);
         var drawDevice = generator.device;
-        var levels = rand([batch], ScalarType.Float32, drawDevice, generator: generator).mul(Config.AugmentationMax).to(x0.device);
+        using var augmentationMax = Config.AugmentationMax.ToScalar();
+        var levels = rand([batch], ScalarType.Float32, drawDevice, generator: generator).mul(augmentationMax).to(x0.device);
         if (Config.BlurSigmaMax > 0)
         {
-            var sigmas = rand([batch], ScalarType.Float32, drawDevice, generator: generator).mul(Config.BlurSigmaMax);
+            using var blurSigmaMax = Config.BlurSigmaMax.ToScalar();
+            var sigmas = rand([batch], ScalarType.Float32, drawDevice, generator: generator).mul(blurSigmaMax);
             low = GaussianBlur.Apply(low, sigmas, GaussianBlur.Radius(Config.BlurSigmaMax));
         }
         var noise = randn(low.shape, ScalarType.Float32, drawDevice, generator: generator).to(x0.device);
@@ -89,7 +100,8 @@ public sealed class NoiseConditioningAugmentation(SuperResolutionConfig config, 
         if (level is < 0 or > 1 || double.IsNaN(level))
             throw new ArgumentOutOfRangeException(nameof(level), level, $"the augmentation level ({level}) must be in [0, 1]; 0.2 is the usual choice.");
         using var scope = NewDisposeScope();
-        var levels = full([lowResolution.shape[0]], level, ScalarType.Float32, lowResolution.device);
+        using var levelScalar = level.ToScalar();
+        var levels = full([lowResolution.shape[0]], levelScalar, ScalarType.Float32, lowResolution.device);
         var noised = Noise(lowResolution, levels, noise);
         return new Conditioning { LowResolution = noised.MoveToOuterDisposeScope(), AugmentationLevel = levels.MoveToOuterDisposeScope() };
     }
@@ -99,7 +111,8 @@ public sealed class NoiseConditioningAugmentation(SuperResolutionConfig config, 
     {
         long batch = images.shape[0];
         int size = Config.CropSize, positions = ((int)images.shape[2] - size) / Factor + 1;
-        using var offsets = randint(0, positions, [batch, 2], ScalarType.Int64, generator.device, generator: generator).mul(Factor).cpu();
+        using var factor = Factor.ToScalar();
+        using var offsets = randint(0, positions, [batch, 2], ScalarType.Int64, generator.device, generator: generator).mul(factor).cpu();
         var crops = new Tensor[batch];
         for (int i = 0; i < batch; i++)
             crops[i] = images[i].narrow(1, offsets[i, 0].item<long>(), size).narrow(2, offsets[i, 1].item<long>(), size);

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -40,9 +41,9 @@ internal sealed class ResnetBlock : Module<Tensor, Tensor, Tensor>
         var h = conv1.call(functional.silu(norm1.call(x)));
         var scaleShift = time_proj.call(functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
         var parts = scaleShift.chunk(2, dim: 1);
-        h = norm2.call(h) * Sampling.Scaled.PlusOne(parts[0]) + parts[1];
+        h = (norm2.call(h) * Scaled.PlusOne(parts[0])).Plus(parts[1]);
         h = conv2.call(dropout.call(functional.silu(h)));
         var residual = skip is null ? x : skip.call(x);
-        return (h + residual).MoveToOuterDisposeScope();
+        return h.Plus(residual).MoveToOuterDisposeScope();
     }
 }

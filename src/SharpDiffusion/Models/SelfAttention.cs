@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -44,6 +45,6 @@ internal sealed class SelfAttention : Module<Tensor, Tensor>
         var v = qkvTokens[2].contiguous();
         var attended = functional.scaled_dot_product_attention(q, k, v);
         var merged = attended.permute(0, 1, 3, 2).reshape(batch, (long)_heads * _headDim, height, width);
-        return (x + proj.call(merged)).MoveToOuterDisposeScope();
+        return x.Plus(proj.call(merged)).MoveToOuterDisposeScope();
     }
 }

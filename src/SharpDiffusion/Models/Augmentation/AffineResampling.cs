@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Models.Augmentation;
@@ -28,8 +29,12 @@ public static class AffineResampling
         using var scope = NewDisposeScope();
         long batch = images.shape[0], channels = images.shape[1], height = images.shape[2], width = images.shape[3];
         // affine_grid works in normalised coordinates, where [−1, 1] spans the image (align_corners false): x_n = x · 2/W.
-        var toNormalised = AffineMatrices.Scale(full([batch], 2.0 / width, ScalarType.Float32, images.device), full([batch], 2.0 / height, ScalarType.Float32, images.device));
-        var toPixels = AffineMatrices.Scale(full([batch], width / 2.0, ScalarType.Float32, images.device), full([batch], height / 2.0, ScalarType.Float32, images.device));
+        using var normalisedPerPixelX = (2.0 / width).ToScalar();
+        using var normalisedPerPixelY = (2.0 / height).ToScalar();
+        using var pixelsPerNormalisedX = (width / 2.0).ToScalar();
+        using var pixelsPerNormalisedY = (height / 2.0).ToScalar();
+        var toNormalised = AffineMatrices.Scale(full([batch], normalisedPerPixelX, ScalarType.Float32, images.device), full([batch], normalisedPerPixelY, ScalarType.Float32, images.device));
+        var toPixels = AffineMatrices.Scale(full([batch], pixelsPerNormalisedX, ScalarType.Float32, images.device), full([batch], pixelsPerNormalisedY, ScalarType.Float32, images.device));
         var theta = toNormalised.matmul(inverse.to(ScalarType.Float32, images.device)).matmul(toPixels).narrow(1, 0, 2);
         var grid = nn.functional.affine_grid(theta, [batch, channels, height * Supersampling, width * Supersampling], align_corners: false);
         var fine = nn.functional.grid_sample(images.to(ScalarType.Float32), grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, align_corners: false);

@@ -31,6 +31,15 @@ public sealed record AugmentationParameters(
     /// <summary>Standard deviation of the translation relative to the image side (EDM's translate_frac_std).</summary>
     public const double TranslateStd = 0.125;
 
+    // held Scalars: see Sampling/Scaled. The integer ones stay int, as the literals they replace were.
+    private static readonly Scalar IntZero = 0.ToScalar();
+    private static readonly Scalar IntOne = 1.ToScalar();
+    private static readonly Scalar IntTwo = 2.ToScalar();
+    private static readonly Scalar Pi = Math.PI.ToScalar();
+    private static readonly Scalar ScaleStdScalar = ScaleStd.ToScalar();
+    private static readonly Scalar AnisoStdScalar = AnisoStd.ToScalar();
+    private static readonly Scalar AnisoRotateProbabilityScalar = AnisoRotateProbability.ToScalar();
+
     /// <summary>No op applied to any of <paramref name="batch"/> samples.</summary>
     public static AugmentationParameters None(long batch, Device device)
     {
@@ -49,11 +58,12 @@ public sealed record AugmentationParameters(
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(generator);
         var on = generator.device;
+        using var p = config.P.ToScalar();
         Tensor Uniform() => rand([batch], ScalarType.Float32, on, generator: generator);
         Tensor Normal() => randn([batch], ScalarType.Float32, on, generator: generator);
-        Tensor Applied(Tensor value) => where(Uniform() < config.P, value, zeros_like(value));
+        Tensor Applied(Tensor value) => where(Uniform() < p, value, zeros_like(value));
         Tensor Flip() => Applied(randint(0, 2, [batch], ScalarType.Float32, on, generator: generator));
-        Tensor Angle() => Uniform().mul(2).sub(1).mul(Math.PI);
+        Tensor Angle() => Uniform().mul(IntTwo).sub(IntOne).mul(Pi);
 
         var none = None(batch, on);
         var xflip = config.Xflip ? Flip() : none.XFlip;
@@ -66,13 +76,13 @@ public sealed record AugmentationParameters(
             var w = Normal();
             var r = Angle();
             aniso = Applied(w);
-            anisoAngle = where(Uniform() < AnisoRotateProbability, r, zeros_like(r));
+            anisoAngle = where(Uniform() < AnisoRotateProbabilityScalar, r, zeros_like(r));
         }
         var (tx, ty) = (none.TranslateX, none.TranslateY);
         if (config.Translate)
         {
             var w = randn([2, batch], ScalarType.Float32, on, generator: generator);
-            var apply = Uniform() < config.P;
+            var apply = Uniform() < p;
             tx = where(apply, w[0], zeros_like(w[0]));
             ty = where(apply, w[1], zeros_like(w[1]));
         }
@@ -82,7 +92,7 @@ public sealed record AugmentationParameters(
     /// <summary>The label vector, float [B, 9], laid out as <see cref="AugmentationLabels"/> says.</summary>
     public Tensor Labels() => stack(
     [
-        XFlip, YFlip, Scale, cos(Angle).sub(1), sin(Angle), Aniso * cos(AnisoAngle), Aniso * sin(AnisoAngle), TranslateX, TranslateY,
+        XFlip, YFlip, Scale, cos(Angle).sub(IntOne), sin(Angle), Aniso * cos(AnisoAngle), Aniso * sin(AnisoAngle), TranslateX, TranslateY,
     ], 1);
 
     /// <summary>
@@ -91,17 +101,19 @@ public sealed record AugmentationParameters(
     /// </summary>
     public Tensor Inverse(long height, long width)
     {
-        var s = Scale.mul(ScaleStd).exp2();
-        var a = Aniso.mul(AnisoStd).exp2();
+        var s = Scale.mul(ScaleStdScalar).exp2();
+        var a = Aniso.mul(AnisoStdScalar).exp2();
+        using var translateX = (-TranslateStd * width).ToScalar();
+        using var translateY = (-TranslateStd * height).ToScalar();
         return AffineMatrices.Scale(s.reciprocal(), s.reciprocal())
             .matmul(AffineMatrices.Rotate(Angle))
             .matmul(AffineMatrices.Rotate(AnisoAngle.neg())).matmul(AffineMatrices.Scale(a.reciprocal(), a)).matmul(AffineMatrices.Rotate(AnisoAngle))
-            .matmul(AffineMatrices.Translate(TranslateX.mul(-TranslateStd * width), TranslateY.mul(-TranslateStd * height)));
+            .matmul(AffineMatrices.Translate(TranslateX.mul(translateX), TranslateY.mul(translateY)));
     }
 
     /// <summary>bool [B]: whether the sample's geometry changes (G⁻¹ ≠ I), i.e. it needs resampling.</summary>
     public Tensor Geometric() =>
-        Scale.ne(0).logical_or(sin(Angle).ne(0)).logical_or(cos(Angle).ne(1)).logical_or(Aniso.ne(0)).logical_or(TranslateX.ne(0)).logical_or(TranslateY.ne(0));
+        Scale.ne(IntZero).logical_or(sin(Angle).ne(IntZero)).logical_or(cos(Angle).ne(IntOne)).logical_or(Aniso.ne(IntZero)).logical_or(TranslateX.ne(IntZero)).logical_or(TranslateY.ne(IntZero));
 
     public AugmentationParameters To(Device device) => new(
         XFlip.to(device), YFlip.to(device), Scale.to(device), Angle.to(device), Aniso.to(device), AnisoAngle.to(device), TranslateX.to(device), TranslateY.to(device));

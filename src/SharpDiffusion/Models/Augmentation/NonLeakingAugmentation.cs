@@ -12,6 +12,9 @@ namespace SharpDiffusion.Models.Augmentation;
 /// </summary>
 public sealed class NonLeakingAugmentation(AugmentConfig config)
 {
+    /// <summary>A flip parameter's "not applied" (int, as the literal was; held: see Sampling/Scaled).</summary>
+    private static readonly Scalar NotApplied = 0.ToScalar();
+
     public AugmentConfig Config { get; } = config ?? throw new ArgumentNullException(nameof(config));
 
     /// <summary>Draws the parameters from <paramref name="generator"/> (<see cref="AugmentationParameters.Draw"/>) and applies them.</summary>
@@ -32,8 +35,8 @@ public sealed class NonLeakingAugmentation(AugmentConfig config)
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(parameters);
         using var scope = NewDisposeScope();
-        var x = where(parameters.XFlip.ne(0).view(-1, 1, 1, 1), images.flip(3), images);
-        x = where(parameters.YFlip.ne(0).view(-1, 1, 1, 1), x.flip(2), x);
+        var x = where(parameters.XFlip.ne(NotApplied).view(-1, 1, 1, 1), images.flip(3), images);
+        x = where(parameters.YFlip.ne(NotApplied).view(-1, 1, 1, 1), x.flip(2), x);
         var geometric = parameters.Geometric();
         // Samples with G⁻¹ = I keep their pixels exactly (the supersampling would blur them). Every sample is resampled and
         // then picked, rather than branching on the host, so a training step never waits for the device.

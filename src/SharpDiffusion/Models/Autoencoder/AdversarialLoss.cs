@@ -1,3 +1,5 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Models.Autoencoder;
@@ -14,6 +16,12 @@ public static class AdversarialLoss
     /// <summary>Keeps the adaptive weight finite when the generator term's gradient vanishes (taming's 1e-4).</summary>
     public const double GradientNormEpsilon = 1e-4;
 
+    // held Scalars: see Sampling/Scaled.
+    private static readonly Scalar Half = 0.5.ToScalar();
+    private static readonly Scalar Zero = 0.0.ToScalar();
+    private static readonly Scalar MaxAdaptiveWeightScalar = MaxAdaptiveWeight.ToScalar();
+    private static readonly Scalar GradientNormEpsilonScalar = GradientNormEpsilon.ToScalar();
+
     /// <summary>The discriminator's hinge loss, L_D = ½ (mean relu(1 − D(x)) + mean relu(1 + D(x̂))) (Lim &amp; Ye 2017; taming's hinge_d_loss).</summary>
     /// <param name="realLogits">D(x), any shape.</param>
     /// <param name="fakeLogits">D(x̂) with x̂ detached from the autoencoder, any shape.</param>
@@ -22,9 +30,9 @@ public static class AdversarialLoss
         ArgumentNullException.ThrowIfNull(realLogits);
         ArgumentNullException.ThrowIfNull(fakeLogits);
         using var scope = NewDisposeScope();
-        var real = nn.functional.relu(1.0 - realLogits).mean();
-        var fake = nn.functional.relu(1.0 + fakeLogits).mean();
-        return ((real + fake) * 0.5).MoveToOuterDisposeScope();
+        var real = nn.functional.relu(realLogits.negative().Plus(Scaled.One)).mean();
+        var fake = nn.functional.relu(fakeLogits.Plus(Scaled.One)).mean();
+        return real.Plus(fake).mul(Half).MoveToOuterDisposeScope();
     }
 
     /// <summary>The generator's (autoencoder's) adversarial term, L_G = −mean D(x̂).</summary>
@@ -51,7 +59,7 @@ public static class AdversarialLoss
         using var scope = NewDisposeScope();
         var reconstructionGradient = autograd.grad([reconstructionLoss], [lastLayerWeight], retain_graph: true)[0];
         var generatorGradient = autograd.grad([generatorLoss], [lastLayerWeight], retain_graph: true)[0];
-        var ratio = reconstructionGradient.norm() / (generatorGradient.norm() + GradientNormEpsilon);
-        return (ratio.clamp(0.0, MaxAdaptiveWeight).detach() * scale).MoveToOuterDisposeScope();
+        var ratio = reconstructionGradient.norm() / generatorGradient.norm().Plus(GradientNormEpsilonScalar);
+        return Scaled.By(ratio.clamp(Zero, MaxAdaptiveWeightScalar).detach(), scale).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,7 @@
 using SharpDiffusion.Config;
 using SharpDiffusion.Models.Perceptual;
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Models.Autoencoder;
@@ -27,12 +29,15 @@ public sealed class AutoencoderLoss(AutoencoderConfig config, PerceptualDistance
         var difference = images - reconstruction;
         var pixel = config.Reconstruction == ReconstructionLoss.L1 ? difference.abs().mean() : difference.square().mean();
         long pixelsPerImage = images.shape[1] * images.shape[2] * images.shape[3];
-        var kl = posterior.KlToStandardNormal().mean() / pixelsPerImage;
+        using var pixels = pixelsPerImage.ToScalar();
+        var kl = posterior.KlToStandardNormal().mean().div(pixels);
         var feature = perceptual is not null && config.PerceptualWeight > 0
             ? perceptual.Distance(images, reconstruction).mean()
             : zeros([], images.dtype, images.device);
-        var pixelAndPerceptual = pixel + feature * config.PerceptualWeight;
-        var total = pixelAndPerceptual + kl * config.KlWeight;
+        using var perceptualWeight = config.PerceptualWeight.ToScalar();
+        using var klWeight = config.KlWeight.ToScalar();
+        var pixelAndPerceptual = pixel.Plus(feature.mul(perceptualWeight));
+        var total = pixelAndPerceptual.Plus(kl.mul(klWeight));
         return new AutoencoderLossTerms(total, pixelAndPerceptual, pixel, feature, kl);
     }
 }

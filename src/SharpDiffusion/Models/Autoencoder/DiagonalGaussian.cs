@@ -1,3 +1,5 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Models.Autoencoder;
@@ -8,13 +10,18 @@ namespace SharpDiffusion.Models.Autoencoder;
 /// </summary>
 public sealed class DiagonalGaussian : IDisposable
 {
+    // held Scalars: see Sampling/Scaled.
+    private static readonly Scalar MinLogVariance = (-30.0).ToScalar();
+    private static readonly Scalar MaxLogVariance = 20.0.ToScalar();
+    private static readonly Scalar Half = 0.5.ToScalar();
+
     public DiagonalGaussian(Tensor moments)
     {
         ArgumentNullException.ThrowIfNull(moments);
         using var scope = NewDisposeScope();
         var parts = moments.chunk(2, dim: 1);
         Mean = parts[0].MoveToOuterDisposeScope();
-        LogVariance = parts[1].clamp(-30.0, 20.0).MoveToOuterDisposeScope();
+        LogVariance = parts[1].clamp(MinLogVariance, MaxLogVariance).MoveToOuterDisposeScope();
     }
 
     /// <summary>μ [B, k, h, w].</summary>
@@ -28,7 +35,7 @@ public sealed class DiagonalGaussian : IDisposable
     {
         using var scope = NewDisposeScope();
         var noise = randn(Mean.shape, Mean.dtype, generator.device, generator: generator).to(Mean.device);
-        return (Mean + (LogVariance * 0.5).exp() * noise).MoveToOuterDisposeScope();
+        return Mean.Plus(LogVariance.mul(Half).exp() * noise).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -37,7 +44,7 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor KlToStandardNormal()
     {
         using var scope = NewDisposeScope();
-        var perElement = (Mean.square() + LogVariance.exp() - 1.0 - LogVariance) * 0.5;
+        var perElement = (Mean.square().Plus(LogVariance.exp()).sub(Scaled.One) - LogVariance).mul(Half);
         return perElement.flatten(1).sum(1).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -32,6 +33,6 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>
         var h = conv1.call(functional.silu(norm1.call(x)));
         h = conv2.call(functional.silu(norm2.call(h)));
         var residual = skip is null ? x : skip.call(x);
-        return (h + residual).MoveToOuterDisposeScope();
+        return h.Plus(residual).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -60,7 +61,8 @@ public sealed class OnnxConvNet : Module<Tensor, Tensor>
             var mean = Weight(g.Initializers[node.Inputs[3]]);
             var variance = Weight(g.Initializers[node.Inputs[4]]);
             double eps = node.Floats.TryGetValue("epsilon", out var e) ? e : 1e-5;
-            var a = scale.div(variance.add(eps).sqrt());
+            using var epsilon = eps.ToScalar();
+            var a = scale.div(variance.Plus(epsilon).sqrt());
             var b = bias.sub(mean.mul(a));
             Register(node.Outputs[0] + "/a", a.view(1, -1, 1, 1), ref index);
             Register(node.Outputs[0] + "/b", b.view(1, -1, 1, 1), ref index);
@@ -100,8 +102,8 @@ public sealed class OnnxConvNet : Module<Tensor, Tensor>
         switch (node.OpType)
         {
             case "Relu": return functional.relu(In(0));
-            case "Add": return In(0) + In(1);
-            case "BatchNormalization": return In(0) * Weight(_bufferOf[node.Outputs[0] + "/a"]) + Weight(_bufferOf[node.Outputs[0] + "/b"]);
+            case "Add": return In(0).Plus(In(1));
+            case "BatchNormalization": return (In(0) * Weight(_bufferOf[node.Outputs[0] + "/a"])).Plus(Weight(_bufferOf[node.Outputs[0] + "/b"]));
             case "Conv":
             {
                 var strides = node.IntsOr("strides", 1, 1);

@@ -1,3 +1,5 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpDiffusion.Models.Perceptual;
@@ -12,6 +14,10 @@ namespace SharpDiffusion.Models.Perceptual;
 /// </summary>
 public sealed class PerceptualDistance(ImageNetResNet18 network) : IDisposable
 {
+    // held Scalars: see Sampling/Scaled.
+    private static readonly Scalar NormFloor = 1e-10.ToScalar();
+    private static readonly Scalar PixelScale = 127.5.ToScalar();
+
     private readonly ImageNetResNet18 _network = network ?? throw new ArgumentNullException(nameof(network));
 
     /// <summary>d(x, y) per image [B] for images [B, C, H, W] in [−1, 1] (one channel is repeated to three); differentiable in both.</summary>
@@ -26,18 +32,19 @@ public sealed class PerceptualDistance(ImageNetResNet18 network) : IDisposable
         var total = zeros([batch], x.dtype, x.device);
         foreach (var f in features)
         {
-            var unit = f / (f.square().sum(1, keepdim: true).sqrt() + 1e-10);
+            var unit = f / f.square().sum(1, keepdim: true).sqrt().Plus(NormFloor);
             var parts = unit.chunk(2, 0);
-            total += (parts[0] - parts[1]).square().sum(1).mean([1, 2]);
+            total = total.Plus((parts[0] - parts[1]).square().sum(1).mean([1, 2]));
         }
-        return (total / features.Count).MoveToOuterDisposeScope();
+        using var blocks = features.Count.ToScalar();
+        return total.div(blocks).MoveToOuterDisposeScope();
     }
 
     /// <summary>[−1, 1] → the network's 0–255 RGB.</summary>
     private static Tensor Pixels(Tensor images)
     {
         var rgb = images.shape[1] == 1 ? images.expand(-1, 3, -1, -1) : images;
-        return (rgb + 1.0) * 127.5;
+        return rgb.Plus(Scaled.One).mul(PixelScale);
     }
 
     public void Dispose() => _network.Dispose();

@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -46,11 +47,11 @@ internal sealed class LinearAttention : Module<Tensor, Tensor>
         var memory = mem_kv.unsqueeze(1).expand(2, batch, _heads, _headDim, MemoryTokens);
         var k = cat([memory[0], qkv[1]], dim: -1);
         var v = cat([memory[1], qkv[2]], dim: -1);
-        var q = qkv[0].softmax(-2) * (1.0 / Math.Sqrt(_headDim));
+        var q = Scaled.By(qkv[0].softmax(-2), 1.0 / Math.Sqrt(_headDim));
         k = k.softmax(-1);
         var context = k.matmul(v.transpose(-1, -2));                  // [B, heads, d, d]: Σ_n k[d, n] v[e, n]
         var attended = context.transpose(-1, -2).matmul(q);           // [B, heads, d, N]: Σ_d context[d, e] q[d, n]
         var merged = attended.reshape(batch, (long)_heads * _headDim, height, width);
-        return (x + to_out.forward(merged)).MoveToOuterDisposeScope();
+        return x.Plus(to_out.forward(merged)).MoveToOuterDisposeScope();
     }
 }

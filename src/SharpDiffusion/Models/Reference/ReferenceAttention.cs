@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -45,6 +46,6 @@ internal sealed class ReferenceAttention : Module<Tensor, Tensor>
         var v = cat([memory[1], qkv[2]], dim: -2).contiguous();
         var attended = functional.scaled_dot_product_attention(q, k, v);
         var merged = attended.permute(0, 1, 3, 2).reshape(batch, (long)_heads * _headDim, height, width);
-        return (x + to_out.forward(merged)).MoveToOuterDisposeScope();
+        return x.Plus(to_out.forward(merged)).MoveToOuterDisposeScope();
     }
 }

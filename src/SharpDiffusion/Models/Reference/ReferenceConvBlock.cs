@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -29,7 +30,7 @@ internal sealed class ReferenceConvBlock : Module<Tensor, Tensor?, Tensor?, Tens
     {
         using var scope = NewDisposeScope();
         var h = norm.forward(proj.forward(x));
-        if (scale is not null && shift is not null) h = h * Sampling.Scaled.PlusOne(scale) + shift;
+        if (scale is not null && shift is not null) h = (h * Scaled.PlusOne(scale)).Plus(shift);
         return dropout.forward(functional.silu(h)).MoveToOuterDisposeScope();
     }
 }

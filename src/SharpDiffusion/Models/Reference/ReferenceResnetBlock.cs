@@ -1,3 +1,4 @@
+using SharpDiffusion.Sampling;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -36,6 +37,6 @@ internal sealed class ReferenceResnetBlock : Module<Tensor, Tensor, Tensor>
         var scaleShift = mlp.forward(embedding).unsqueeze(-1).unsqueeze(-1).chunk(2, dim: 1);
         var h = block2.forward(block1.forward(x, scaleShift[0], scaleShift[1]), null, null);
         var residual = res_conv is null ? x : res_conv.forward(x);
-        return (h + residual).MoveToOuterDisposeScope();
+        return h.Plus(residual).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,5 @@
+using SharpDiffusion.Sampling;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -12,6 +14,7 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
 {
     // F.normalize's default ε: guards the all-zero vector only.
     private const double NormFloor = 1e-12;
+    private static readonly Scalar NormFloorScalar = NormFloor.ToScalar(); // held: see Sampling/Scaled
     private readonly double _scale;
     // Named like denoising-diffusion-pytorch's parameter so the state_dict key is "<prefix>.g".
     private Parameter g;
@@ -27,7 +30,7 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var norm = x.square().sum(1, keepdim: true).sqrt().clamp_min(NormFloor);
-        return (x / norm * (g * _scale)).MoveToOuterDisposeScope();
+        var norm = x.square().sum(1, keepdim: true).sqrt().clamp_min(NormFloorScalar);
+        return (x / norm * Scaled.By(g, _scale)).MoveToOuterDisposeScope();
     }
 }
