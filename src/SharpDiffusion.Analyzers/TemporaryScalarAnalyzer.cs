@@ -18,7 +18,10 @@ namespace SharpDiffusion.Analyzers;
 /// <item>an implicit conversion to Scalar in our code (<c>x.clamp(-1, 1)</c>, <c>x.mul(0.5)</c>);</item>
 /// <item>a Tensor operator with a number operand (<c>x * 0.5</c>, <c>1 - x</c>, <c>x &gt; 0</c>): TorchSharp converts inside;</item>
 /// <item><c>tensor + tensor</c> and <c>tensor + Scalar</c>: TorchSharp's <c>add(other)</c> is <c>add(other, 1)</c>, a temporary α;</item>
-/// <item><c>add</c>/<c>add_</c> called with one argument, for the same reason.</item>
+/// <item><c>add</c>/<c>add_</c> called with one argument, for the same reason, and <c>arange</c> with fewer than three
+/// bounds (TorchSharp fills in a temporary start 0 and step 1);</item>
+/// <item>a tensor read through a Scalar: <c>(float)t</c>, <c>t.ToSingle()</c>, <c>t.ToDouble()</c>… are
+/// <c>t.ToScalar().ToSingle()</c>, a Scalar dropped while its value is read (<c>t.item&lt;float&gt;()</c> reads the data).</item>
 /// </list>
 /// The fix is a Scalar that outlives the call: a static one (<c>Scaled.One</c>) or <c>using var s = c.ToScalar()</c>.
 /// </summary>
@@ -67,6 +70,11 @@ public sealed class TemporaryScalarAnalyzer : DiagnosticAnalyzer
     private static void CheckConversion(OperationAnalysisContext context, TorchTypes types)
     {
         var conversion = (IConversionOperation)context.Operation;
+        if (types.IsTensor(conversion.OperatorMethod?.ContainingType))
+        {
+            Report(context, conversion.Syntax, $"'{conversion.Syntax}' (a read through Tensor.ToScalar(); item<T>() reads the data)");
+            return;
+        }
         if (!conversion.IsImplicit || !types.IsScalar(conversion.Type) || types.IsScalar(conversion.Operand.Type))
             return;
         if (conversion.Operand.ConstantValue.HasValue && conversion.Operand.ConstantValue.Value is null)
@@ -96,11 +104,21 @@ public sealed class TemporaryScalarAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        if (!types.IsTensor(method.ContainingType) || method.Parameters.Length != 1)
-            return;
-        if (method.Name is "add" or "add_")
+        if (method.ContainingType.Name == "TensorExtensionMethods" && ReadsThroughScalar.Contains(method.Name))
+            Report(context, invocation.Syntax, $"'{invocation.Syntax}' (a read through Tensor.ToScalar(); item<T>() reads the data)");
+        else if (method.Name == "arange" && method.Parameters.Count(p => types.IsScalar(p.Type)) < 3
+                 && method.ContainingNamespace.ToDisplayString() == "TorchSharp")
+            Report(context, invocation.Syntax, $"'{invocation.Syntax}' (arange's start 0 and step 1; pass all three held)");
+        else if (types.IsTensor(method.ContainingType) && method.Parameters.Length == 1 && method.Name is "add" or "add_")
             Report(context, invocation.Syntax, $"'{invocation.Syntax}' (add's α = 1)");
     }
+
+    /// <summary>TorchSharp's TensorExtensionMethods that are <c>tensor.ToScalar().ToX()</c>.</summary>
+    private static readonly ImmutableHashSet<string> ReadsThroughScalar =
+    [
+        "ToSingle", "ToDouble", "ToSByte", "ToByte", "ToInt16", "ToInt32", "ToInt64", "ToBoolean", "ToHalf", "ToBFloat16",
+        "ToComplexFloat32", "ToComplexFloat64", "ToComplex32", "ToComplex64",
+    ];
 
     private static void Report(OperationAnalysisContext context, SyntaxNode node, string what) =>
         context.ReportDiagnostic(Diagnostic.Create(Rule, node.GetLocation(), what));

@@ -139,7 +139,7 @@ internal sealed class SampleCommand : Command
         {
             if (files.OutArray is null || settings.Out is not null || settings.OutDir is not null)
             {
-                using var unit = (shown ?? images).add(1).div(2).clamp(0, 1);
+                using var unit = ImageCodec.ToUnit(shown ?? images);
                 if (settings.OutDir is string dir) WriteFolder(unit, dir, settings.Seed);
                 else
                 {

@@ -50,9 +50,9 @@ internal sealed class UpscaleCommand : Command
             throw new UsageException($"--noise {files.Noise} holds x_T for {given.shape[0]} samples but {imagesFolder} holds {names.Count} images; write one x_T per image, in file-name order.");
         var device = NativeRuntime.Initialize(NativeRuntime.ParseDevice(deviceName));
         using (pixels)
-        using (var low = pixels.to(ScalarType.Float32).div(127.5).sub(1.0))
+        using (var low = ImageCodec.FromUint8(pixels))
         using (var images = UpscaleStage.Run(stage, low, options, device, given))
-        using (var unit = images.add(1).div(2).clamp(0, 1))
+        using (var unit = ImageCodec.ToUnit(images))
         {
             Directory.CreateDirectory(outDir);
             for (int i = 0; i < names.Count; i++)

@@ -12,7 +12,6 @@ public sealed class BatchSampler : IDisposable
 {
     // held Scalars: see Scaled
     private static readonly Scalar FlipProbability = 0.5.ToScalar();
-    private static readonly Scalar HalfByteRange = 127.5.ToScalar();
 
     private readonly torch.Tensor _images;
     private readonly torch.Tensor? _mirrored;
@@ -70,7 +69,7 @@ public sealed class BatchSampler : IDisposable
 
     /// <summary>uint8 images to [-1, 1]; float examples (latents) are in the model's space already.</summary>
     private static torch.Tensor InModelSpace(torch.Tensor examples) =>
-        examples.dtype == torch.ScalarType.Byte ? examples.to(torch.float32).div(HalfByteRange).sub(Scaled.One) : examples;
+        examples.dtype == torch.ScalarType.Byte ? ImageCodec.FromUint8(examples) : examples;
 
     public void Dispose()
     {

@@ -14,6 +14,8 @@ public static class ImageCodec
     private static readonly Scalar HalfByteRange = 127.5.ToScalar();
     private static readonly Scalar ByteMin = 0.ToScalar();
     private static readonly Scalar ByteMax = 255.ToScalar();
+    private static readonly Scalar Two = 2.ToScalar();
+    private static readonly Scalar Zero = 0.ToScalar();
 
     /// <summary>Writes <paramref name="image"/> (uint8, or float in [0, 1]; [C, H, W] with C = 1 or 3) as PNG, atomically (<see cref="AtomicFile"/>).</summary>
     public static void SavePng(torch.Tensor image, string path)
@@ -38,6 +40,21 @@ public static class ImageCodec
         using var encoded = skImage.Encode(SKEncodedImageFormat.Png, 100);
         byte[] png = encoded.ToArray();
         AtomicFile.Write(path, stream => stream.Write(png));
+    }
+
+    /// <summary>Maps uint8 [0, 255] to float32 [-1, 1]: x / 127.5 − 1 (the training data's sample space).</summary>
+    public static torch.Tensor FromUint8(torch.Tensor pixels)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        return pixels.to(torch.float32).div(HalfByteRange).sub(Scaled.One);
+    }
+
+    /// <summary>Maps [-1, 1] floats to [0, 1] for saving: (x + 1) / 2, clamped.</summary>
+    public static torch.Tensor ToUnit(torch.Tensor imagesMinus1To1)
+    {
+        ArgumentNullException.ThrowIfNull(imagesMinus1To1);
+        using var scope = torch.NewDisposeScope();
+        return imagesMinus1To1.Plus(UnitShift).div(Two).clamp(Zero, UnitShift).MoveToOuterDisposeScope();
     }
 
     /// <summary>Maps [-1, 1] floats to uint8 [0, 255]: round((x + 1) · 127.5), clamped.</summary>

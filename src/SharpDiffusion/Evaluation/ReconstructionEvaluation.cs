@@ -21,7 +21,6 @@ public static class ReconstructionEvaluation
 
     // held Scalars: see Scaled
     private static readonly Scalar PixelMax = 255.0.ToScalar();
-    private static readonly Scalar HalfPixelMax = 127.5.ToScalar();
 
     /// <param name="realFeatures">The extractor's features of the whole real set, in its order (the first N rows are used).</param>
     public static EvaluationEntry Evaluate(string checkpoint, EvaluationProtocol protocol, ImageDataset real, Tensor realFeatures, IFeatureExtractor extractor,
@@ -74,7 +73,7 @@ public static class ReconstructionEvaluation
         {
             using var scope = NewDisposeScope();
             int count = (int)Math.Min(batch, images.shape[0] - first);
-            var x = images.narrow(0, first, count).to(device).to(ScalarType.Float32).div(HalfPixelMax).sub(Scaled.One);
+            var x = ImageCodec.FromUint8(images.narrow(0, first, count).to(device));
             var reconstruction = autoencoder.Model.call(x);
             parts.Add(ImageCodec.ToUint8(reconstruction).cpu().MoveToOuterDisposeScope());
             done.Report(first + count);

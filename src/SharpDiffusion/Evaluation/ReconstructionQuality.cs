@@ -14,6 +14,8 @@ public static class ReconstructionQuality
     private static readonly Scalar Two = 2.ToScalar();
     private static readonly Scalar C1 = (0.01 * 0.01).ToScalar();
     private static readonly Scalar C2 = (0.03 * 0.03).ToScalar();
+    private static readonly Scalar IntZero = 0.ToScalar();   // arange's own start and step, held
+    private static readonly Scalar IntOne = 1.ToScalar();
 
     /// <summary>
     /// Mean over images of PSNR = 10·log₁₀(1 / MSE) in dB, MSE over all channels and pixels of the image (peak 1). An image
@@ -62,7 +64,7 @@ public static class ReconstructionQuality
         using var end = size.ToScalar();
         using var centre = ((size - 1) / 2.0).ToScalar();
         using var denominator = (-2 * sigma * sigma).ToScalar();
-        var offsets = arange(end, ScalarType.Float64) - centre;
+        var offsets = arange(IntZero, end, IntOne, ScalarType.Float64) - centre;
         var g = (offsets.square() / denominator).exp();
         g /= g.sum();
         return g.outer(g).view(1, 1, size, size);

@@ -31,11 +31,6 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
     private const int GridPairs = 8;
     private const int ComparisonRows = 8;
 
-    // held Scalars (see Scaled): [-1, 1] → [0, 1] for the comparison grid, as int Scalars like the literals they replace
-    private static readonly Scalar GridZero = 0.ToScalar();
-    private static readonly Scalar GridOne = 1.ToScalar();
-    private static readonly Scalar GridTwo = 2.ToScalar();
-
     /// <summary>Refuses a protocol the run cannot be evaluated with, before anything expensive is loaded.</summary>
     public static void ThrowIfUnsuitable(EvaluationProtocol protocol, CheckpointMetadata metadata)
     {
@@ -199,7 +194,7 @@ public sealed class RunEvaluation(RunDirectory run, EvaluationProtocol protocol,
             using var scope = NewDisposeScope();
             long rows = Math.Min(ComparisonRows, low.shape[0]);
             var grid = UpscaleComparison.Rows(low.narrow(0, 0, rows), high.narrow(0, 0, rows));
-            ImageCodec.SaveGrid(grid.Plus(GridOne).div(GridTwo).clamp(GridZero, GridOne), Path.Combine(run.Root, comparison), UpscaleComparison.Columns(withReal: false), scale: ImageCodec.GridScale(upscaler.OutputSize));
+            ImageCodec.SaveGrid(ImageCodec.ToUnit(grid), Path.Combine(run.Root, comparison), UpscaleComparison.Columns(withReal: false), scale: ImageCodec.GridScale(upscaler.OutputSize));
             return high;
         }
     }

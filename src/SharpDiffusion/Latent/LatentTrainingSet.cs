@@ -18,7 +18,6 @@ namespace SharpDiffusion.Latent;
 public sealed class LatentTrainingSet : IDisposable
 {
     private const int EncodeBatch = 64;
-    private static readonly Scalar HalfByteRange = 127.5.ToScalar(); // held: see Scaled
 
     private LatentTrainingSet(RunConfig config, LatentSpace space, TrainingExamples examples)
     {
@@ -111,7 +110,7 @@ public sealed class LatentTrainingSet : IDisposable
         {
             using var scope = NewDisposeScope();
             long count = Math.Min(EncodeBatch, images.shape[0] - first);
-            var x = images.narrow(0, first, count).to(device).to(float32).div(HalfByteRange).sub(Scaled.One);
+            var x = ImageCodec.FromUint8(images.narrow(0, first, count).to(device));
             using (var posterior = autoencoder.Model.Encode(x)) plain.Add(posterior.Mean.cpu().MoveToOuterDisposeScope());
             using (var posterior = autoencoder.Model.Encode(x.flip(3))) mirrored.Add(posterior.Mean.cpu().MoveToOuterDisposeScope());
         }

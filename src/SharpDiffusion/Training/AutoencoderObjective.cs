@@ -20,7 +20,6 @@ public sealed class AutoencoderObjective : ITrainingObjective
     private const int GridPairsMax = 64;
 
     // held Scalars: see Scaled
-    private static readonly Scalar HalfByteRange = 127.5.ToScalar();
     private static readonly Scalar ImageMin = (-1).ToScalar();
     private static readonly Scalar ImageMax = 1.ToScalar();
     private static readonly Scalar UnitShift = 1.ToScalar();
@@ -94,7 +93,7 @@ public sealed class AutoencoderObjective : ITrainingObjective
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var device = _ema.parameters().First().device;
-        var real = _data.Images.narrow(0, 0, count).to(device).to(ScalarType.Float32).div(HalfByteRange).sub(Scaled.One);
+        var real = ImageCodec.FromUint8(_data.Images.narrow(0, 0, count).to(device));
         var reconstructed = _ema.call(real).clamp(ImageMin, ImageMax);
         var pairs = stack([real, reconstructed], 1).flatten(0, 1).Plus(UnitShift).div(UnitDivisor);
         int pairsPerRow = (int)Math.Ceiling(Math.Sqrt(count));

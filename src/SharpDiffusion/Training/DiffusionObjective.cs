@@ -16,11 +16,8 @@ namespace SharpDiffusion.Training;
 public sealed class DiffusionObjective : ITrainingObjective
 {
     // held Scalars: see Scaled
-    private static readonly Scalar HalfByteRange = 127.5.ToScalar();
     private static readonly Scalar UnitShift = 1.ToScalar();
     private static readonly Scalar UnitDivisor = 2.ToScalar();
-    private static readonly Scalar UnitMin = 0.ToScalar();
-    private static readonly Scalar UnitMax = 1.ToScalar();
 
     private readonly RunConfig _config;
     private readonly ImageDataset _data;
@@ -84,11 +81,11 @@ public sealed class DiffusionObjective : ITrainingObjective
     {
         int count = Math.Min(_config.Training.SampleCount, _data.Count);
         using var scope = NewDisposeScope();
-        var real = _data.Images.narrow(0, 0, count).to(ScalarType.Float32).div(HalfByteRange).sub(Scaled.One);
+        var real = ImageCodec.FromUint8(_data.Images.narrow(0, 0, count));
         var low = augmentation.Downscale(real);
         var source = new LowResolutionSource(low, augmentation.Config.AugmentationLevel, _config.Seed);
         var images = ImageGenerator.Generate(_ema, _formulation, GridRequest(count, source), _device);
-        var unit = UpscaleComparison.Rows(low, images, real).Plus(UnitShift).div(UnitDivisor).clamp(UnitMin, UnitMax);
+        var unit = ImageCodec.ToUnit(UpscaleComparison.Rows(low, images, real));
         return new SampleGridImages(unit.MoveToOuterDisposeScope(), UpscaleComparison.Columns(withReal: true));
     }
 
