@@ -33,8 +33,8 @@ public sealed class TemporaryScalarAnalyzer : DiagnosticAnalyzer
     private static readonly DiagnosticDescriptor Rule = new(
         Id,
         "Temporary TorchSharp Scalar",
-        "{0} makes a Scalar that only the finalizer frees, possibly during the native call; hold it: a static Scalar "
-        + "(Scaled.One) or 'using var s = value.ToScalar()', and 'a.add(b, Scaled.One)' for tensor + tensor",
+        "{0} makes a Scalar that only the finalizer frees, possibly during the native call; hold it: a static Scalar of "
+        + "the literal's type, 'using var s = value.ToScalar()', or 'a.Plus(b)' (Sampling/Scaled) for tensor + tensor",
         "Reliability",
         DiagnosticSeverity.Error,
         isEnabledByDefault: true,
