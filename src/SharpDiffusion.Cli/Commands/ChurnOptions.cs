@@ -3,7 +3,7 @@ using SharpDiffusion.Sampling;
 
 namespace SharpDiffusion.Cli.Commands;
 
-/// <summary>Karras et al.'s churn (<see cref="Churn"/>) for the euler and heun samplers, as <c>sample</c> and <c>eval</c> take it.</summary>
+/// <summary>Karras et al.'s churn (<see cref="Churn"/>) for the euler and heun samplers, as <c>sample</c> takes it.</summary>
 internal sealed class ChurnOptions
 {
     public Option<double> Amount { get; } = new("--churn") { HelpName = "S", Description = "euler/heun: S_churn, the stochasticity of Karras et al.'s Algorithm 2 (0 = deterministic; EDM's ImageNet-64: 40)." };
